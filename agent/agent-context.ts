@@ -1,0 +1,35 @@
+import { RedbackError } from '../shared/errors/index.js';
+import type { AgentConfig, InstanceConfig } from '../shared/config/agent-config.js';
+import type { Logger } from '../shared/log/logger.js';
+import { systemClock, type Clock } from '../shared/time/clock.js';
+import { BackupLayout } from './store/layout.js';
+import { LocalStore } from './store/local-store.js';
+
+/** What every agent operation needs; built once per process from the config. */
+export interface AgentContext {
+  config: AgentConfig;
+  layout: BackupLayout;
+  store: LocalStore;
+  logger: Logger;
+  clock: Clock;
+}
+
+export function createAgentContext(config: AgentConfig, logger: Logger, clock: Clock = systemClock): AgentContext {
+  const layout = new BackupLayout(config.backupDir);
+  return { config, layout, store: new LocalStore(layout), logger, clock };
+}
+
+export function findInstance(config: AgentConfig, name: string): InstanceConfig {
+  const found = config.instances.find((i) => i.name === name);
+  if (!found) {
+    throw new RedbackError('NOT_FOUND', `unknown instance "${name}"`, {
+      hint: `instances in this config: ${config.instances.map((i) => i.name).join(', ')}`,
+    });
+  }
+  return found;
+}
+
+/** The instances an optional --instance flag selects (all when absent). */
+export function selectInstances(config: AgentConfig, name?: string): InstanceConfig[] {
+  return name ? [findInstance(config, name)] : config.instances;
+}

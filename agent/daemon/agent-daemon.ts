@@ -1,0 +1,103 @@
+import { isRedbackError } from '../../shared/errors/index.js';
+import type { AgentConfig, InstanceConfig } from '../../shared/config/agent-config.js';
+import type { AgentContext } from '../agent-context.js';
+import { findInstance } from '../agent-context.js';
+import { ensureDailyCopy, takeSnapshot } from '../snapshot/take-snapshot.js';
+import { acquireInstanceLock } from '../store/instance-lock.js';
+import { InstanceQueue } from './instance-queue.js';
+import { ScheduleRunner, type InstanceSchedule, type ScheduleKind } from './schedule-runner.js';
+
+/** The schedules written in the agent's own config (used until a coordinator sends others). */
+export function schedulesFromConfig(config: AgentConfig): InstanceSchedule[] {
+  return config.instances.map((instance: InstanceConfig) => ({
+    instance: instance.name,
+    hourly: instance.schedules?.hourly !== undefined ? instance.schedules.hourly : config.schedules.hourly,
+    daily: instance.schedules?.daily !== undefined ? instance.schedules.daily : config.schedules.daily,
+    timeZone: instance.timezone ?? config.timezone,
+  }));
+}
+
+export interface ScheduledRunRecord {
+  instance: string;
+  kind: ScheduleKind;
+  startedAt: string;
+  finishedAt: string;
+  ok: boolean;
+  copyId?: string;
+  error?: { code: string; message: string };
+}
+
+/**
+ * The long-running agent: cleans up after a killed run, then takes the scheduled copies of every
+ * instance (one operation per instance at a time) until stopped.
+ */
+export class AgentDaemon {
+  readonly queue = new InstanceQueue();
+  readonly schedules: ScheduleRunner;
+  private stopping = false;
+  private readonly listeners: Array<(record: ScheduledRunRecord) => void> = [];
+
+  constructor(readonly ctx: AgentContext) {
+    this.schedules = new ScheduleRunner((instance, kind) => void this.runScheduled(instance, kind), ctx.logger);
+  }
+
+  async start(): Promise<void> {
+    await this.cleanupAfterKilledRuns();
+    this.schedules.apply(schedulesFromConfig(this.ctx.config));
+    this.ctx.logger.info({ instances: this.ctx.config.instances.map((i) => i.name), backupDir: this.ctx.config.backupDir }, 'agent started');
+  }
+
+  /** Called with every scheduled run's outcome (the coordinator session reports them). */
+  onRun(listener: (record: ScheduledRunRecord) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Removes temp files of copies a killed run left behind, for every instance not in use. */
+  async cleanupAfterKilledRuns(): Promise<void> {
+    for (const instance of this.ctx.config.instances) {
+      let release: (() => Promise<void>) | null = null;
+      try {
+        release = await acquireInstanceLock(this.ctx.layout.lockFile(instance.name), 'cleanup');
+        const done = await this.ctx.store.cleanupInterrupted(instance.name);
+        if (done.removed.length || done.quarantined.length) {
+          this.ctx.logger.warn({ instance: instance.name, ...done }, 'cleaned up after an interrupted run');
+        }
+      } catch (err) {
+        this.ctx.logger.warn({ instance: instance.name, err: (err as Error).message }, 'cleanup skipped');
+      } finally {
+        await release?.();
+      }
+    }
+  }
+
+  async runScheduled(instanceName: string, kind: ScheduleKind): Promise<ScheduledRunRecord> {
+    const startedAt = new Date().toISOString();
+    const record = await this.queue.run(instanceName, async (): Promise<ScheduledRunRecord> => {
+      if (this.stopping) return { instance: instanceName, kind, startedAt, finishedAt: startedAt, ok: false, error: { code: 'CANCELLED', message: 'agent stopping' } };
+      const instance = findInstance(this.ctx.config, instanceName);
+      try {
+        const manifest =
+          kind === 'hourly'
+            ? (await takeSnapshot(this.ctx, instance, { tier: 'hourly' })).manifest
+            : (await ensureDailyCopy(this.ctx, instance)).manifest;
+        this.ctx.logger.info({ instance: instanceName, kind, copy: manifest.id, bytes: manifest.bytes }, 'scheduled copy done');
+        return { instance: instanceName, kind, startedAt, finishedAt: new Date().toISOString(), ok: true, copyId: manifest.id };
+      } catch (err) {
+        const code = isRedbackError(err) ? err.code : 'INTERNAL';
+        const message = (err as Error).message;
+        this.ctx.logger.error({ instance: instanceName, kind, code, err: message, hint: isRedbackError(err) ? err.hint : undefined }, 'scheduled copy failed');
+        return { instance: instanceName, kind, startedAt, finishedAt: new Date().toISOString(), ok: false, error: { code, message } };
+      }
+    });
+    for (const listener of this.listeners) listener(record);
+    return record;
+  }
+
+  /** Stops the schedules and waits for work in progress to finish. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.schedules.stop();
+    await this.queue.drain();
+    this.ctx.logger.info('agent stopped');
+  }
+}

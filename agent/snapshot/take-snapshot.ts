@@ -1,0 +1,269 @@
+import { hostname } from 'node:os';
+import { link, rename, stat, unlink } from 'node:fs/promises';
+import { RedbackError, storageError } from '../../shared/errors/index.js';
+import type { InstanceConfig } from '../../shared/config/agent-config.js';
+import { ensureDir, fsyncDir, TEMP_PREFIX, writeFileAtomic } from '../../shared/fs/durable.js';
+import { sealManifest, type CopyManifest, type CopyManifestBody, type Tier } from '../../shared/manifest/copy-manifest.js';
+import { PRODUCER } from '../../shared/version/version.js';
+import type { RdbSummary } from '../../shared/rdb/rdb-summary.js';
+import type { AgentContext } from '../agent-context.js';
+import { runBgsave } from '../redis/bgsave.js';
+import { discoverLayout, rdbPath, type InstanceLayout } from '../redis/discover.js';
+import { connectRedis } from '../redis/redis-client.js';
+import { dayKey } from '../retention/calendar.js';
+import { pruneInstance, retentionPolicyFor, type PruneOutcome } from '../retention/prune.js';
+import { withInstanceLock } from '../store/instance-lock.js';
+import { newCopyId } from '../store/layout.js';
+import type { LocalCopy } from '../store/local-store.js';
+import { runCopyPipeline } from './copy-pipeline.js';
+
+export interface SnapshotOptions {
+  tier: Tier;
+  /** Override the configured snapshot mode for this run. */
+  mode?: 'bgsave' | 'existing';
+  onProgress?: (phase: 'bgsave' | 'copy', done: number, total: number) => void;
+  signal?: AbortSignal;
+}
+
+export interface SnapshotOutcome {
+  manifest: CopyManifest;
+  prune: PruneOutcome;
+  bgsaveMs: number | null;
+  copyMs: number;
+}
+
+/**
+ * Takes one verified local copy of an instance:
+ * 1. lock the instance; connect to Redis and discover where dump.rdb lives;
+ * 2. BGSAVE and wait for it (or, in `existing` mode, accept dump.rdb if it is recent enough);
+ * 3. stream dump.rdb into a temp file in the tier's directory, hashing and checking it on the way;
+ * 4. a copy that fails its checks goes to quarantine and the snapshot fails: older copies stay;
+ * 5. rename into place, fsync the directory, write the manifest (the commit point);
+ * 6. apply retention to the instance (after the copy, never before).
+ */
+export async function takeSnapshot(ctx: AgentContext, instance: InstanceConfig, options: SnapshotOptions): Promise<SnapshotOutcome> {
+  return withInstanceLock(ctx.layout.lockFile(instance.name), `snapshot ${options.tier}`, async () => {
+    const redis = await connectRedis(instance);
+    let layout: InstanceLayout;
+    let bgsaveMs: number | null = null;
+    let source: CopyManifestBody['source'];
+    try {
+      layout = await discoverLayout(redis, instance);
+      const mode = options.mode ?? ctx.config.snapshot.mode;
+      if (mode === 'bgsave') {
+        options.onProgress?.('bgsave', 0, 1);
+        const result = await runBgsave(redis, {
+          instance: instance.name,
+          timeoutMs: ctx.config.snapshot.bgsaveTimeout,
+          pollIntervalMs: ctx.config.snapshot.pollInterval,
+          ...(options.signal ? { signal: options.signal } : {}),
+        });
+        bgsaveMs = result.durationMs;
+        source = 'bgsave';
+        ctx.logger.info({ instance: instance.name, reply: result.reply, ms: result.durationMs }, 'bgsave finished');
+      } else {
+        await requireRecentDump(ctx, instance, layout);
+        source = 'existing';
+      }
+    } finally {
+      await redis.close();
+    }
+
+    const copyStarted = Date.now();
+    const manifest = await copyIntoTier(ctx, instance, options.tier, rdbPath(layout), {
+      source,
+      redisRunId: layout.runId,
+      ...(options.onProgress ? { onProgress: (d: number, t: number) => options.onProgress!('copy', d, t) } : {}),
+    });
+    const copyMs = Date.now() - copyStarted;
+    const prune = await pruneInstance(ctx, instance, false);
+    return { manifest, prune, bgsaveMs, copyMs };
+  });
+}
+
+async function requireRecentDump(ctx: AgentContext, instance: InstanceConfig, layout: InstanceLayout): Promise<void> {
+  const path = rdbPath(layout);
+  const info = await stat(path).catch((err) => {
+    throw storageError(err, 'read', path);
+  });
+  const age = ctx.clock.now().getTime() - info.mtimeMs;
+  if (age > ctx.config.snapshot.maxAge) {
+    throw new RedbackError('SNAPSHOT_TOO_OLD', `${path} of ${instance.name} is ${Math.round(age / 1000)}s old, older than snapshot.maxAge`, {
+      hint: 'take a fresh snapshot (snapshot.mode: bgsave) or raise snapshot.maxAge',
+    });
+  }
+}
+
+interface CopyOptions {
+  source: CopyManifestBody['source'];
+  redisRunId: string | null;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/**
+ * Copies an RDB file into a tier through the verifying pipeline and writes its manifest. Used by
+ * snapshots and by imports of an RDB from elsewhere (offsite, another host).
+ */
+export async function copyIntoTier(
+  ctx: AgentContext,
+  instance: InstanceConfig,
+  tier: Tier,
+  sourcePath: string,
+  options: CopyOptions,
+): Promise<CopyManifest> {
+  const tierDir = ctx.layout.tierDir(instance.name, tier);
+  await ensureDir(ctx.layout.instanceDir(instance.name));
+  await ensureDir(tierDir);
+  const id = newCopyId(ctx.clock.now());
+  const finalPath = ctx.layout.rdbFile(instance.name, tier, id);
+  const tempPath = `${tierDir}/${TEMP_PREFIX}${id}.rdb`;
+
+  let result: Awaited<ReturnType<typeof runCopyPipeline>>;
+  try {
+    result = await runCopyPipeline(sourcePath, {
+      destination: tempPath,
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    });
+  } catch (err) {
+    if (err instanceof RedbackError && err.code === 'RDB_CORRUPT') {
+      const folder = await ctx.store.quarantine(instance.name, id, [tempPath], err.message, ctx.clock.now());
+      ctx.logger.error({ instance: instance.name, copy: id, quarantine: folder, err: err.message }, 'copy failed its checks and was quarantined');
+      throw new RedbackError('RDB_CORRUPT', `copy of ${sourcePath} is corrupt: ${err.message}`, {
+        hint: `the bad copy is in ${folder}; older copies are untouched. run redis-check-rdb on the source`,
+        details: { quarantine: folder, source: sourcePath },
+      });
+    }
+    // Anything else (disk full, read-only, I/O error): our own partial temp file is not a backup.
+    await unlink(tempPath).catch(() => undefined);
+    throw err;
+  }
+  if (result.summary.checksumDisabled && !ctx.config.snapshot.allowUnchecksummed) {
+    const folder = await ctx.store.quarantine(instance.name, id, [tempPath], 'rdb has no checksum (rdbchecksum no)', ctx.clock.now());
+    throw new RedbackError('RDB_NO_CHECKSUM', `${sourcePath} was written with rdbchecksum no, so redback cannot verify the copy`, {
+      hint: `turn checksums on (CONFIG SET rdbchecksum yes, and in redis.conf) or set snapshot.allowUnchecksummed: true; the copy is in ${folder}`,
+      details: { quarantine: folder },
+    });
+  }
+  try {
+    await rename(tempPath, finalPath);
+    await fsyncDir(tierDir);
+  } catch (err) {
+    throw storageError(err, 'rename copy into', finalPath);
+  }
+  const manifest = buildManifest(ctx, instance.name, tier, id, finalPath, result.bytes, result.sha256, result.summary, options.source, options.redisRunId, null);
+  await writeFileAtomic(ctx.layout.manifestFile(instance.name, tier, id), JSON.stringify(manifest, null, 2) + '\n');
+  ctx.logger.info({ instance: instance.name, copy: id, tier, bytes: result.bytes }, 'copy complete');
+  return manifest;
+}
+
+function buildManifest(
+  ctx: AgentContext,
+  instance: string,
+  tier: Tier,
+  id: string,
+  path: string,
+  bytes: number,
+  sha256: string,
+  summary: RdbSummary,
+  source: CopyManifestBody['source'],
+  redisRunId: string | null,
+  linkedFrom: string | null,
+): CopyManifest {
+  const keys: Record<string, number> = {};
+  const expires: Record<string, number> = {};
+  for (const [db, s] of Object.entries(summary.databases)) {
+    keys[db] = s.resizeKeys ?? s.keys;
+    expires[db] = s.resizeExpires ?? s.expires;
+  }
+  return sealManifest({
+    format: 'redback.copy/v1',
+    id,
+    instance,
+    tier,
+    path,
+    file: `${id}.rdb`,
+    bytes,
+    sha256,
+    crc64: summary.storedChecksum.toString(16).padStart(16, '0'),
+    rdbVersion: summary.rdbVersion,
+    redisVersion: summary.redisVersion,
+    createdAt: ctx.clock.now().toISOString(),
+    snapshotAt: summary.ctime === null ? null : new Date(summary.ctime * 1000).toISOString(),
+    usedMem: summary.usedMem,
+    aofBase: summary.aofBase,
+    keys,
+    expires,
+    source,
+    linkedFrom,
+    pinned: false,
+    host: hostname(),
+    redisRunId,
+    producer: PRODUCER,
+  });
+}
+
+/**
+ * Makes today's daily copy (in the instance's time zone): a hard link of the day's first good
+ * copy when there is one and the file system allows it, otherwise a fresh snapshot into `daily`.
+ * Does nothing when today already has a daily copy.
+ */
+export async function ensureDailyCopy(
+  ctx: AgentContext,
+  instance: InstanceConfig,
+  options: Omit<SnapshotOptions, 'tier'> = {},
+): Promise<{ action: 'exists' | 'linked' | 'snapshot'; manifest: CopyManifest }> {
+  const timeZone = retentionPolicyFor(ctx.config, instance).timeZone;
+  const today = dayKey(ctx.clock.now(), timeZone);
+  const { copies } = await ctx.store.inventory(instance.name);
+  const good = copies.filter((c) => c.state === 'ok' && dayKey(new Date(c.manifest.createdAt), timeZone) === today);
+  const existing = good.find((c) => c.manifest.tier === 'daily');
+  if (existing) return { action: 'exists', manifest: existing.manifest };
+  const first = good
+    .filter((c) => c.manifest.tier !== 'daily')
+    .sort((a, b) => a.manifest.createdAt.localeCompare(b.manifest.createdAt))[0];
+  if (first) {
+    const linked = await withInstanceLock(ctx.layout.lockFile(instance.name), 'daily link', async () => {
+      const manifest = await linkAsDaily(ctx, instance, first);
+      if (manifest) await pruneInstance(ctx, instance, false);
+      return manifest;
+    });
+    if (linked) return { action: 'linked', manifest: linked };
+  }
+  const outcome = await takeSnapshot(ctx, instance, { ...options, tier: 'daily' });
+  return { action: 'snapshot', manifest: outcome.manifest };
+}
+
+/** Hard-links a copy into the daily tier; null when the file system refuses links. */
+async function linkAsDaily(ctx: AgentContext, instance: InstanceConfig, copy: LocalCopy): Promise<CopyManifest | null> {
+  const dailyDir = ctx.layout.tierDir(instance.name, 'daily');
+  await ensureDir(dailyDir);
+  const id = newCopyId(ctx.clock.now());
+  const target = ctx.layout.rdbFile(instance.name, 'daily', id);
+  try {
+    await link(copy.rdbFile, target);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EXDEV' || code === 'EPERM' || code === 'EMLINK' || code === 'ENOTSUP' || code === 'EOPNOTSUPP') {
+      ctx.logger.warn({ instance: instance.name, code }, 'hard link refused; taking a separate daily copy');
+      return null;
+    }
+    throw storageError(err, 'link daily copy', target);
+  }
+  await fsyncDir(dailyDir);
+  const src = copy.manifest;
+  const { checksum: _checksum, ...body } = src;
+  const manifest = sealManifest({
+    ...body,
+    id,
+    tier: 'daily',
+    path: target,
+    file: `${id}.rdb`,
+    createdAt: src.createdAt,
+    source: 'link',
+    linkedFrom: src.id,
+    pinned: false,
+  });
+  await writeFileAtomic(ctx.layout.manifestFile(instance.name, 'daily', id), JSON.stringify(manifest, null, 2) + '\n');
+  ctx.logger.info({ instance: instance.name, copy: id, linkedFrom: src.id }, 'daily copy linked');
+  return manifest;
+}

@@ -1,0 +1,61 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { compactTimestamp } from '../../shared/fs/durable.js';
+import type { Tier } from '../../shared/manifest/copy-manifest.js';
+
+/**
+ * Every path in the local backup directory is built here and nowhere else:
+ *
+ *   <backupDir>/<instance>/<tier>/<id>.rdb             the copy (0600)
+ *   <backupDir>/<instance>/<tier>/<id>.manifest.json   its manifest; present = copy complete
+ *   <backupDir>/<instance>/<tier>/.tmp-*               a copy being written (removed on start)
+ *   <backupDir>/<instance>/quarantine/<ts>-<label>/    bad copies and replaced live files
+ *   <backupDir>/<instance>/.lock                       held while an operation runs
+ *   <backupDir>/<instance>/state.json                  what the agent last saw of the instance
+ *   <backupDir>/.agent/                                agent-wide state (cached schedule, runbook journals)
+ */
+export class BackupLayout {
+  constructor(readonly backupDir: string) {}
+
+  instanceDir(instance: string): string {
+    return join(this.backupDir, instance);
+  }
+
+  tierDir(instance: string, tier: Tier): string {
+    return join(this.backupDir, instance, tier);
+  }
+
+  rdbFile(instance: string, tier: Tier, id: string): string {
+    return join(this.tierDir(instance, tier), `${id}${RDB_SUFFIX}`);
+  }
+
+  manifestFile(instance: string, tier: Tier, id: string): string {
+    return join(this.tierDir(instance, tier), `${id}${MANIFEST_SUFFIX}`);
+  }
+
+  quarantineDir(instance: string): string {
+    return join(this.backupDir, instance, 'quarantine');
+  }
+
+  lockFile(instance: string): string {
+    return join(this.backupDir, instance, '.lock');
+  }
+
+  stateFile(instance: string): string {
+    return join(this.backupDir, instance, 'state.json');
+  }
+
+  agentStateDir(): string {
+    return join(this.backupDir, '.agent');
+  }
+}
+
+export const RDB_SUFFIX = '.rdb';
+export const MANIFEST_SUFFIX = '.manifest.json';
+/** Prefix of a copy being deleted by retention (renamed first, so it is never half-listed). */
+export const DELETING_PREFIX = '.del-';
+
+/** `20261124T031500Z-3fa9c1`: sortable by time, unique per instance. */
+export function newCopyId(now: Date): string {
+  return `${compactTimestamp(now)}-${randomBytes(3).toString('hex')}`;
+}

@@ -1,0 +1,126 @@
+import { z } from 'zod';
+import { addressSchema, cronSchema, durationSchema, timeZoneSchema, tlsFilesSchema } from './common-schemas.js';
+import { loadYamlConfig } from './load-yaml-config.js';
+
+const retentionSchema = z
+  .object({
+    hourly: durationSchema.default(48 * 3600_000),
+    daily: durationSchema.default(30 * 86400_000),
+    /** `null` (the default) keeps manual copies until they are deleted by hand. */
+    manual: durationSchema.nullable().default(null),
+  })
+  .strict();
+
+const partialRetentionSchema = z
+  .object({ hourly: durationSchema.optional(), daily: durationSchema.optional(), manual: durationSchema.nullable().optional() })
+  .strict();
+
+const schedulesSchema = z
+  .object({
+    hourly: cronSchema.nullable().default('0 * * * *'),
+    daily: cronSchema.nullable().default('5 0 * * *'),
+  })
+  .strict();
+
+const partialSchedulesSchema = z
+  .object({ hourly: cronSchema.nullable().optional(), daily: cronSchema.nullable().optional() })
+  .strict();
+
+const snapshotSchema = z
+  .object({
+    /** `bgsave` forks a fresh snapshot; `existing` copies dump.rdb when it is younger than maxAge. */
+    mode: z.enum(['bgsave', 'existing']).default('bgsave'),
+    maxAge: durationSchema.default(15 * 60_000),
+    bgsaveTimeout: durationSchema.default(30 * 60_000),
+    pollInterval: durationSchema.default(200),
+    /** Copies written with `rdbchecksum no` cannot be verified; refuse them unless this is true. */
+    allowUnchecksummed: z.boolean().default(false),
+  })
+  .strict();
+
+export const controlSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('systemd'), unit: z.string().min(1), systemctl: z.string().default('systemctl') }).strict(),
+  z
+    .object({
+      type: z.literal('exec'),
+      start: z.string().min(1),
+      stop: z.string().min(1),
+      /** Optional: exits 0 when Redis runs. Without it, redback asks Redis (PING). */
+      status: z.string().optional(),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('process'),
+      /** The redis-server binary the agent starts with the instance's configFile. */
+      binary: z.string().default('redis-server'),
+    })
+    .strict(),
+]);
+
+export type ControlConfig = z.infer<typeof controlSchema>;
+
+const instanceSchema = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, {
+      message: 'instance names use letters, digits, dot, dash, underscore (max 63)',
+    }),
+    /** redis://[user:password@]host:port[/db] or rediss:// for TLS. */
+    url: z.string().regex(/^rediss?:\/\//, { message: 'url must start with redis:// or rediss://' }),
+    tls: tlsFilesSchema.optional(),
+    /** Override what is normally discovered with CONFIG GET / INFO server. */
+    dir: z.string().optional(),
+    dbfilename: z.string().optional(),
+    appenddirname: z.string().optional(),
+    configFile: z.string().optional(),
+    control: controlSchema.optional(),
+    schedules: partialSchedulesSchema.optional(),
+    retention: partialRetentionSchema.optional(),
+    timezone: timeZoneSchema.optional(),
+  })
+  .strict();
+
+export type InstanceConfig = z.infer<typeof instanceSchema>;
+
+export const agentConfigSchema = z
+  .object({
+    /** Stable identity reported to the coordinator; defaults to the host name. */
+    agentId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/).optional(),
+    backupDir: z.string().min(1),
+    timezone: timeZoneSchema.default('UTC'),
+    schedules: schedulesSchema.default({ hourly: '0 * * * *', daily: '5 0 * * *' }),
+    retention: retentionSchema.default({ hourly: 48 * 3600_000, daily: 30 * 86400_000, manual: null }),
+    snapshot: snapshotSchema.default({
+      mode: 'bgsave',
+      maxAge: 15 * 60_000,
+      bgsaveTimeout: 30 * 60_000,
+      pollInterval: 200,
+      allowUnchecksummed: false,
+    }),
+    log: z.object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info') }).strict().default({ level: 'info' }),
+    coordinator: z
+      .object({
+        address: addressSchema,
+        token: z.string().min(1),
+        tls: tlsFilesSchema.optional(),
+      })
+      .strict()
+      .optional(),
+    instances: z.array(instanceSchema).min(1, { message: 'list at least one instance' }),
+  })
+  .strict()
+  .superRefine((cfg, ctx) => {
+    const seen = new Set<string>();
+    cfg.instances.forEach((inst, i) => {
+      if (seen.has(inst.name)) {
+        ctx.addIssue({ code: 'custom', path: ['instances', i, 'name'], message: `duplicate instance name "${inst.name}"` });
+      }
+      seen.add(inst.name);
+    });
+  });
+
+export type AgentConfig = z.infer<typeof agentConfigSchema>;
+
+export function loadAgentConfig(file: string, env: NodeJS.ProcessEnv = process.env): AgentConfig {
+  return loadYamlConfig(file, agentConfigSchema, env);
+}

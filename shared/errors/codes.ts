@@ -1,0 +1,63 @@
+/**
+ * The one table of error codes. Each code has a stable name (used in `--json` output and logs), a
+ * CLI exit code (documented in the README) and a gRPC status (used by the coordinator's services).
+ * Add rows here; never reuse or renumber one.
+ */
+export const ERROR_CODES = {
+  INTERNAL: { exit: 1, grpc: 13 /* INTERNAL */, retryable: false },
+  USAGE: { exit: 2, grpc: 3 /* INVALID_ARGUMENT */, retryable: false },
+  CONFIG_INVALID: { exit: 3, grpc: 3, retryable: false },
+  NOT_FOUND: { exit: 4, grpc: 5 /* NOT_FOUND */, retryable: false },
+  REDIS_UNREACHABLE: { exit: 5, grpc: 14 /* UNAVAILABLE */, retryable: true },
+  REDIS_AUTH: { exit: 5, grpc: 16 /* UNAUTHENTICATED */, retryable: false },
+  REDIS_ERROR: { exit: 5, grpc: 9 /* FAILED_PRECONDITION */, retryable: true },
+  BGSAVE_FAILED: { exit: 6, grpc: 9, retryable: true },
+  BGSAVE_TIMEOUT: { exit: 6, grpc: 4 /* DEADLINE_EXCEEDED */, retryable: true },
+  SNAPSHOT_TOO_OLD: { exit: 6, grpc: 9, retryable: true },
+  STORAGE_FULL: { exit: 7, grpc: 8 /* RESOURCE_EXHAUSTED */, retryable: true },
+  STORAGE_READONLY: { exit: 7, grpc: 9, retryable: false },
+  STORAGE_ERROR: { exit: 7, grpc: 13, retryable: true },
+  RDB_CORRUPT: { exit: 8, grpc: 15 /* DATA_LOSS */, retryable: false },
+  RDB_NO_CHECKSUM: { exit: 8, grpc: 9, retryable: false },
+  VERIFY_FAILED: { exit: 8, grpc: 15, retryable: false },
+  AOF_CORRUPT: { exit: 8, grpc: 15, retryable: false },
+  UNSAFE_REFUSED: { exit: 9, grpc: 9, retryable: false },
+  PREFLIGHT_FAILED: { exit: 9, grpc: 9, retryable: false },
+  RESTORE_FAILED: { exit: 9, grpc: 13, retryable: false },
+  CONTROL_FAILED: { exit: 9, grpc: 13, retryable: false },
+  LOCKED: { exit: 10, grpc: 10 /* ABORTED */, retryable: true },
+  COORDINATOR_UNREACHABLE: { exit: 11, grpc: 14, retryable: true },
+  AUTH_FAILED: { exit: 12, grpc: 16, retryable: false },
+  PROTOCOL_MISMATCH: { exit: 12, grpc: 9, retryable: false },
+  JOB_FAILED: { exit: 13, grpc: 13, retryable: false },
+  TIMEOUT: { exit: 13, grpc: 4, retryable: true },
+  CANCELLED: { exit: 13, grpc: 1 /* CANCELLED */, retryable: false },
+  UNHEALTHY: { exit: 14, grpc: 9, retryable: false },
+  OFFSITE_ERROR: { exit: 15, grpc: 14, retryable: true },
+} as const satisfies Record<string, { exit: number; grpc: number; retryable: boolean }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export function isErrorCode(value: string): value is ErrorCode {
+  return Object.prototype.hasOwnProperty.call(ERROR_CODES, value);
+}
+
+/** Exit codes as the README documents them; `redback --help` prints the same table. */
+export const EXIT_CODE_TABLE: ReadonlyArray<{ exit: number; meaning: string }> = [
+  { exit: 0, meaning: 'success' },
+  { exit: 1, meaning: 'internal error (a bug: please report it)' },
+  { exit: 2, meaning: 'usage error: unknown command or bad flag' },
+  { exit: 3, meaning: 'configuration invalid' },
+  { exit: 4, meaning: 'not found: unknown instance, backup or job' },
+  { exit: 5, meaning: 'Redis unreachable, wrong password, or Redis returned an error' },
+  { exit: 6, meaning: 'snapshot failed: BGSAVE error or timeout, dump.rdb too old' },
+  { exit: 7, meaning: 'backup storage: disk full, read-only, permission denied' },
+  { exit: 8, meaning: 'integrity: corrupt or truncated RDB/AOF, checksum mismatch, verify failed' },
+  { exit: 9, meaning: 'refused as unsafe, or a pre-flight check / restore step failed' },
+  { exit: 10, meaning: 'another redback operation holds the lock' },
+  { exit: 11, meaning: 'coordinator unreachable' },
+  { exit: 12, meaning: 'authentication failed or protocol version mismatch' },
+  { exit: 13, meaning: 'job failed, timed out or was cancelled' },
+  { exit: 14, meaning: 'unhealthy: `redback status` found a problem' },
+  { exit: 15, meaning: 'offsite storage (S3) error' },
+];

@@ -1,0 +1,97 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI, runCli, runCliJson } from '../helpers/cli.js';
+import { writeAgentConfig } from '../helpers/agent-fixture.js';
+import { fillAllTypes, fillRandom } from '../helpers/fill-redis.js';
+import { TestRedisServer, waitFor } from '../helpers/redis-server.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+
+function startDaemon(config: string): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, [CLI, 'agent', 'run', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, output: () => out, exited };
+}
+
+describe('kill -9 during a copy, and the daemon', () => {
+  const tmp = makeTempDir();
+  let redis: TestRedisServer;
+  const backupDir = join(tmp.path, 'backups');
+  let config: string;
+
+  beforeAll(async () => {
+    redis = await TestRedisServer.start({ dir: join(tmp.path, 'redis') });
+    await fillAllTypes(redis.client(), { perType: 10 });
+    config = writeAgentConfig(tmp.path, {
+      backupDir,
+      schedules: { hourly: null, daily: null },
+      instances: [{ name: 'main', url: redis.url }],
+    });
+  });
+
+  afterAll(async () => {
+    await redis.stop();
+    tmp.cleanup();
+  });
+
+  it('a copy killed midway is never listed, and the next start removes its temp file', async () => {
+    const first = await runCliJson(['agent', 'snapshot', '--config', config, '--instance', 'main', '--tier', 'hourly', '--json']);
+    expect(first.code).toBe(0);
+    // Enough data that the copy takes a moment: ~300 MB of random values.
+    await fillRandom(redis.client(), 1200, 256 * 1024, 'big');
+    const tierDir = join(backupDir, 'main', 'hourly');
+    const child = spawn(process.execPath, [CLI, 'agent', 'snapshot', '--config', config, '--instance', 'main', '--tier', 'hourly'], { stdio: 'ignore' });
+    const exited = new Promise((r) => child.on('exit', r));
+    let temp: string | undefined;
+    await waitFor(() => {
+      temp = readdirSync(tierDir).find((f) => f.startsWith('.tmp-'));
+      return temp !== undefined;
+    }, 60_000, 2);
+    child.kill('SIGKILL');
+    await exited;
+    expect(existsSync(join(tierDir, temp!))).toBe(true);
+
+    // The partial copy is not listed; the earlier copy still verifies.
+    const list = await runCliJson(['agent', 'list', '--config', config, '--json']);
+    expect(list.json.copies.map((c: { id: string }) => c.id)).toEqual([first.json.id]);
+    const verify = await runCli(['agent', 'verify', '--config', config, '--no-quarantine']);
+    expect(verify.code).toBe(0);
+
+    // The daemon's start removes what the killed run left, and SIGTERM stops it cleanly.
+    const daemon = startDaemon(config);
+    await waitFor(() => daemon.output().includes('agent started'), 20_000);
+    expect(readdirSync(tierDir).filter((f) => f.startsWith('.tmp-'))).toEqual([]);
+    expect(daemon.output()).toContain('cleaned up after an interrupted run');
+    daemon.child.kill('SIGTERM');
+    expect(await daemon.exited).toBe(0);
+    expect(daemon.output()).toContain('agent stopped');
+    await redis.client().flushall();
+    await fillAllTypes(redis.client(), { perType: 10 });
+  }, 180_000);
+
+  it('runs the hourly schedule from its config and logs JSON', async () => {
+    const fast = writeAgentConfig(tmp.path, {
+      backupDir: join(tmp.path, 'backups-fast'),
+      schedules: { hourly: '*/2 * * * * *', daily: null },
+      instances: [{ name: 'main', url: redis.url }],
+    }, 'fast.yaml');
+    const daemon = startDaemon(fast);
+    try {
+      await waitFor(async () => {
+        const list = await runCliJson(['agent', 'list', '--config', fast, '--json']);
+        return list.json.copies.filter((c: { tier: string }) => c.tier === 'hourly').length >= 2;
+      }, 30_000, 500);
+    } finally {
+      daemon.child.kill('SIGTERM');
+    }
+    expect(await daemon.exited).toBe(0);
+    const lines = daemon.output().trim().split('\n');
+    const parsed = lines.map((l) => JSON.parse(l));
+    expect(parsed.some((l) => l.msg === 'scheduled copy done' && l.instance === 'main')).toBe(true);
+    expect(parsed.every((l) => typeof l.level === 'string' && typeof l.time === 'string')).toBe(true);
+  }, 60_000);
+});
