@@ -8,8 +8,11 @@ export interface AgentFlags {
   json?: boolean;
 }
 
-/** Config + context for a one-shot agent command; logs go to stderr (stdout is for output). */
+/**
+ * Config + context for a one-shot agent command. Its errors reach the user as the one-line error
+ * of the command, so logs are off unless REDBACK_LOG_LEVEL asks for them (then on stderr).
+ */
 export function loadAgentForCommand(flags: AgentFlags, logger?: Logger): AgentContext {
   const config = loadAgentConfig(flags.config);
-  return createAgentContext(config, logger ?? createLogger({ level: process.env.REDBACK_LOG_LEVEL ?? 'warn', destination: 'stderr', name: 'redback-agent' }));
+  return createAgentContext(config, logger ?? createLogger({ level: process.env.REDBACK_LOG_LEVEL ?? 'fatal', destination: 'stderr', name: 'redback-agent' }));
 }

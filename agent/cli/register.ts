@@ -1,7 +1,9 @@
 import { Command, Option } from 'commander';
 import { action, examples } from '../../shared/cli/run-command.js';
-import { runDailyCommand, runListCommand, runPruneCommand, runSnapshotCommand, runVerifyCommand } from './local-commands.js';
-import { runAgentDaemon } from '../daemon/run-daemon.js';
+
+// Implementations are imported when a command runs, so `redback --help` and the coordinator's
+// commands do not pay for loading the agent's dependencies (ioredis, zod schemas, ...).
+const local = () => import('./local-commands.js');
 
 const CONFIG_FLAG = ['--config <file>', 'agent config (YAML)', process.env.REDBACK_AGENT_CONFIG ?? '/etc/redback/agent.yaml'] as const;
 
@@ -14,7 +16,7 @@ export function registerAgentCommands(program: Command): void {
     .description('run the agent daemon: scheduled copies, retention, and (when configured) the coordinator session')
     .option(...CONFIG_FLAG)
     .addHelpText('after', examples('redback agent run --config /etc/redback/agent.yaml'))
-    .action(action((flags: { config: string }) => runAgentDaemon(flags)));
+    .action(action(async (flags: { config: string }) => (await import('../daemon/run-daemon.js')).runAgentDaemon(flags)));
 
   agent
     .command('snapshot')
@@ -31,7 +33,7 @@ export function registerAgentCommands(program: Command): void {
         'redback agent snapshot --config agent.yaml --instance main --tier hourly --json',
       ),
     )
-    .action(action(runSnapshotCommand));
+    .action(action(async (flags) => (await local()).runSnapshotCommand(flags)));
 
   agent
     .command('daily')
@@ -40,7 +42,7 @@ export function registerAgentCommands(program: Command): void {
     .requiredOption('--instance <name>', 'instance name from the config')
     .option('--json', 'print the daily copy manifest as JSON')
     .addHelpText('after', examples('redback agent daily --config agent.yaml --instance main'))
-    .action(action(runDailyCommand));
+    .action(action(async (flags) => (await local()).runDailyCommand(flags)));
 
   agent
     .command('list')
@@ -49,7 +51,7 @@ export function registerAgentCommands(program: Command): void {
     .option('--instance <name>', 'only this instance')
     .option('--json', 'print JSON')
     .addHelpText('after', examples('redback agent list --config agent.yaml', 'redback agent list --config agent.yaml --instance main --json'))
-    .action(action(runListCommand));
+    .action(action(async (flags) => (await local()).runListCommand(flags)));
 
   agent
     .command('prune')
@@ -59,7 +61,7 @@ export function registerAgentCommands(program: Command): void {
     .option('--dry-run', 'show the decisions, delete nothing')
     .option('--json', 'print JSON')
     .addHelpText('after', examples('redback agent prune --config agent.yaml --dry-run', 'redback agent prune --config agent.yaml --instance main'))
-    .action(action(runPruneCommand));
+    .action(action(async (flags) => (await local()).runPruneCommand(flags)));
 
   agent
     .command('verify')
@@ -69,5 +71,5 @@ export function registerAgentCommands(program: Command): void {
     .option('--no-quarantine', 'leave bad copies in place (default: move them to quarantine/)')
     .option('--json', 'print JSON')
     .addHelpText('after', examples('redback agent verify --config agent.yaml', 'redback agent verify --config agent.yaml --instance main --json'))
-    .action(action(runVerifyCommand));
+    .action(action(async (flags) => (await local()).runVerifyCommand(flags)));
 }

@@ -9,10 +9,15 @@ export async function runAgentDaemon(flags: { config: string }): Promise<number>
   const logger = createLogger({ level: config.log.level, destination: 'stdout', name: 'redback-agent' });
   const daemon = new AgentDaemon(createAgentContext(config, logger));
   await daemon.start();
+  // Signal listeners do not keep Node's event loop alive; this timer does, until shutdown.
+  const keepAlive = setInterval(() => undefined, 60_000);
   await new Promise<void>((resolve) => {
     const shutdown = (signal: string) => {
       logger.info({ signal }, 'stopping');
-      void daemon.stop().then(resolve);
+      void daemon.stop().finally(() => {
+        clearInterval(keepAlive);
+        resolve();
+      });
     };
     process.once('SIGTERM', () => shutdown('SIGTERM'));
     process.once('SIGINT', () => shutdown('SIGINT'));

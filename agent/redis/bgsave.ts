@@ -51,6 +51,8 @@ export async function runBgsave(redis: RedisCommander, options: BgsaveOptions): 
     }
   }
 
+  // Poll quickly at first (small datasets save in milliseconds), then back off to the interval.
+  let wait = Math.min(10, options.pollIntervalMs);
   for (;;) {
     if (options.signal?.aborted) throw new RedbackError('CANCELLED', `bgsave wait on ${options.instance} cancelled`);
     const info = await readInfo(redis, 'persistence');
@@ -81,7 +83,8 @@ export async function runBgsave(redis: RedisCommander, options: BgsaveOptions): 
         hint: 'the save may still finish; raise snapshot.bgsaveTimeout for large datasets or check the redis log',
       });
     }
-    await sleep(options.pollIntervalMs, options.signal);
+    await sleep(wait, options.signal);
+    wait = Math.min(wait * 2, options.pollIntervalMs);
   }
 }
 

@@ -16,6 +16,7 @@ import { withInstanceLock } from '../store/instance-lock.js';
 import { newCopyId } from '../store/layout.js';
 import type { LocalCopy } from '../store/local-store.js';
 import { runCopyPipeline } from './copy-pipeline.js';
+import { verifyCopy } from './verify-copies.js';
 
 export interface SnapshotOptions {
   tier: Tier;
@@ -218,16 +219,24 @@ export async function ensureDailyCopy(
   const good = copies.filter((c) => c.state === 'ok' && dayKey(new Date(c.manifest.createdAt), timeZone) === today);
   const existing = good.find((c) => c.manifest.tier === 'daily');
   if (existing) return { action: 'exists', manifest: existing.manifest };
-  const first = good
+  // The day's first copy that still verifies becomes the daily; one that fails is quarantined.
+  const candidates = good
     .filter((c) => c.manifest.tier !== 'daily')
-    .sort((a, b) => a.manifest.createdAt.localeCompare(b.manifest.createdAt))[0];
-  if (first) {
+    .sort((a, b) => a.manifest.createdAt.localeCompare(b.manifest.createdAt));
+  for (const candidate of candidates) {
     const linked = await withInstanceLock(ctx.layout.lockFile(instance.name), 'daily link', async () => {
-      const manifest = await linkAsDaily(ctx, instance, first);
+      const check = await verifyCopy(candidate);
+      if (!check.ok) {
+        const folder = await ctx.store.quarantine(instance.name, candidate.manifest.id, [candidate.rdbFile, candidate.manifestFile], `verify before daily link: ${check.problem}`);
+        ctx.logger.error({ instance: instance.name, copy: candidate.manifest.id, problem: check.problem, quarantine: folder }, 'copy failed verification and was quarantined');
+        return undefined;
+      }
+      const manifest = await linkAsDaily(ctx, instance, candidate);
       if (manifest) await pruneInstance(ctx, instance, false);
       return manifest;
     });
     if (linked) return { action: 'linked', manifest: linked };
+    if (linked === null) break; // the file system refuses hard links: take a separate copy
   }
   const outcome = await takeSnapshot(ctx, instance, { ...options, tier: 'daily' });
   return { action: 'snapshot', manifest: outcome.manifest };

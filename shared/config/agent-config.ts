@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { addressSchema, cronSchema, durationSchema, timeZoneSchema, tlsFilesSchema } from './common-schemas.js';
-import { loadYamlConfig } from './load-yaml-config.js';
+import { loadYamlConfig, type ExtraCheck } from './load-yaml-config.js';
 
 const retentionSchema = z
   .object({
@@ -108,19 +108,25 @@ export const agentConfigSchema = z
       .optional(),
     instances: z.array(instanceSchema).min(1, { message: 'list at least one instance' }),
   })
-  .strict()
-  .superRefine((cfg, ctx) => {
-    const seen = new Set<string>();
-    cfg.instances.forEach((inst, i) => {
-      if (seen.has(inst.name)) {
-        ctx.addIssue({ code: 'custom', path: ['instances', i, 'name'], message: `duplicate instance name "${inst.name}"` });
-      }
-      seen.add(inst.name);
-    });
-  });
+  .strict();
+
+/** Instance names must be unique (reported with the other problems, on the raw document). */
+export const uniqueInstanceNames: ExtraCheck = (raw) => {
+  const instances = (raw as { instances?: unknown } | null)?.instances;
+  if (!Array.isArray(instances)) return [];
+  const seen = new Set<string>();
+  const problems = [];
+  for (const [i, inst] of instances.entries()) {
+    const name = (inst as { name?: unknown } | null)?.name;
+    if (typeof name !== 'string') continue;
+    if (seen.has(name)) problems.push({ path: `instances.${i}.name`, message: `duplicate instance name "${name}"` });
+    seen.add(name);
+  }
+  return problems;
+};
 
 export type AgentConfig = z.infer<typeof agentConfigSchema>;
 
 export function loadAgentConfig(file: string, env: NodeJS.ProcessEnv = process.env): AgentConfig {
-  return loadYamlConfig(file, agentConfigSchema, env);
+  return loadYamlConfig(file, agentConfigSchema, env, uniqueInstanceNames);
 }

@@ -9,10 +9,14 @@ import { interpolateEnv, type InterpolationProblem } from './env-interpolation.j
  * CONFIG_INVALID error listing every problem with its key path. Nothing here logs values, so
  * secrets stay out of logs.
  */
+/** Checks the schema cannot express per field (uniqueness across a list), run on the raw document. */
+export type ExtraCheck = (raw: unknown) => InterpolationProblem[];
+
 export function loadYamlConfig<S extends z.ZodType>(
   file: string,
   schema: S,
   env: NodeJS.ProcessEnv = process.env,
+  extraCheck?: ExtraCheck,
 ): z.infer<S> {
   let text: string;
   try {
@@ -23,7 +27,7 @@ export function loadYamlConfig<S extends z.ZodType>(
       cause: err,
     });
   }
-  return parseYamlConfig(text, file, schema, env);
+  return parseYamlConfig(text, file, schema, env, extraCheck);
 }
 
 export function parseYamlConfig<S extends z.ZodType>(
@@ -31,6 +35,7 @@ export function parseYamlConfig<S extends z.ZodType>(
   file: string,
   schema: S,
   env: NodeJS.ProcessEnv = process.env,
+  extraCheck?: ExtraCheck,
 ): z.infer<S> {
   const doc = parseDocument(text, { prettyErrors: true });
   if (doc.errors.length > 0) {
@@ -40,6 +45,7 @@ export function parseYamlConfig<S extends z.ZodType>(
   const problems: InterpolationProblem[] = [];
   const raw = interpolateEnv(doc.toJS() ?? {}, env, problems);
   const parsed = schema.safeParse(raw);
+  if (extraCheck) problems.push(...extraCheck(raw));
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       problems.push({ path: issue.path.map(String).join('.') || '(root)', message: issue.message });

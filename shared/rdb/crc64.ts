@@ -160,7 +160,7 @@ function sleb(n: number): number[] {
   }
 }
 
-function assembleWasm(): Uint8Array<ArrayBuffer> {
+function assembleWasm(): Uint8Array {
   // Opcodes.
   const LOCAL_GET = 0x20, LOCAL_SET = 0x21, LOCAL_TEE = 0x22;
   const I32_CONST = 0x41, I64_CONST = 0x42;
@@ -239,11 +239,18 @@ interface WasmCrc {
   words: Int32Array;
 }
 
+/** The little of the WebAssembly JS API used here (the project's `lib` has no DOM/wasm typings). */
+interface WasmJsApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+}
+
 const WASM: WasmCrc | null = (() => {
-  if (!LITTLE_ENDIAN || typeof WebAssembly !== 'object') return null;
+  const api = (globalThis as { WebAssembly?: WasmJsApi }).WebAssembly;
+  if (!LITTLE_ENDIAN || api === undefined) return null;
   try {
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(assembleWasm()), {});
-    const memory = instance.exports['mem'] as WebAssembly.Memory;
+    const instance = new api.Instance(new api.Module(assembleWasm()), {});
+    const memory = instance.exports['mem'] as { buffer: ArrayBuffer };
     const update = instance.exports['update'] as (ptr: number, len: number) => void;
     const words = new Int32Array(memory.buffer);
     words.set(TABLE, 0);

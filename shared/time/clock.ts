@@ -51,6 +51,6 @@ export function formatDuration(ms: number): string {
   if (ms < SECOND) return `${Math.round(ms)}ms`;
   if (ms < MINUTE) return `${(ms / SECOND).toFixed(1)}s`;
   if (ms < HOUR) return `${Math.floor(ms / MINUTE)}m${Math.round((ms % MINUTE) / SECOND)}s`;
-  if (ms < DAY) return `${Math.floor(ms / HOUR)}h${Math.round((ms % HOUR) / MINUTE)}m`;
+  if (ms < 3 * DAY) return `${Math.floor(ms / HOUR)}h${Math.floor((ms % HOUR) / MINUTE)}m`;
   return `${Math.floor(ms / DAY)}d${Math.round((ms % DAY) / HOUR)}h`;
 }

@@ -80,18 +80,20 @@ describe('kill -9 during a copy, and the daemon', () => {
       instances: [{ name: 'main', url: redis.url }],
     }, 'fast.yaml');
     const daemon = startDaemon(fast);
+    const done = () => daemon.output().split('\n').filter((l) => l.includes('"scheduled copy done"')).length;
     try {
-      await waitFor(async () => {
-        const list = await runCliJson(['agent', 'list', '--config', fast, '--json']);
-        return list.json.copies.filter((c: { tier: string }) => c.tier === 'hourly').length >= 2;
-      }, 30_000, 500);
+      await waitFor(() => done() >= 3, 30_000, 200);
     } finally {
       daemon.child.kill('SIGTERM');
     }
     expect(await daemon.exited).toBe(0);
-    const lines = daemon.output().trim().split('\n');
-    const parsed = lines.map((l) => JSON.parse(l));
-    expect(parsed.some((l) => l.msg === 'scheduled copy done' && l.instance === 'main')).toBe(true);
+    const parsed = daemon.output().trim().split('\n').map((l) => JSON.parse(l));
     expect(parsed.every((l) => typeof l.level === 'string' && typeof l.time === 'string')).toBe(true);
+    expect(parsed.some((l) => l.msg === 'scheduled copy done' && l.instance === 'main')).toBe(true);
+    // S6: retention ran after each copy; copies in the same hour bucket keep only the newest.
+    expect(parsed.some((l) => l.msg === 'retention deleted copy' && /superseded by/.test(l.reason))).toBe(true);
+    const list = await runCliJson(['agent', 'list', '--config', fast, '--json']);
+    const hourly = list.json.copies.filter((c: { tier: string }) => c.tier === 'hourly');
+    expect(hourly.length).toBe(1);
   }, 60_000);
 });

@@ -1,6 +1,5 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { mkdirSync, rmSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, runCliJson } from '../helpers/cli.js';
 import { writeAgentConfig } from '../helpers/agent-fixture.js';
@@ -81,16 +80,15 @@ describe('snapshot errors: a clear error, a documented exit code, no copy lost',
   });
 
   it('BGSAVE failure (rdb_last_bgsave_status:err): exit 6, older copies untouched', async () => {
-    const other = await TestRedisServer.start({ dir: join(tmp.path, 'redis-bgfail') });
+    // Redis's own data directory is a small file system: the next BGSAVE cannot fit and fails.
+    const redisDir = join(tmp.path, 'redis-bgfail');
+    mounts.push(TmpfsMount.mount(redisDir, 2 * 1024 * 1024));
+    const other = await TestRedisServer.start({ dir: redisDir });
     try {
       await other.client().set('k', 'v');
       const cfg = config('bgfail', { url: other.url });
       const first = await goodCopy(cfg);
-      // Point Redis at a directory that then disappears: the forked child cannot write.
-      const doomed = join(tmp.path, 'vanishing');
-      mkdirSync(doomed);
-      await other.client().config('SET', 'dir', doomed);
-      rmSync(doomed, { recursive: true });
+      await fillRandom(other.client(), 400, 8 * 1024); // ~3.2 MB of random values
       const r = await runCli(['agent', 'snapshot', '--config', cfg, '--instance', 'main']);
       expect(r.code).toBe(6);
       expectOneLineError(r.stderr, /bgsave on main failed: rdb_last_bgsave_status:err/);
@@ -193,10 +191,15 @@ describe('snapshot errors: a clear error, a documented exit code, no copy lost',
     });
 
     it('RDB written with rdbchecksum no: exit 8 with a hint to turn checksums on', async () => {
-      writeFileSync(dump, pristine);
-      await other.client().config('SET', 'rdbchecksum', 'no');
-      await other.client().call('SAVE');
-      await other.client().config('SET', 'rdbchecksum', 'yes');
+      // rdbchecksum cannot be changed at run time: a second server writes the unchecksummed file.
+      const unchecked = await TestRedisServer.start({ dir: join(tmp.path, 'redis-nochecksum'), extraConfig: ['rdbchecksum no'] });
+      try {
+        await fillAllTypes(unchecked.client(), { perType: 5 });
+        await unchecked.client().call('SAVE');
+        writeFileSync(dump, readFileSync(join(unchecked.dir, 'dump.rdb')));
+      } finally {
+        await unchecked.stop();
+      }
       const r = await snapshotExisting();
       expect(r.code).toBe(8);
       expectOneLineError(r.stderr, /rdbchecksum no/);

@@ -86,7 +86,7 @@ describe('redback agent snapshot / list / verify (real redis-server)', () => {
     const bad = await runCli(['agent', 'verify', '--config', config, '--no-quarantine']);
     expect(bad.code).toBe(8);
     expect(bad.stderr).toContain(victim.id);
-    expect(bad.stderr).toMatch(/sha256 mismatch/);
+    expect(bad.stderr).toMatch(/mismatch|corrupt|truncated/);
     // --no-quarantine left it in place; the default run moves it aside (never deletes it).
     expect(existsSync(victim.path)).toBe(true);
     const moved = await runCliJson(['agent', 'verify', '--config', config, '--json']);

@@ -1,13 +1,13 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { agentConfigSchema } from '../../shared/config/agent-config.js';
+import { agentConfigSchema, uniqueInstanceNames } from '../../shared/config/agent-config.js';
 import { parseYamlConfig } from '../../shared/config/load-yaml-config.js';
 import { RedbackError } from '../../shared/errors/index.js';
 import { REDACT_PATHS, redactUrl } from '../../shared/log/logger.js';
 
 function parse(text: string, env: NodeJS.ProcessEnv = {}) {
-  return parseYamlConfig(text, 'agent.yaml', agentConfigSchema, env);
+  return parseYamlConfig(text, 'agent.yaml', agentConfigSchema, env, uniqueInstanceNames);
 }
 
 function problemsOf(text: string, env: NodeJS.ProcessEnv = {}): string[] {

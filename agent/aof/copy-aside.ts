@@ -1,0 +1,56 @@
+import { constants } from 'node:fs';
+import { copyFile, mkdir, open, stat, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { storageError } from '../../shared/errors/index.js';
+import { DIR_MODE, FILE_MODE, compactTimestamp, exists, fsyncDir } from '../../shared/fs/durable.js';
+
+/**
+ * The copying sibling of `moveAside` (shared/fs/move-aside.ts): copies files into
+ * `<quarantineRoot>/<timestamp>-<label>/` with a `REASON.json`, leaving the originals in place.
+ * Used before a tool edits a file in place (`redis-check-aof --fix` truncates the AOF it is
+ * given; redis.conf edits), so the original bytes stay where an operator can find them.
+ *
+ * Each copy is fsynced and its size checked against the source before this returns; the copy
+ * can be made across file systems (unlike moveAside's rename). Returns the folder.
+ *
+ * (Candidate for shared/fs/ next to moveAside; it lives here because this change may only touch
+ * agent/aof, agent/control and agent/redis/redis-conf.ts.)
+ */
+export async function copyAside(
+  quarantineRoot: string,
+  label: string,
+  files: readonly string[],
+  reason: Record<string, unknown>,
+  now: Date = new Date(),
+): Promise<string> {
+  let folder = join(quarantineRoot, `${compactTimestamp(now)}-${label}`);
+  for (let n = 2; await exists(folder); n++) folder = join(quarantineRoot, `${compactTimestamp(now)}-${label}-${n}`);
+  try {
+    await mkdir(folder, { recursive: true, mode: DIR_MODE });
+    const copied: Array<{ source: string; bytes: number }> = [];
+    for (const file of files) {
+      const dest = join(folder, basename(file));
+      await copyFile(file, dest, constants.COPYFILE_EXCL);
+      const handle = await open(dest, 'r+');
+      try {
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      const [src, dst] = await Promise.all([stat(file), stat(dest)]);
+      if (src.size !== dst.size) {
+        throw new Error(`copy of ${file} has ${dst.size} bytes, the source ${src.size}: the source changed while copying (is redis still running?)`);
+      }
+      copied.push({ source: file, bytes: dst.size });
+    }
+    await writeFile(
+      join(folder, 'REASON.json'),
+      JSON.stringify({ ...reason, copiedAt: now.toISOString(), files: copied }, null, 2) + '\n',
+      { mode: FILE_MODE },
+    );
+    await fsyncDir(folder);
+    return folder;
+  } catch (err) {
+    throw storageError(err, 'copy aside into', folder);
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * A runbook is a named, ordered list of steps that recovers an instance. Steps read and write a
+ * JSON-serialisable `state` (what was chosen, where files were moved), so a run that was killed
+ * can be resumed from its journal, and a failed run can be rolled back step by step.
+ */
+export type RunbookName = 'restart' | 'repair-aof' | 'restore-local' | 'restore-offsite' | 'restore-remote';
+
+export interface StepEnv {
+  /** Progress inside a long step (bytes copied, keys loaded). */
+  progress(message: string, fraction?: number): void;
+  /** A fact worth keeping in the journal and the report. */
+  note(message: string): void;
+  signal?: AbortSignal;
+}
+
+export interface Step<S> {
+  /** Stable kebab-case name; the journal refers to steps by it. */
+  name: string;
+  /** What the step will do, for the plan (`--dry-run`). Must not touch anything. */
+  describe(state: S): string;
+  run(state: S, env: StepEnv): Promise<void>;
+  /**
+   * Undoes the step after a later step failed (or on `--rollback`). Absent when there is nothing
+   * to undo. Must be safe to run when the step only half finished.
+   */
+  rollback?(state: S, env: StepEnv): Promise<void>;
+  /**
+   * Once this step has completed, rolling back would lose data that is now only in Redis (for
+   * example, after the AOF was re-enabled and clients may have written): the runner stops rolling
+   * back here and asks for a human.
+   */
+  pointOfNoReturn?: boolean;
+}
+
+export interface Runbook<S> {
+  name: RunbookName;
+  /** One line: what the runbook is for (printed with the plan). */
+  summary: string;
+  steps: ReadonlyArray<Step<S>>;
+}
+
+export interface PlannedStep {
+  index: number;
+  name: string;
+  description: string;
+}
+
+export function planOf<S>(runbook: Runbook<S>, state: S): PlannedStep[] {
+  return runbook.steps.map((step, index) => ({ index: index + 1, name: step.name, description: step.describe(state) }));
+}

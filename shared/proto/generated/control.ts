@@ -1,0 +1,60 @@
+import type * as grpc from '@grpc/grpc-js';
+import type { MessageTypeDefinition } from '@grpc/proto-loader';
+
+import type { AgentInfo as _redback_v1_AgentInfo, AgentInfo__Output as _redback_v1_AgentInfo__Output } from './redback/v1/AgentInfo.js';
+import type { BackupInfo as _redback_v1_BackupInfo, BackupInfo__Output as _redback_v1_BackupInfo__Output } from './redback/v1/BackupInfo.js';
+import type { BackupLocation as _redback_v1_BackupLocation, BackupLocation__Output as _redback_v1_BackupLocation__Output } from './redback/v1/BackupLocation.js';
+import type { CancelJobRequest as _redback_v1_CancelJobRequest, CancelJobRequest__Output as _redback_v1_CancelJobRequest__Output } from './redback/v1/CancelJobRequest.js';
+import type { ControlServiceClient as _redback_v1_ControlServiceClient, ControlServiceDefinition as _redback_v1_ControlServiceDefinition } from './redback/v1/ControlService.js';
+import type { GetJobRequest as _redback_v1_GetJobRequest, GetJobRequest__Output as _redback_v1_GetJobRequest__Output } from './redback/v1/GetJobRequest.js';
+import type { InstanceStatus as _redback_v1_InstanceStatus, InstanceStatus__Output as _redback_v1_InstanceStatus__Output } from './redback/v1/InstanceStatus.js';
+import type { JobEvent as _redback_v1_JobEvent, JobEvent__Output as _redback_v1_JobEvent__Output } from './redback/v1/JobEvent.js';
+import type { JobInfo as _redback_v1_JobInfo, JobInfo__Output as _redback_v1_JobInfo__Output } from './redback/v1/JobInfo.js';
+import type { ListAgentsReply as _redback_v1_ListAgentsReply, ListAgentsReply__Output as _redback_v1_ListAgentsReply__Output } from './redback/v1/ListAgentsReply.js';
+import type { ListAgentsRequest as _redback_v1_ListAgentsRequest, ListAgentsRequest__Output as _redback_v1_ListAgentsRequest__Output } from './redback/v1/ListAgentsRequest.js';
+import type { ListBackupsReply as _redback_v1_ListBackupsReply, ListBackupsReply__Output as _redback_v1_ListBackupsReply__Output } from './redback/v1/ListBackupsReply.js';
+import type { ListBackupsRequest as _redback_v1_ListBackupsRequest, ListBackupsRequest__Output as _redback_v1_ListBackupsRequest__Output } from './redback/v1/ListBackupsRequest.js';
+import type { ListInstancesReply as _redback_v1_ListInstancesReply, ListInstancesReply__Output as _redback_v1_ListInstancesReply__Output } from './redback/v1/ListInstancesReply.js';
+import type { ListInstancesRequest as _redback_v1_ListInstancesRequest, ListInstancesRequest__Output as _redback_v1_ListInstancesRequest__Output } from './redback/v1/ListInstancesRequest.js';
+import type { ListJobsReply as _redback_v1_ListJobsReply, ListJobsReply__Output as _redback_v1_ListJobsReply__Output } from './redback/v1/ListJobsReply.js';
+import type { ListJobsRequest as _redback_v1_ListJobsRequest, ListJobsRequest__Output as _redback_v1_ListJobsRequest__Output } from './redback/v1/ListJobsRequest.js';
+import type { StatusReply as _redback_v1_StatusReply, StatusReply__Output as _redback_v1_StatusReply__Output } from './redback/v1/StatusReply.js';
+import type { StatusRequest as _redback_v1_StatusRequest, StatusRequest__Output as _redback_v1_StatusRequest__Output } from './redback/v1/StatusRequest.js';
+import type { TriggerBackupRequest as _redback_v1_TriggerBackupRequest, TriggerBackupRequest__Output as _redback_v1_TriggerBackupRequest__Output } from './redback/v1/TriggerBackupRequest.js';
+import type { WatchJobRequest as _redback_v1_WatchJobRequest, WatchJobRequest__Output as _redback_v1_WatchJobRequest__Output } from './redback/v1/WatchJobRequest.js';
+
+type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
+  new(...args: ConstructorParameters<Constructor>): Subtype;
+};
+
+export interface ProtoGrpcType {
+  redback: {
+    v1: {
+      AgentInfo: MessageTypeDefinition<_redback_v1_AgentInfo, _redback_v1_AgentInfo__Output>
+      BackupInfo: MessageTypeDefinition<_redback_v1_BackupInfo, _redback_v1_BackupInfo__Output>
+      BackupLocation: MessageTypeDefinition<_redback_v1_BackupLocation, _redback_v1_BackupLocation__Output>
+      CancelJobRequest: MessageTypeDefinition<_redback_v1_CancelJobRequest, _redback_v1_CancelJobRequest__Output>
+      /**
+       * The operator's view of the fleet (the redback CLI). Every call needs the admin token.
+       */
+      ControlService: SubtypeConstructor<typeof grpc.Client, _redback_v1_ControlServiceClient> & { service: _redback_v1_ControlServiceDefinition }
+      GetJobRequest: MessageTypeDefinition<_redback_v1_GetJobRequest, _redback_v1_GetJobRequest__Output>
+      InstanceStatus: MessageTypeDefinition<_redback_v1_InstanceStatus, _redback_v1_InstanceStatus__Output>
+      JobEvent: MessageTypeDefinition<_redback_v1_JobEvent, _redback_v1_JobEvent__Output>
+      JobInfo: MessageTypeDefinition<_redback_v1_JobInfo, _redback_v1_JobInfo__Output>
+      ListAgentsReply: MessageTypeDefinition<_redback_v1_ListAgentsReply, _redback_v1_ListAgentsReply__Output>
+      ListAgentsRequest: MessageTypeDefinition<_redback_v1_ListAgentsRequest, _redback_v1_ListAgentsRequest__Output>
+      ListBackupsReply: MessageTypeDefinition<_redback_v1_ListBackupsReply, _redback_v1_ListBackupsReply__Output>
+      ListBackupsRequest: MessageTypeDefinition<_redback_v1_ListBackupsRequest, _redback_v1_ListBackupsRequest__Output>
+      ListInstancesReply: MessageTypeDefinition<_redback_v1_ListInstancesReply, _redback_v1_ListInstancesReply__Output>
+      ListInstancesRequest: MessageTypeDefinition<_redback_v1_ListInstancesRequest, _redback_v1_ListInstancesRequest__Output>
+      ListJobsReply: MessageTypeDefinition<_redback_v1_ListJobsReply, _redback_v1_ListJobsReply__Output>
+      ListJobsRequest: MessageTypeDefinition<_redback_v1_ListJobsRequest, _redback_v1_ListJobsRequest__Output>
+      StatusReply: MessageTypeDefinition<_redback_v1_StatusReply, _redback_v1_StatusReply__Output>
+      StatusRequest: MessageTypeDefinition<_redback_v1_StatusRequest, _redback_v1_StatusRequest__Output>
+      TriggerBackupRequest: MessageTypeDefinition<_redback_v1_TriggerBackupRequest, _redback_v1_TriggerBackupRequest__Output>
+      WatchJobRequest: MessageTypeDefinition<_redback_v1_WatchJobRequest, _redback_v1_WatchJobRequest__Output>
+    }
+  }
+}
+

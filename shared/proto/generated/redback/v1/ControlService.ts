@@ -1,0 +1,148 @@
+// Original file: proto/redback/v1/control.proto
+
+import type * as grpc from '@grpc/grpc-js'
+import type { MethodDefinition } from '@grpc/proto-loader'
+import type { CancelJobRequest as _redback_v1_CancelJobRequest, CancelJobRequest__Output as _redback_v1_CancelJobRequest__Output } from '../../redback/v1/CancelJobRequest.js';
+import type { GetJobRequest as _redback_v1_GetJobRequest, GetJobRequest__Output as _redback_v1_GetJobRequest__Output } from '../../redback/v1/GetJobRequest.js';
+import type { JobEvent as _redback_v1_JobEvent, JobEvent__Output as _redback_v1_JobEvent__Output } from '../../redback/v1/JobEvent.js';
+import type { JobInfo as _redback_v1_JobInfo, JobInfo__Output as _redback_v1_JobInfo__Output } from '../../redback/v1/JobInfo.js';
+import type { ListAgentsReply as _redback_v1_ListAgentsReply, ListAgentsReply__Output as _redback_v1_ListAgentsReply__Output } from '../../redback/v1/ListAgentsReply.js';
+import type { ListAgentsRequest as _redback_v1_ListAgentsRequest, ListAgentsRequest__Output as _redback_v1_ListAgentsRequest__Output } from '../../redback/v1/ListAgentsRequest.js';
+import type { ListBackupsReply as _redback_v1_ListBackupsReply, ListBackupsReply__Output as _redback_v1_ListBackupsReply__Output } from '../../redback/v1/ListBackupsReply.js';
+import type { ListBackupsRequest as _redback_v1_ListBackupsRequest, ListBackupsRequest__Output as _redback_v1_ListBackupsRequest__Output } from '../../redback/v1/ListBackupsRequest.js';
+import type { ListInstancesReply as _redback_v1_ListInstancesReply, ListInstancesReply__Output as _redback_v1_ListInstancesReply__Output } from '../../redback/v1/ListInstancesReply.js';
+import type { ListInstancesRequest as _redback_v1_ListInstancesRequest, ListInstancesRequest__Output as _redback_v1_ListInstancesRequest__Output } from '../../redback/v1/ListInstancesRequest.js';
+import type { ListJobsReply as _redback_v1_ListJobsReply, ListJobsReply__Output as _redback_v1_ListJobsReply__Output } from '../../redback/v1/ListJobsReply.js';
+import type { ListJobsRequest as _redback_v1_ListJobsRequest, ListJobsRequest__Output as _redback_v1_ListJobsRequest__Output } from '../../redback/v1/ListJobsRequest.js';
+import type { StatusReply as _redback_v1_StatusReply, StatusReply__Output as _redback_v1_StatusReply__Output } from '../../redback/v1/StatusReply.js';
+import type { StatusRequest as _redback_v1_StatusRequest, StatusRequest__Output as _redback_v1_StatusRequest__Output } from '../../redback/v1/StatusRequest.js';
+import type { TriggerBackupRequest as _redback_v1_TriggerBackupRequest, TriggerBackupRequest__Output as _redback_v1_TriggerBackupRequest__Output } from '../../redback/v1/TriggerBackupRequest.js';
+import type { WatchJobRequest as _redback_v1_WatchJobRequest, WatchJobRequest__Output as _redback_v1_WatchJobRequest__Output } from '../../redback/v1/WatchJobRequest.js';
+
+/**
+ * The operator's view of the fleet (the redback CLI). Every call needs the admin token.
+ */
+export interface ControlServiceClient extends grpc.Client {
+  CancelJob(argument: _redback_v1_CancelJobRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  CancelJob(argument: _redback_v1_CancelJobRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  CancelJob(argument: _redback_v1_CancelJobRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  CancelJob(argument: _redback_v1_CancelJobRequest, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  cancelJob(argument: _redback_v1_CancelJobRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  cancelJob(argument: _redback_v1_CancelJobRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  cancelJob(argument: _redback_v1_CancelJobRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  cancelJob(argument: _redback_v1_CancelJobRequest, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  
+  GetJob(argument: _redback_v1_GetJobRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  GetJob(argument: _redback_v1_GetJobRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  GetJob(argument: _redback_v1_GetJobRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  GetJob(argument: _redback_v1_GetJobRequest, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  getJob(argument: _redback_v1_GetJobRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  getJob(argument: _redback_v1_GetJobRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  getJob(argument: _redback_v1_GetJobRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  getJob(argument: _redback_v1_GetJobRequest, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  
+  GetStatus(argument: _redback_v1_StatusRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_StatusReply__Output>): grpc.ClientUnaryCall;
+  GetStatus(argument: _redback_v1_StatusRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redback_v1_StatusReply__Output>): grpc.ClientUnaryCall;
+  GetStatus(argument: _redback_v1_StatusRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_StatusReply__Output>): grpc.ClientUnaryCall;
+  GetStatus(argument: _redback_v1_StatusRequest, callback: grpc.requestCallback<_redback_v1_StatusReply__Output>): grpc.ClientUnaryCall;
+  getStatus(argument: _redback_v1_StatusRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_StatusReply__Output>): grpc.ClientUnaryCall;
+  getStatus(argument: _redback_v1_StatusRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redback_v1_StatusReply__Output>): grpc.ClientUnaryCall;
+  getStatus(argument: _redback_v1_StatusRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_StatusReply__Output>): grpc.ClientUnaryCall;
+  getStatus(argument: _redback_v1_StatusRequest, callback: grpc.requestCallback<_redback_v1_StatusReply__Output>): grpc.ClientUnaryCall;
+  
+  ListAgents(argument: _redback_v1_ListAgentsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_ListAgentsReply__Output>): grpc.ClientUnaryCall;
+  ListAgents(argument: _redback_v1_ListAgentsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redback_v1_ListAgentsReply__Output>): grpc.ClientUnaryCall;
+  ListAgents(argument: _redback_v1_ListAgentsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_ListAgentsReply__Output>): grpc.ClientUnaryCall;
+  ListAgents(argument: _redback_v1_ListAgentsRequest, callback: grpc.requestCallback<_redback_v1_ListAgentsReply__Output>): grpc.ClientUnaryCall;
+  listAgents(argument: _redback_v1_ListAgentsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_ListAgentsReply__Output>): grpc.ClientUnaryCall;
+  listAgents(argument: _redback_v1_ListAgentsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redback_v1_ListAgentsReply__Output>): grpc.ClientUnaryCall;
+  listAgents(argument: _redback_v1_ListAgentsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_ListAgentsReply__Output>): grpc.ClientUnaryCall;
+  listAgents(argument: _redback_v1_ListAgentsRequest, callback: grpc.requestCallback<_redback_v1_ListAgentsReply__Output>): grpc.ClientUnaryCall;
+  
+  ListBackups(argument: _redback_v1_ListBackupsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_ListBackupsReply__Output>): grpc.ClientUnaryCall;
+  ListBackups(argument: _redback_v1_ListBackupsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redback_v1_ListBackupsReply__Output>): grpc.ClientUnaryCall;
+  ListBackups(argument: _redback_v1_ListBackupsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_ListBackupsReply__Output>): grpc.ClientUnaryCall;
+  ListBackups(argument: _redback_v1_ListBackupsRequest, callback: grpc.requestCallback<_redback_v1_ListBackupsReply__Output>): grpc.ClientUnaryCall;
+  listBackups(argument: _redback_v1_ListBackupsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_ListBackupsReply__Output>): grpc.ClientUnaryCall;
+  listBackups(argument: _redback_v1_ListBackupsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redback_v1_ListBackupsReply__Output>): grpc.ClientUnaryCall;
+  listBackups(argument: _redback_v1_ListBackupsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_ListBackupsReply__Output>): grpc.ClientUnaryCall;
+  listBackups(argument: _redback_v1_ListBackupsRequest, callback: grpc.requestCallback<_redback_v1_ListBackupsReply__Output>): grpc.ClientUnaryCall;
+  
+  ListInstances(argument: _redback_v1_ListInstancesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_ListInstancesReply__Output>): grpc.ClientUnaryCall;
+  ListInstances(argument: _redback_v1_ListInstancesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redback_v1_ListInstancesReply__Output>): grpc.ClientUnaryCall;
+  ListInstances(argument: _redback_v1_ListInstancesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_ListInstancesReply__Output>): grpc.ClientUnaryCall;
+  ListInstances(argument: _redback_v1_ListInstancesRequest, callback: grpc.requestCallback<_redback_v1_ListInstancesReply__Output>): grpc.ClientUnaryCall;
+  listInstances(argument: _redback_v1_ListInstancesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_ListInstancesReply__Output>): grpc.ClientUnaryCall;
+  listInstances(argument: _redback_v1_ListInstancesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redback_v1_ListInstancesReply__Output>): grpc.ClientUnaryCall;
+  listInstances(argument: _redback_v1_ListInstancesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_ListInstancesReply__Output>): grpc.ClientUnaryCall;
+  listInstances(argument: _redback_v1_ListInstancesRequest, callback: grpc.requestCallback<_redback_v1_ListInstancesReply__Output>): grpc.ClientUnaryCall;
+  
+  ListJobs(argument: _redback_v1_ListJobsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_ListJobsReply__Output>): grpc.ClientUnaryCall;
+  ListJobs(argument: _redback_v1_ListJobsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redback_v1_ListJobsReply__Output>): grpc.ClientUnaryCall;
+  ListJobs(argument: _redback_v1_ListJobsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_ListJobsReply__Output>): grpc.ClientUnaryCall;
+  ListJobs(argument: _redback_v1_ListJobsRequest, callback: grpc.requestCallback<_redback_v1_ListJobsReply__Output>): grpc.ClientUnaryCall;
+  listJobs(argument: _redback_v1_ListJobsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_ListJobsReply__Output>): grpc.ClientUnaryCall;
+  listJobs(argument: _redback_v1_ListJobsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redback_v1_ListJobsReply__Output>): grpc.ClientUnaryCall;
+  listJobs(argument: _redback_v1_ListJobsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_ListJobsReply__Output>): grpc.ClientUnaryCall;
+  listJobs(argument: _redback_v1_ListJobsRequest, callback: grpc.requestCallback<_redback_v1_ListJobsReply__Output>): grpc.ClientUnaryCall;
+  
+  TriggerBackup(argument: _redback_v1_TriggerBackupRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  TriggerBackup(argument: _redback_v1_TriggerBackupRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  TriggerBackup(argument: _redback_v1_TriggerBackupRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  TriggerBackup(argument: _redback_v1_TriggerBackupRequest, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  triggerBackup(argument: _redback_v1_TriggerBackupRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  triggerBackup(argument: _redback_v1_TriggerBackupRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  triggerBackup(argument: _redback_v1_TriggerBackupRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  triggerBackup(argument: _redback_v1_TriggerBackupRequest, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * Streams a job's events until it ends (the first message is its current state).
+   */
+  WatchJob(argument: _redback_v1_WatchJobRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_redback_v1_JobEvent__Output>;
+  WatchJob(argument: _redback_v1_WatchJobRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_redback_v1_JobEvent__Output>;
+  /**
+   * Streams a job's events until it ends (the first message is its current state).
+   */
+  watchJob(argument: _redback_v1_WatchJobRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_redback_v1_JobEvent__Output>;
+  watchJob(argument: _redback_v1_WatchJobRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_redback_v1_JobEvent__Output>;
+  
+}
+
+/**
+ * The operator's view of the fleet (the redback CLI). Every call needs the admin token.
+ */
+export interface ControlServiceHandlers extends grpc.UntypedServiceImplementation {
+  CancelJob: grpc.handleUnaryCall<_redback_v1_CancelJobRequest__Output, _redback_v1_JobInfo>;
+  
+  GetJob: grpc.handleUnaryCall<_redback_v1_GetJobRequest__Output, _redback_v1_JobInfo>;
+  
+  GetStatus: grpc.handleUnaryCall<_redback_v1_StatusRequest__Output, _redback_v1_StatusReply>;
+  
+  ListAgents: grpc.handleUnaryCall<_redback_v1_ListAgentsRequest__Output, _redback_v1_ListAgentsReply>;
+  
+  ListBackups: grpc.handleUnaryCall<_redback_v1_ListBackupsRequest__Output, _redback_v1_ListBackupsReply>;
+  
+  ListInstances: grpc.handleUnaryCall<_redback_v1_ListInstancesRequest__Output, _redback_v1_ListInstancesReply>;
+  
+  ListJobs: grpc.handleUnaryCall<_redback_v1_ListJobsRequest__Output, _redback_v1_ListJobsReply>;
+  
+  TriggerBackup: grpc.handleUnaryCall<_redback_v1_TriggerBackupRequest__Output, _redback_v1_JobInfo>;
+  
+  /**
+   * Streams a job's events until it ends (the first message is its current state).
+   */
+  WatchJob: grpc.handleServerStreamingCall<_redback_v1_WatchJobRequest__Output, _redback_v1_JobEvent>;
+  
+}
+
+export interface ControlServiceDefinition extends grpc.ServiceDefinition {
+  CancelJob: MethodDefinition<_redback_v1_CancelJobRequest, _redback_v1_JobInfo, _redback_v1_CancelJobRequest__Output, _redback_v1_JobInfo__Output>
+  GetJob: MethodDefinition<_redback_v1_GetJobRequest, _redback_v1_JobInfo, _redback_v1_GetJobRequest__Output, _redback_v1_JobInfo__Output>
+  GetStatus: MethodDefinition<_redback_v1_StatusRequest, _redback_v1_StatusReply, _redback_v1_StatusRequest__Output, _redback_v1_StatusReply__Output>
+  ListAgents: MethodDefinition<_redback_v1_ListAgentsRequest, _redback_v1_ListAgentsReply, _redback_v1_ListAgentsRequest__Output, _redback_v1_ListAgentsReply__Output>
+  ListBackups: MethodDefinition<_redback_v1_ListBackupsRequest, _redback_v1_ListBackupsReply, _redback_v1_ListBackupsRequest__Output, _redback_v1_ListBackupsReply__Output>
+  ListInstances: MethodDefinition<_redback_v1_ListInstancesRequest, _redback_v1_ListInstancesReply, _redback_v1_ListInstancesRequest__Output, _redback_v1_ListInstancesReply__Output>
+  ListJobs: MethodDefinition<_redback_v1_ListJobsRequest, _redback_v1_ListJobsReply, _redback_v1_ListJobsRequest__Output, _redback_v1_ListJobsReply__Output>
+  TriggerBackup: MethodDefinition<_redback_v1_TriggerBackupRequest, _redback_v1_JobInfo, _redback_v1_TriggerBackupRequest__Output, _redback_v1_JobInfo__Output>
+  WatchJob: MethodDefinition<_redback_v1_WatchJobRequest, _redback_v1_JobEvent, _redback_v1_WatchJobRequest__Output, _redback_v1_JobEvent__Output>
+}

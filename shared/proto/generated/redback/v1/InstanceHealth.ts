@@ -1,0 +1,42 @@
+// Original file: proto/redback/v1/agent.proto
+
+import type { TierNewest as _redback_v1_TierNewest, TierNewest__Output as _redback_v1_TierNewest__Output } from '../../redback/v1/TierNewest.js';
+import type { Long } from '@grpc/proto-loader';
+
+export interface InstanceHealth {
+  'name'?: (string);
+  'up'?: (boolean);
+  'role'?: (string);
+  'dbsize'?: (number | string | Long);
+  'usedMemory'?: (number | string | Long);
+  'rdbLastBgsaveStatus'?: (string);
+  'rdbLastSaveTime'?: (number | string | Long);
+  'aofEnabled'?: (boolean);
+  'aofLastWriteStatus'?: (string);
+  'aofLastBgrewriteStatus'?: (string);
+  'newest'?: (_redback_v1_TierNewest)[];
+  /**
+   * Why the instance is down or unhealthy, when known.
+   */
+  'error'?: (string);
+  'loading'?: (boolean);
+}
+
+export interface InstanceHealth__Output {
+  'name': (string);
+  'up': (boolean);
+  'role': (string);
+  'dbsize': (number);
+  'usedMemory': (number);
+  'rdbLastBgsaveStatus': (string);
+  'rdbLastSaveTime': (number);
+  'aofEnabled': (boolean);
+  'aofLastWriteStatus': (string);
+  'aofLastBgrewriteStatus': (string);
+  'newest': (_redback_v1_TierNewest__Output)[];
+  /**
+   * Why the instance is down or unhealthy, when known.
+   */
+  'error': (string);
+  'loading': (boolean);
+}

@@ -1,0 +1,53 @@
+// Original file: proto/redback/v1/control.proto
+
+import type { Long } from '@grpc/proto-loader';
+
+export interface InstanceStatus {
+  'agentId'?: (string);
+  'name'?: (string);
+  'address'?: (string);
+  'up'?: (boolean);
+  'role'?: (string);
+  'dbsize'?: (number | string | Long);
+  'usedMemory'?: (number | string | Long);
+  'rdbLastBgsaveStatus'?: (string);
+  'aofEnabled'?: (boolean);
+  'aofLastWriteStatus'?: (string);
+  'newestHourlyAt'?: (string);
+  'newestDailyAt'?: (string);
+  'newestAnyAt'?: (string);
+  /**
+   * Whether a valid copy exists within the instance's schedule window.
+   */
+  'protected'?: (boolean);
+  /**
+   * Why not protected (or other problems), human text.
+   */
+  'problems'?: (string)[];
+  'agentLiveness'?: (string);
+}
+
+export interface InstanceStatus__Output {
+  'agentId': (string);
+  'name': (string);
+  'address': (string);
+  'up': (boolean);
+  'role': (string);
+  'dbsize': (number);
+  'usedMemory': (number);
+  'rdbLastBgsaveStatus': (string);
+  'aofEnabled': (boolean);
+  'aofLastWriteStatus': (string);
+  'newestHourlyAt': (string);
+  'newestDailyAt': (string);
+  'newestAnyAt': (string);
+  /**
+   * Whether a valid copy exists within the instance's schedule window.
+   */
+  'protected': (boolean);
+  /**
+   * Why not protected (or other problems), human text.
+   */
+  'problems': (string)[];
+  'agentLiveness': (string);
+}
