@@ -61,11 +61,13 @@ export async function runCopyPipeline(source: string, options: PipelineOptions =
     let position = 0;
     let index = 0;
 
-    const readInto = (slot: number, at: number) =>
-      (async () => {
-        await writes[slot]; // never overwrite a buffer that is still being written
-        return input.read(pool[slot]!, 0, chunkSize, at);
-      })();
+    // Issue the next read at once (not after a microtask), so it runs on the thread pool while
+    // this thread hashes the current chunk; a buffer still being written is waited for first.
+    const readInto = (slot: number, at: number) => {
+      const pendingWrite = writes[slot];
+      const read = () => input.read(pool[slot]!, 0, chunkSize, at);
+      return pendingWrite ? pendingWrite.then(read) : read();
+    };
 
     let pendingRead = readInto(0, 0);
     for (;;) {

@@ -556,7 +556,8 @@ export class RdbStreamReader {
           this.what = 'an aux field';
           const key = yield* this.readAuxString();
           const value = yield* this.readAuxString();
-          this.aux[key] = value;
+          // defineProperty: an AUX key named "__proto__" must stay a plain field.
+          Object.defineProperty(this.aux, key, { value, enumerable: true, writable: true, configurable: true });
           break;
         }
         case OP_MODULE_AUX: {
@@ -963,17 +964,31 @@ export async function readRdbFile(path: string, options: { chunkSize?: number } 
   }
   try {
     const reader = new RdbStreamReader();
-    const buffer = Buffer.allocUnsafe(chunkSize);
+    // Two buffers: the next read runs (in libuv's thread pool) while the parser works on this one.
+    let current = Buffer.allocUnsafe(chunkSize);
+    let next = Buffer.allocUnsafe(chunkSize);
+    let position = 0;
+    const read = async (into: Buffer, at: number): Promise<number> => {
+      try {
+        return (await handle.read(into, 0, chunkSize, at)).bytesRead;
+      } catch (err) {
+        throw storageError(err, 'read', path);
+      }
+    };
     try {
+      let pending = read(current, position);
       for (;;) {
-        let bytesRead: number;
-        try {
-          ({ bytesRead } = await handle.read(buffer, 0, chunkSize, null));
-        } catch (err) {
-          throw storageError(err, 'read', path);
-        }
+        const bytesRead = await pending;
         if (bytesRead === 0) break;
-        reader.update(bytesRead === chunkSize ? buffer : buffer.subarray(0, bytesRead));
+        position += bytesRead;
+        pending = read(next, position);
+        try {
+          reader.update(bytesRead === chunkSize ? current : current.subarray(0, bytesRead));
+        } catch (err) {
+          await pending.catch(() => 0); // do not leave a read running into a buffer we drop
+          throw err;
+        }
+        [current, next] = [next, current];
       }
       return reader.finish();
     } catch (err) {

@@ -110,7 +110,7 @@ export async function makeRdbFixture(options: RdbFixtureOptions): Promise<RdbFix
     return { bytes, keyspace };
   } finally {
     client?.disconnect();
-    if (child && child.exitCode === null && child.signalCode === null) {
+    if (child && child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
       if (!(await waitExit(child, 5_000))) {
         child.kill('SIGKILL');
         await waitExit(child, 5_000);

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { freePort } from './ports.js';
@@ -15,6 +15,8 @@ export interface RedisServerOptions {
   extraConfig?: string[];
   /** The redis.conf name inside dir (default redis.conf). */
   confName?: string;
+  /** How to check readiness when the plain port is off or the default user is disabled. */
+  readyProbe?: { port?: number; username?: string; password?: string; tls?: { ca: string; cert?: string; key?: string } };
 }
 
 /**
@@ -75,7 +77,24 @@ export class TestRedisServer {
     this.child = child;
     await waitFor(async () => {
       if (child.exitCode !== null) throw new Error(`redis-server exited with ${child.exitCode}; see ${join(this.dir, 'redis.log')}`);
-      const probe = new Redis({ port: this.port, host: '127.0.0.1', password: this.options.password, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+      const ready = this.options.readyProbe;
+      const probe = new Redis({
+        port: ready?.port ?? this.port,
+        host: '127.0.0.1',
+        username: ready?.username,
+        password: ready?.password ?? this.options.password,
+        lazyConnect: true,
+        retryStrategy: () => null,
+        maxRetriesPerRequest: 0,
+        ...(ready?.tls
+          ? {
+              tls: {
+                ca: readFileSync(ready.tls.ca),
+                ...(ready.tls.cert ? { cert: readFileSync(ready.tls.cert), key: readFileSync(ready.tls.key!) } : {}),
+              },
+            }
+          : {}),
+      });
       probe.on('error', () => undefined);
       try {
         await probe.connect();

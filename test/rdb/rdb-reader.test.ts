@@ -163,7 +163,10 @@ describe('RdbStreamReader on files written by a real redis-server 7.0', () => {
     const reference = feed(every, every.length);
     expect(await readRdbFile(path)).toEqual(reference);
     expect(await readRdbFile(path, { chunkSize: 4096 })).toEqual(reference);
-    expect(await readRdbFile(path, { chunkSize: 3 })).toEqual(reference);
+    expect(await readRdbFile(path, { chunkSize: 1000 })).toEqual(reference);
+    const small = join(tmp, 'small.rdb');
+    writeFileSync(small, noChecksum);
+    expect(await readRdbFile(small, { chunkSize: 3 })).toEqual(feed(noChecksum, noChecksum.length));
   });
 
   it('reports a missing file as NOT_FOUND and a bad one with its path', async () => {
