@@ -330,7 +330,7 @@ export async function fixAof(manifestPath: string, quarantineRoot: string, optio
   );
   const run = await runCheckAof(['--fix', manifestPath], { ...options, input: 'y\n' });
   const output = run.stdout + run.stderr;
-  const truncated = /^Successfully truncated AOF (.*)$/m.exec(output)?.[1];
+  const truncated = /Successfully truncated AOF (.*)$/m.exec(output)?.[1];
   const bytesAfter = (await stat(damage.path)).size;
   if (!truncated) {
     const tail = output.split(/\r?\n/).map((l) => l.trim()).filter(Boolean).pop() ?? '';
@@ -429,6 +429,6 @@ export async function truncateToTimestamp(
       details: { manifest: manifestPath, backupFolder, bytesBefore, bytesAfter, output },
     });
   }
-  const truncated = /^Successfully truncated AOF (.*) to timestamp/m.exec(output)?.[1] ?? null;
+  const truncated = /Successfully truncated AOF (.*) to timestamp/m.exec(output)?.[1] ?? null;
   return { truncatedFile: truncated, path, bytesBefore, bytesAfter, bytesCut: bytesBefore - bytesAfter, backupFolder, output };
 }

@@ -194,21 +194,33 @@ export class ProcessController implements RedisController {
     return null;
   }
 
+  /**
+   * INFO server process_id, or null when Redis does not answer within 3 s (down, password
+   * refused, or frozen: the kernel still accepts connections for a stopped process).
+   */
   private async pidFromInfo(): Promise<number | null> {
-    let redis;
+    const endpoint = { name: this.name, url: urlFor(this.spec.instance.url, this.spec.host, this.spec.port), tls: this.spec.instance.tls };
+    const connecting = connectRedis(endpoint, { connectTimeoutMs: 2000 });
+    const ask = async (): Promise<number | null> => {
+      const redis = await connecting;
+      try {
+        const info = await readInfo(redis, 'server');
+        const pid = Number(info.process_id);
+        return Number.isInteger(pid) && pid > 1 ? pid : null;
+      } finally {
+        await redis.close();
+      }
+    };
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<null>((resolve) => {
+      timer = setTimeout(() => resolve(null), 3000);
+    });
     try {
-      redis = await connectRedis({ name: this.name, url: urlFor(this.spec.instance.url, this.spec.host, this.spec.port), tls: this.spec.instance.tls }, { connectTimeoutMs: 2000 });
-    } catch {
-      return null;
-    }
-    try {
-      const info = await readInfo(redis, 'server');
-      const pid = Number(info.process_id);
-      return Number.isInteger(pid) && pid > 1 ? pid : null;
-    } catch {
-      return null;
+      return await Promise.race([ask().catch(() => null), timeout]);
     } finally {
-      await redis.close();
+      clearTimeout(timer);
+      // When we gave up first, close the connection whenever it completes.
+      connecting.then((r) => r.close()).catch(() => undefined);
     }
   }
 

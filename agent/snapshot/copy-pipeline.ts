@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import { storageError } from '../../shared/errors/index.js';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { isErrorCode, RedbackError, storageError } from '../../shared/errors/index.js';
 import { FILE_MODE } from '../../shared/fs/durable.js';
 import { RdbStreamReader } from '../../shared/rdb/index.js';
 import type { RdbSummary } from '../../shared/rdb/rdb-summary.js';
@@ -18,20 +21,35 @@ export interface PipelineOptions {
   onProgress?: (bytesDone: number, bytesTotal: number) => void;
   /** Start an fdatasync every this many bytes so write-back overlaps the hashing. */
   syncEveryBytes?: number;
+  /** Files at least this large are checked on a worker thread (default 32 MiB). */
+  workerThresholdBytes?: number;
 }
 
 const DEFAULT_CHUNK = 4 * 1024 * 1024;
-const BUFFERS = 3;
+const SLOTS = 4;
+
+/** Checks RDB chunks; inline on this thread, or on a worker thread (the second core). */
+interface RdbChecker {
+  /** Hands over slot `slot`; resolves when the checker no longer needs its bytes. */
+  submit(slot: number, length: number): Promise<void>;
+  finish(): Promise<RdbSummary>;
+  close(): Promise<void>;
+}
 
 /**
- * One streaming pass over an RDB: read a chunk, hand it to the writer, and while the write runs,
- * feed it to SHA-256 and the RDB reader (CRC-64, structure, key counts). Memory is BUFFERS ×
- * chunkSize whatever the file size. The source is opened once, so a dump.rdb that Redis replaces
- * meanwhile (rename) does not change what is read. With a destination, the file is fdatasync'ed
- * before this returns; the caller renames it and syncs the directory.
+ * One streaming pass over an RDB:
+ * 1. read a chunk into one of SLOTS buffers (the next read is issued before this chunk is hashed);
+ * 2. start writing it to the destination (thread pool), with an fdatasync every syncEveryBytes so
+ *    write-back overlaps the work instead of piling up for the final sync;
+ * 3. hand it to the RDB checker (structure and CRC-64: two worker threads for large files) and feed
+ *    it to SHA-256 on this thread;
+ * 4. a slot is reused only when its write finished and the checker released it.
+ * Memory is SLOTS × chunkSize whatever the file size. The source is opened once, so a dump.rdb that
+ * Redis replaces meanwhile (rename) does not change what is read. With a destination, the file is
+ * fdatasync'ed before this returns; the caller renames it and syncs the directory.
  *
- * Throws RDB_CORRUPT (from the reader) when the content is not a valid RDB; the destination file is
- * then left for the caller to quarantine.
+ * Throws RDB_CORRUPT when the content is not a valid RDB; the destination is then left for the
+ * caller to quarantine.
  */
 export async function runCopyPipeline(source: string, options: PipelineOptions = {}): Promise<PipelineResult> {
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK;
@@ -43,9 +61,15 @@ export async function runCopyPipeline(source: string, options: PipelineOptions =
     throw storageError(err, 'open', source);
   }
   let output: FileHandle | null = null;
-  const writes: Array<Promise<unknown> | null> = new Array(BUFFERS).fill(null);
+  const writes: Array<Promise<unknown> | null> = new Array(SLOTS).fill(null);
+  const released: Array<Promise<void> | null> = new Array(SLOTS).fill(null);
+  let checker: RdbChecker | null = null;
   try {
     const total = (await input.stat()).size;
+    const useWorker = total >= (options.workerThresholdBytes ?? 32 * 1024 * 1024) && existsSync(WORKER_FILE);
+    const sabs = Array.from({ length: SLOTS }, () => (useWorker ? new SharedArrayBuffer(chunkSize) : new ArrayBuffer(chunkSize)));
+    const pool = sabs.map((b) => Buffer.from(b));
+    checker = useWorker ? workerChecker(sabs as SharedArrayBuffer[]) : inlineChecker(pool);
     if (options.destination) {
       try {
         output = await open(options.destination, 'wx', FILE_MODE);
@@ -54,35 +78,29 @@ export async function runCopyPipeline(source: string, options: PipelineOptions =
       }
     }
     const hash = createHash('sha256');
-    const reader = new RdbStreamReader();
-    const pool = Array.from({ length: BUFFERS }, () => Buffer.allocUnsafe(chunkSize));
     let syncing: Promise<void> | null = null;
     let sinceSync = 0;
     let position = 0;
     let index = 0;
 
-    // Issue the next read at once (not after a microtask), so it runs on the thread pool while
-    // this thread hashes the current chunk; a buffer still being written is waited for first.
     const readInto = (slot: number, at: number) => {
-      const pendingWrite = writes[slot];
+      const busy = [writes[slot], released[slot]].filter((p): p is Promise<unknown> => p !== null);
       const read = () => input.read(pool[slot]!, 0, chunkSize, at);
-      return pendingWrite ? pendingWrite.then(read) : read();
+      return busy.length ? Promise.all(busy).then(read) : read();
     };
 
     let pendingRead = readInto(0, 0);
     for (;;) {
-      const slot = index % BUFFERS;
+      const slot = index % SLOTS;
       const { bytesRead } = await pendingRead;
       if (bytesRead === 0) break;
       const chunk = pool[slot]!.subarray(0, bytesRead);
       if (output) {
         const out = output;
-        const at = position;
-        writes[slot] = out.write(chunk, 0, bytesRead, at).catch((err) => {
+        writes[slot] = out.write(chunk, 0, bytesRead, position).catch((err) => {
           throw storageError(err, 'write', options.destination!);
         });
-        // Surface write errors promptly (they are awaited again below).
-        writes[slot]!.catch(() => undefined);
+        writes[slot]!.catch(() => undefined); // awaited before the slot is reused
         sinceSync += bytesRead;
         if (sinceSync >= syncEvery && syncing === null) {
           sinceSync = 0;
@@ -92,15 +110,16 @@ export async function runCopyPipeline(source: string, options: PipelineOptions =
           syncing.catch(() => undefined);
         }
       }
+      released[slot] = checker.submit(slot, bytesRead);
+      released[slot]!.catch(() => undefined);
       position += bytesRead;
       index++;
-      pendingRead = readInto(index % BUFFERS, position);
+      pendingRead = readInto(index % SLOTS, position);
       hash.update(chunk);
-      reader.update(chunk);
       options.onProgress?.(position, Math.max(total, position));
     }
-    await Promise.all(writes);
-    const summary = reader.finish();
+    await Promise.all([...writes, ...released]);
+    const summary = await checker.finish();
     if (output) {
       await syncing;
       try {
@@ -111,8 +130,88 @@ export async function runCopyPipeline(source: string, options: PipelineOptions =
     }
     return { bytes: position, sha256: hash.digest('hex'), summary };
   } finally {
-    await Promise.allSettled(writes);
+    await Promise.allSettled([...writes, ...released]);
+    await checker?.close();
     await input.close().catch(() => undefined);
     await output?.close().catch(() => undefined);
+  }
+}
+
+const WORKER_FILE = fileURLToPath(new URL('./rdb-check-worker.js', import.meta.url));
+
+function inlineChecker(pool: Buffer[]): RdbChecker {
+  const reader = new RdbStreamReader();
+  return {
+    submit: async (slot, length) => reader.update(pool[slot]!.subarray(0, length)),
+    finish: async () => reader.finish(),
+    close: async () => undefined,
+  };
+}
+
+/** Two worker threads: one computes the CRC-64, the other walks the structure. */
+function workerChecker(slots: SharedArrayBuffer[]): RdbChecker {
+  const crcWorker = new ChunkWorker('crc', slots);
+  const parseWorker = new ChunkWorker('parse', slots);
+  return {
+    submit: async (slot, length) => {
+      await Promise.all([crcWorker.submit(slot, length), parseWorker.submit(slot, length)]);
+    },
+    finish: async () => {
+      const crc = (await crcWorker.finish({})) as bigint;
+      return (await parseWorker.finish({ crc })) as RdbSummary;
+    },
+    close: async () => {
+      await Promise.all([crcWorker.close(), parseWorker.close()]);
+    },
+  };
+}
+
+type WorkerReply = { ack?: number; error?: { code: string; message: string; hint?: string; details?: Record<string, unknown> }; result?: unknown };
+
+/** A worker thread fed slot numbers of shared buffers; acknowledges each, answers finish once. */
+class ChunkWorker {
+  private readonly worker: Worker;
+  private readonly acks: Array<Array<() => void>>;
+  private failure: RedbackError | null = null;
+  private finishWaiter: { resolve: (v: unknown) => void; reject: (e: Error) => void } | null = null;
+
+  constructor(role: 'crc' | 'parse', slots: SharedArrayBuffer[]) {
+    this.acks = slots.map(() => []);
+    this.worker = new Worker(WORKER_FILE, { workerData: { role, slots }, execArgv: [] });
+    this.worker.on('message', (msg: WorkerReply) => {
+      if (msg.error) {
+        const code = isErrorCode(msg.error.code) ? msg.error.code : 'INTERNAL';
+        this.fail(new RedbackError(code, msg.error.message, { ...(msg.error.hint ? { hint: msg.error.hint } : {}), ...(msg.error.details ? { details: msg.error.details } : {}) }));
+      }
+      if (msg.ack !== undefined) this.acks[msg.ack]!.shift()?.();
+      if ('result' in msg) this.finishWaiter?.resolve(msg.result);
+    });
+    this.worker.on('error', (err) => this.fail(new RedbackError('INTERNAL', `rdb check worker failed: ${err.message}`)));
+  }
+
+  private fail(err: RedbackError): void {
+    this.failure ??= err;
+    for (const queue of this.acks) while (queue.length) queue.shift()!();
+    this.finishWaiter?.reject(this.failure);
+  }
+
+  submit(slot: number, length: number): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise<void>((resolve, reject) => {
+      this.acks[slot]!.push(() => (this.failure ? reject(this.failure) : resolve()));
+      this.worker.postMessage({ slot, length });
+    });
+  }
+
+  finish(extra: Record<string, unknown>): Promise<unknown> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      this.finishWaiter = { resolve, reject };
+      this.worker.postMessage({ finish: true, ...extra });
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.worker.terminate();
   }
 }

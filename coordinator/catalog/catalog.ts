@@ -636,7 +636,10 @@ export class Catalog {
 
   /**
    * Applies a batch of heartbeats in ONE transaction (the coordinator buffers them and flushes every
-   * second or so). Heartbeats from unknown agents are skipped and reported.
+   * second or so). Heartbeats from unknown agents are skipped and reported. An instance the Hello
+   * did not list is created (address unknown); a reported instance has its removed_at cleared.
+   * Cost: ~5-15 µs per row written (5000 agents × 2 instances ≈ 70-150 ms on a 2-core box), during
+   * which the event loop is blocked: split very large batches if that matters.
    */
   recordHeartbeats(batch: HeartbeatInput[]): HeartbeatBatchResult {
     const result: HeartbeatBatchResult = { agents: 0, instances: 0, unknownAgents: [] };
@@ -1350,7 +1353,8 @@ function prepareStatements(db: Database.Database) {
     listJobEvents: p(`SELECT e.* FROM job_events e WHERE e.job_id = @jobId AND e.id > @afterId ORDER BY e.id`),
     openJobsForAgent: p(`SELECT j.* FROM jobs j WHERE j.agent_id = @agentId AND j.state IN ('queued', 'sent', 'running')
       ORDER BY j.created_at, j.rowid`),
-    expiredJobs: p(`SELECT j.* FROM jobs j
+    // INDEXED BY: the small partial index of open jobs with a deadline, never a state index.
+    expiredJobs: p(`SELECT j.* FROM jobs j INDEXED BY jobs_open_deadline
       WHERE j.state IN ('queued', 'sent', 'running') AND j.deadline_at IS NOT NULL AND j.deadline_at <= @now
       ORDER BY j.deadline_at`),
     failedJobsSince: p(`SELECT j.* FROM jobs j WHERE j.state IN ('failed', 'timed-out') AND j.finished_at >= @since

@@ -90,7 +90,8 @@ CREATE INDEX backups_by_agent_instance_time ON backups(agent_id, instance, creat
 CREATE INDEX backups_by_agent_instance_tier_time ON backups(agent_id, instance, tier, created_at, id);
 -- listBackups({ instance }) across agents, newest first.
 CREATE INDEX backups_by_instance_time ON backups(instance, created_at, id);
--- listBackups({}) and listBackups({ agentId }) newest first without a sort.
+-- listBackups({}) newest first without a sort. (listBackups({ agentId }) alone searches the
+-- primary key / agent-instance index and sorts: one agent's copies are few.)
 CREATE INDEX backups_by_time ON backups(created_at, id);
 
 CREATE TABLE backup_locations (
@@ -143,7 +144,7 @@ CREATE INDEX jobs_by_state_time ON jobs(state, created_at);
 CREATE INDEX jobs_by_state_finished ON jobs(state, finished_at);
 -- openJobsForAgent(agentId): agent_id = ? AND state IN ('queued', 'sent', 'running').
 CREATE INDEX jobs_by_agent_state ON jobs(agent_id, state);
--- expireJobs(now): only open jobs with a deadline, so the index stays small.
+-- expireJobs(now) (named with INDEXED BY): only open jobs with a deadline, so it stays small.
 CREATE INDEX jobs_open_deadline ON jobs(deadline_at)
   WHERE state IN ('queued', 'sent', 'running') AND deadline_at IS NOT NULL;
 
@@ -173,9 +174,9 @@ CREATE TABLE offsite_sets (
   PRIMARY KEY (agent_id, instance, set_id)
 ) STRICT;
 -- listOffsiteSets({ agentId, instance }) newest first.
-CREATE INDEX offsite_sets_by_agent_instance_time ON offsite_sets(agent_id, instance, created_at);
+CREATE INDEX offsite_sets_by_agent_instance_time ON offsite_sets(agent_id, instance, created_at, set_id);
 -- listOffsiteSets({}) newest first.
-CREATE INDEX offsite_sets_by_time ON offsite_sets(created_at);
+CREATE INDEX offsite_sets_by_time ON offsite_sets(created_at, set_id);
 `,
   },
 ];

@@ -336,3 +336,41 @@ export function crc64Js(data: Uint8Array, seed: bigint = 0n): bigint {
   updateJs(Number(s & 0xffffffffn) | 0, Number(s >> 32n) | 0, data, 0, data.length);
   return (BigInt(outHi >>> 0) << 32n) | BigInt(outLo >>> 0);
 }
+
+/**
+ * CRC-64 of a stream minus its last 8 bytes, fed in chunks of any size: the RDB trailer is the
+ * CRC of every byte before it, and where the stream ends is only known at the end.
+ */
+export class TrailerCrc {
+  private readonly crc = new Crc64();
+  private readonly hold = new Uint8Array(8);
+  private holdLen = 0;
+
+  update(chunk: Uint8Array): this {
+    const n = chunk.length;
+    if (n >= 8) {
+      if (this.holdLen > 0) this.crc.update(this.hold.subarray(0, this.holdLen));
+      if (n > 8) this.crc.update(chunk.subarray(0, n - 8));
+      this.hold.set(chunk.subarray(n - 8));
+      this.holdLen = 8;
+      return this;
+    }
+    const combined = new Uint8Array(this.holdLen + n);
+    combined.set(this.hold.subarray(0, this.holdLen), 0);
+    combined.set(chunk, this.holdLen);
+    if (combined.length > 8) {
+      this.crc.update(combined.subarray(0, combined.length - 8));
+      this.hold.set(combined.subarray(combined.length - 8));
+      this.holdLen = 8;
+    } else {
+      this.hold.set(combined);
+      this.holdLen = combined.length;
+    }
+    return this;
+  }
+
+  /** The CRC of everything but the last 8 bytes fed so far. */
+  digest(): bigint {
+    return this.crc.digest();
+  }
+}

@@ -24,7 +24,7 @@
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { RedbackError, storageError } from '../errors/index.js';
-import { Crc64, crc64Hex } from './crc64.js';
+import { TrailerCrc, crc64Hex } from './crc64.js';
 import { lzfDecompress } from './lzf.js';
 import type { RdbDatabaseSummary, RdbSummary } from './rdb-summary.js';
 
@@ -203,10 +203,9 @@ export class RdbStreamReader {
   private summary: RdbSummary | null = null;
   private total = 0;
 
-  // CRC over every byte but the last 8 seen so far (the last 8 are the trailer when the file ends).
-  private readonly crc = new Crc64();
-  private readonly hold = new Uint8Array(8);
-  private holdLen = 0;
+  // CRC over every byte but the last 8 seen so far (the last 8 are the trailer when the file ends),
+  // unless the caller computes it elsewhere (another thread) and hands it to finish().
+  private readonly crc: TrailerCrc | null;
   /** The first bytes of the file, to tell "not an rdb file" from "truncated" on tiny inputs. */
   private readonly head = new Uint8Array(9);
 
@@ -223,7 +222,12 @@ export class RdbStreamReader {
   private what = 'the header';
   private recordStart = 0;
 
-  constructor() {
+  /**
+   * @param options.externalCrc the caller computes the CRC-64 (with TrailerCrc, e.g. on another
+   *   thread) and passes it to finish(); the reader then only walks the structure.
+   */
+  constructor(options: { externalCrc?: boolean } = {}) {
+    this.crc = options.externalCrc ? null : new TrailerCrc();
     this.gen = this.parse();
   }
 
@@ -239,7 +243,7 @@ export class RdbStreamReader {
     if (chunk.length === 0) return;
     try {
       if (this.total < 9) this.head.set(chunk.subarray(0, 9 - this.total), this.total);
-      this.feedCrc(chunk);
+      this.crc?.update(chunk);
       this.total += chunk.length;
       if (this.parsed) throw this.trailingData(this.total - chunk.length);
       const carry = this.carry;
@@ -276,13 +280,14 @@ export class RdbStreamReader {
    * truncated or its checksum does not match. A file written with `rdbchecksum no` (8 zero bytes
    * as trailer) is not an error here: the summary says `checksumDisabled: true`.
    */
-  finish(): RdbSummary {
+  finish(externalCrc?: bigint): RdbSummary {
     if (this.failed) throw this.failed;
     if (this.summary) return this.summary;
     try {
       if (!this.parsed) throw this.incomplete();
       const storedChecksum = (BigInt(this.storedHi) << 32n) | BigInt(this.storedLo);
-      const computedChecksum = this.crc.digest();
+      const computedChecksum = this.crc ? this.crc.digest() : externalCrc;
+      if (computedChecksum === undefined) throw new RedbackError('INTERNAL', 'rdb reader: finish() needs the CRC computed outside (externalCrc)');
       const checksumDisabled = storedChecksum === 0n;
       if (!checksumDisabled && storedChecksum !== computedChecksum) {
         throw new RedbackError(
@@ -370,27 +375,7 @@ export class RdbStreamReader {
     this.pendingChunk = null;
   }
 
-  private feedCrc(chunk: Uint8Array): void {
-    const n = chunk.length;
-    if (n >= 8) {
-      if (this.holdLen > 0) this.crc.update(this.hold.subarray(0, this.holdLen));
-      if (n > 8) this.crc.update(chunk.subarray(0, n - 8));
-      this.hold.set(chunk.subarray(n - 8));
-      this.holdLen = 8;
-      return;
-    }
-    const combined = new Uint8Array(this.holdLen + n);
-    combined.set(this.hold.subarray(0, this.holdLen), 0);
-    combined.set(chunk, this.holdLen);
-    if (combined.length > 8) {
-      this.crc.update(combined.subarray(0, combined.length - 8));
-      this.hold.set(combined.subarray(combined.length - 8));
-      this.holdLen = 8;
-    } else {
-      this.hold.set(combined);
-      this.holdLen = combined.length;
-    }
-  }
+
 
   // ---------------------------------------------------------------------------------------------
   // Errors

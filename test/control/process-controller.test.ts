@@ -116,7 +116,7 @@ describe('process control: redback starts and stops redis-server itself', () => 
   it('describes what start and stop do', async () => {
     const { port, configFile, controller } = await setup('describe');
     expect(controller.describe('start')).toContain(`redis-server ${configFile}`);
-    expect(controller.describe('stop')).toContain(`SIGTERM`);
+    expect(controller.describe('stop')).toContain('kill -TERM');
     expect(controller.describe('stop')).toContain(`127.0.0.1:${port}`);
   });
 

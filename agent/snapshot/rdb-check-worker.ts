@@ -1,0 +1,45 @@
+// Worker thread of the copy pipeline. Role 'crc' computes the RDB's CRC-64 (all but the 8-byte
+// trailer); role 'parse' walks the structure. With SHA-256 on the main thread, the three pieces of
+// work spread over the machine's cores. Chunks arrive as views of shared buffers and are
+// acknowledged once consumed, so the main thread can reuse the slot.
+import { parentPort, workerData } from 'node:worker_threads';
+import { RedbackError } from '../../shared/errors/index.js';
+import { RdbStreamReader, TrailerCrc } from '../../shared/rdb/index.js';
+
+interface WorkerInput {
+  role: 'crc' | 'parse';
+  slots: SharedArrayBuffer[];
+}
+
+const { role, slots } = workerData as WorkerInput;
+const views = slots.map((sab) => new Uint8Array(sab));
+const crc = role === 'crc' ? new TrailerCrc() : null;
+const reader = role === 'parse' ? new RdbStreamReader({ externalCrc: true }) : null;
+let failed = false;
+
+parentPort!.on('message', (msg: { slot: number; length: number } | { finish: true; crc?: bigint }) => {
+  if ('finish' in msg) {
+    try {
+      parentPort!.postMessage(crc ? { result: crc.digest() } : { result: reader!.finish(msg.crc) });
+    } catch (err) {
+      parentPort!.postMessage({ error: serialise(err) });
+    }
+    return;
+  }
+  if (!failed) {
+    try {
+      const chunk = views[msg.slot]!.subarray(0, msg.length);
+      if (crc) crc.update(chunk);
+      else reader!.update(chunk);
+    } catch (err) {
+      failed = true;
+      parentPort!.postMessage({ error: serialise(err) });
+    }
+  }
+  parentPort!.postMessage({ ack: msg.slot });
+});
+
+function serialise(err: unknown): { code: string; message: string; hint?: string; details?: Record<string, unknown> } {
+  if (err instanceof RedbackError) return { code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}), ...(err.details ? { details: err.details } : {}) };
+  return { code: 'INTERNAL', message: (err as Error).message };
+}
