@@ -3,7 +3,7 @@ import { RedbackError } from '../../shared/errors/index.js';
 import { exists } from '../../shared/fs/durable.js';
 import { describeOutcome, runFile, type RunResult } from '../control/exec-file.js';
 import { entryPath, lastFile, loadedFiles, readAofManifest, type AofManifest } from './aof-manifest.js';
-import { copyAside } from './copy-aside.js';
+import { copyAside } from '../../shared/fs/copy-aside.js';
 
 /**
  * Checking and repairing a Redis 7 multi-part AOF with `redis-check-aof <manifest>`.

@@ -27,4 +27,3 @@ export {
 } from './check-aof.js';
 export { linkAofDir, type LinkAofOptions, type LinkAofResult, type LinkedAofFile } from './aof-snapshot.js';
 export { detectAofTrap, type AofTrap, type AofTrapInput, type AofTrapReason } from './trap.js';
-export { copyAside } from './copy-aside.js';

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { open, readFile, stat, unlink } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { ensureDir, exists, writeFileAtomic } from '../../shared/fs/durable.js';
 import { readInfo } from '../redis/info.js';
 import { connectRedis } from '../redis/redis-client.js';
@@ -64,7 +64,7 @@ export class ProcessController implements RedisController {
   }
 
   async start(options: { overrides?: Record<string, string> } = {}): Promise<void> {
-    const configFile = this.spec.configFile;
+    const configFile = this.spec.configFile ? resolve(this.spec.configFile) : null;
     if (!configFile) {
       throw controlFailed(
         `cannot start ${this.name}: control type "process" needs the instance's redis.conf and none is known`,

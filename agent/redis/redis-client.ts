@@ -24,11 +24,16 @@ export interface ConnectedRedis extends RedisCommander {
 }
 
 /** Connects, authenticates and PINGs; maps failures to REDIS_UNREACHABLE / REDIS_AUTH with hints. */
-export async function connectRedis(endpoint: RedisEndpoint, options: { connectTimeoutMs?: number } = {}): Promise<ConnectedRedis> {
+/**
+ * @param options.commandTimeoutMs a command without a reply within this time fails (a frozen Redis
+ *   still accepts TCP connections); default 60 s.
+ */
+export async function connectRedis(endpoint: RedisEndpoint, options: { connectTimeoutMs?: number; commandTimeoutMs?: number } = {}): Promise<ConnectedRedis> {
   const client = new Redis(endpoint.url, {
     ...tlsOptions(endpoint),
     lazyConnect: true,
     connectTimeout: options.connectTimeoutMs ?? 5000,
+    commandTimeout: options.commandTimeoutMs ?? 60_000,
     maxRetriesPerRequest: 0,
     enableOfflineQueue: false,
     enableReadyCheck: false,
@@ -92,7 +97,7 @@ export function redisError(endpoint: RedisEndpoint, err: unknown, command?: stri
       cause: err,
     });
   }
-  if (/ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|connect|Connection is closed|Stream isn't writeable|ECONNRESET|EAI_AGAIN/i.test(message)) {
+  if (/ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|Command timed out|connect|Connection is closed|Stream isn't writeable|ECONNRESET|EAI_AGAIN/i.test(message)) {
     return new RedbackError('REDIS_UNREACHABLE', `cannot reach redis ${where}: ${message.split('\n')[0]}`, {
       hint: 'is redis-server running and listening on that address? check the url in the agent config',
       cause: err,

@@ -2,7 +2,7 @@ import { chown, readFile, realpath, stat } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 import { RedbackError, storageError } from '../../shared/errors/index.js';
 import { writeFileAtomic } from '../../shared/fs/durable.js';
-import { copyAside } from '../aof/copy-aside.js';
+import { copyAside } from '../../shared/fs/copy-aside.js';
 
 /**
  * Reading and editing redis.conf while Redis is down (CONFIG GET/SET need a running server).

@@ -1,8 +1,8 @@
 import { constants } from 'node:fs';
 import { copyFile, mkdir, open, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { storageError } from '../../shared/errors/index.js';
-import { DIR_MODE, FILE_MODE, compactTimestamp, exists, fsyncDir } from '../../shared/fs/durable.js';
+import { storageError } from '../errors/index.js';
+import { DIR_MODE, FILE_MODE, compactTimestamp, exists, fsyncDir } from './durable.js';
 
 /**
  * The copying sibling of `moveAside` (shared/fs/move-aside.ts): copies files into
@@ -12,9 +12,6 @@ import { DIR_MODE, FILE_MODE, compactTimestamp, exists, fsyncDir } from '../../s
  *
  * Each copy is fsynced and its size checked against the source before this returns; the copy
  * can be made across file systems (unlike moveAside's rename). Returns the folder.
- *
- * (Candidate for shared/fs/ next to moveAside; it lives here because this change may only touch
- * agent/aof, agent/control and agent/redis/redis-conf.ts.)
  */
 export async function copyAside(
   quarantineRoot: string,

@@ -1,0 +1,171 @@
+import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { RedbackError } from '../../shared/errors/index.js';
+import { compactTimestamp } from '../../shared/fs/durable.js';
+import type { Logger } from '../../shared/log/logger.js';
+import type { Catalog, JobRecord } from '../catalog/index.js';
+import type { SessionRegistry } from '../fleet/session-registry.js';
+
+export interface JobChange {
+  job: JobRecord;
+  message?: string;
+}
+
+export interface JobRequest {
+  type: string;
+  agentId: string;
+  instance: string;
+  args?: Record<string, unknown>;
+  timeoutMs?: number;
+}
+
+const TERMINAL = new Set(['succeeded', 'failed', 'cancelled', 'timed-out']);
+
+export function isTerminal(job: JobRecord): boolean {
+  return TERMINAL.has(job.state);
+}
+
+/**
+ * Jobs are commands for one agent with an id: created in the catalog, sent when the agent is
+ * connected (or when it next connects), tracked through accepted → progress → result, timed out
+ * and cancellable. The agent remembers the ids it has executed, so re-sending a job after a
+ * reconnect never runs it twice.
+ */
+export class JobManager {
+  private readonly events = new EventEmitter();
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly catalog: Catalog,
+    private readonly sessions: SessionRegistry,
+    private readonly logger: Logger,
+    private readonly defaultTimeoutMs: number,
+    private readonly onFinished: (job: JobRecord) => void = () => undefined,
+  ) {
+    this.events.setMaxListeners(0);
+  }
+
+  start(tickMs = 1000): void {
+    this.timer = setInterval(() => this.expire(), tickMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  create(request: JobRequest): JobRecord {
+    const jobId = `${compactTimestamp(new Date())}-${request.type}-${randomBytes(3).toString('hex')}`;
+    const job = this.catalog.createJob({
+      jobId,
+      type: request.type,
+      agentId: request.agentId,
+      instance: request.instance,
+      args: request.args ?? {},
+      timeoutMs: request.timeoutMs ?? this.defaultTimeoutMs,
+    });
+    this.logger.info({ jobId, type: job.type, agent: job.agentId, instance: job.instance }, 'job created');
+    this.emit(job, 'queued');
+    return this.send(job);
+  }
+
+  /** Sends every open job of an agent that just connected (again, if it was sent before). */
+  dispatchOpen(agentId: string): void {
+    for (const job of this.catalog.openJobsForAgent(agentId)) this.send(job);
+  }
+
+  private send(job: JobRecord): JobRecord {
+    const session = this.sessions.get(job.agentId);
+    if (!session) return job;
+    session.send({
+      command: {
+        jobId: job.jobId,
+        type: job.type,
+        instance: job.instance,
+        argsJson: job.argsJson,
+        timeoutMs: job.deadlineAt ? Math.max(1, job.deadlineAt.getTime() - Date.now()) : 0,
+      },
+    });
+    if (job.state !== 'queued') return job;
+    const { job: sent } = this.catalog.updateJob(job.jobId, { state: 'sent' });
+    this.emit(sent, 'sent to agent');
+    return sent;
+  }
+
+  accepted(agentId: string, jobId: string): void {
+    const job = this.owned(agentId, jobId);
+    if (!job || isTerminal(job)) return;
+    const { job: running } = this.catalog.updateJob(jobId, { state: 'running' });
+    this.emit(running, 'agent started the job');
+  }
+
+  progress(agentId: string, p: { jobId: string; phase: string; done: number; total: number; message: string }): void {
+    const job = this.owned(agentId, p.jobId);
+    if (!job || isTerminal(job)) return;
+    const { job: updated } = this.catalog.updateJob(p.jobId, {
+      ...(job.state !== 'running' ? { state: 'running' as const } : {}),
+      phase: p.phase,
+      done: p.done,
+      total: p.total,
+    });
+    this.emit(updated, p.message || undefined);
+  }
+
+  result(agentId: string, r: { jobId: string; ok: boolean; errorCode: string; errorMessage: string; errorHint: string; resultJson: string }): void {
+    const job = this.owned(agentId, r.jobId);
+    if (!job) return;
+    const { job: done, applied } = this.catalog.updateJob(r.jobId, {
+      state: r.ok ? 'succeeded' : 'failed',
+      resultJson: r.resultJson || null,
+      ...(r.ok ? {} : { errorCode: r.errorCode || 'JOB_FAILED', errorMessage: r.errorMessage || 'job failed', errorHint: r.errorHint || null }),
+    });
+    if (!applied) return; // already finished (a late result after a timeout or cancel)
+    this.logger.info({ jobId: done.jobId, state: done.state, err: done.errorMessage ?? undefined }, 'job finished');
+    this.catalog.addJobEvent(done.jobId, 'result', r.ok ? 'succeeded' : `failed: ${r.errorMessage}`);
+    this.emit(done, r.ok ? 'succeeded' : r.errorMessage);
+    this.onFinished(done);
+  }
+
+  cancel(jobId: string): JobRecord {
+    const job = this.catalog.getJob(jobId);
+    if (!job) throw new RedbackError('NOT_FOUND', `no job ${jobId}`, { hint: 'list jobs with: redback jobs' });
+    if (isTerminal(job)) return job;
+    const { job: cancelled } = this.catalog.updateJob(jobId, { state: 'cancelled', errorCode: 'CANCELLED', errorMessage: 'cancelled by an operator' });
+    this.sessions.get(job.agentId)?.send({ cancel: { jobId } });
+    this.emit(cancelled, 'cancelled');
+    this.onFinished(cancelled);
+    return cancelled;
+  }
+
+  /** Times out jobs past their deadline and tells their agents to stop. */
+  expire(now = new Date()): JobRecord[] {
+    const expired = this.catalog.expireJobs(now);
+    for (const job of expired) {
+      this.sessions.get(job.agentId)?.send({ cancel: { jobId: job.jobId } });
+      this.logger.warn({ jobId: job.jobId, agent: job.agentId }, 'job timed out');
+      this.emit(job, 'timed out');
+      this.onFinished(job);
+    }
+    return expired;
+  }
+
+  /** Calls `listener` on every change of the job; returns the unsubscribe function. */
+  subscribe(jobId: string, listener: (change: JobChange) => void): () => void {
+    this.events.on(jobId, listener);
+    return () => this.events.off(jobId, listener);
+  }
+
+  private owned(agentId: string, jobId: string): JobRecord | null {
+    const job = this.catalog.getJob(jobId);
+    if (!job || job.agentId !== agentId) {
+      this.logger.warn({ agent: agentId, jobId }, 'ignored a job message for a job this agent does not own');
+      return null;
+    }
+    return job;
+  }
+
+  private emit(job: JobRecord, message?: string): void {
+    this.events.emit(job.jobId, message === undefined ? { job } : { job, message });
+  }
+}
