@@ -4,6 +4,7 @@ import type { Logger } from '../shared/log/logger.js';
 import { systemClock, type Clock } from '../shared/time/clock.js';
 import { BackupLayout } from './store/layout.js';
 import { LocalStore } from './store/local-store.js';
+import type { FleetInstanceSchedule } from './session/schedule-cache.js';
 
 /** What every agent operation needs; built once per process from the config. */
 export interface AgentContext {
@@ -12,11 +13,13 @@ export interface AgentContext {
   store: LocalStore;
   logger: Logger;
   clock: Clock;
+  /** Schedules and retention the coordinator sent, per instance; empty when running alone. */
+  fleet: Map<string, FleetInstanceSchedule>;
 }
 
 export function createAgentContext(config: AgentConfig, logger: Logger, clock: Clock = systemClock): AgentContext {
   const layout = new BackupLayout(config.backupDir);
-  return { config, layout, store: new LocalStore(layout), logger, clock };
+  return { config, layout, store: new LocalStore(layout), logger, clock, fleet: new Map() };
 }
 
 export function findInstance(config: AgentConfig, name: string): InstanceConfig {

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { EXIT_CODE_TABLE } from '../shared/errors/index.js';
 import { REDBACK_VERSION } from '../shared/version/version.js';
 import { registerAgentCommands } from '../agent/cli/register.js';
+import { registerCoordinatorCommands } from '../coordinator/cli/register.js';
 
 /**
  * The one `redback` command tree. Agent commands live in agent/cli, coordinator and operator
@@ -23,5 +24,6 @@ export function buildProgram(): Command {
       `\nExit codes:\n${EXIT_CODE_TABLE.map((e) => `  ${String(e.exit).padStart(2)}  ${e.meaning}`).join('\n')}\n`,
     );
   registerAgentCommands(program);
+  registerCoordinatorCommands(program);
   return program;
 }

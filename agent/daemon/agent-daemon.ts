@@ -4,6 +4,8 @@ import type { AgentContext } from '../agent-context.js';
 import { findInstance } from '../agent-context.js';
 import { ensureDailyCopy, takeSnapshot } from '../snapshot/take-snapshot.js';
 import { acquireInstanceLock } from '../store/instance-lock.js';
+import { CoordinatorLink } from '../session/coordinator-link.js';
+import { ScheduleCache, type CachedSchedule } from '../session/schedule-cache.js';
 import { InstanceQueue } from './instance-queue.js';
 import { ScheduleRunner, type InstanceSchedule, type ScheduleKind } from './schedule-runner.js';
 
@@ -29,22 +31,60 @@ export interface ScheduledRunRecord {
 
 /**
  * The long-running agent: cleans up after a killed run, then takes the scheduled copies of every
- * instance (one operation per instance at a time) until stopped.
+ * instance (one operation per instance at a time) until stopped. With a coordinator configured it
+ * also keeps a session to it (CoordinatorLink), runs the fleet's schedule, executes its jobs, and
+ * goes on with the cached schedule whenever the coordinator is unreachable.
  */
 export class AgentDaemon {
   readonly queue = new InstanceQueue();
   readonly schedules: ScheduleRunner;
   private stopping = false;
+  private link: CoordinatorLink | null = null;
+  private readonly scheduleCache: ScheduleCache;
   private readonly listeners: Array<(record: ScheduledRunRecord) => void> = [];
 
   constructor(readonly ctx: AgentContext) {
     this.schedules = new ScheduleRunner((instance, kind) => void this.runScheduled(instance, kind), ctx.logger);
+    this.scheduleCache = new ScheduleCache(ctx.layout.agentStateDir());
   }
 
   async start(): Promise<void> {
     await this.cleanupAfterKilledRuns();
-    this.schedules.apply(schedulesFromConfig(this.ctx.config));
-    this.ctx.logger.info({ instances: this.ctx.config.instances.map((i) => i.name), backupDir: this.ctx.config.backupDir }, 'agent started');
+    if (this.ctx.config.coordinator) {
+      // The fleet's schedule, cached from the last session, wins over the config's own.
+      const cached = await this.scheduleCache.load();
+      if (cached) this.applyFleetSchedule(cached);
+      else this.schedules.apply(schedulesFromConfig(this.ctx.config));
+      const link = new CoordinatorLink(
+        this.ctx,
+        this.queue,
+        {
+          onSchedule: async (schedule) => {
+            await this.scheduleCache.save(schedule);
+            this.applyFleetSchedule(schedule);
+          },
+        },
+        this.ctx.logger,
+      );
+      this.link = link;
+      this.onRun(() => void link.sendInventory().catch(() => undefined));
+      link.start();
+    } else {
+      this.schedules.apply(schedulesFromConfig(this.ctx.config));
+    }
+    this.ctx.logger.info(
+      { instances: this.ctx.config.instances.map((i) => i.name), backupDir: this.ctx.config.backupDir, coordinator: this.ctx.config.coordinator?.address ?? null },
+      'agent started',
+    );
+  }
+
+  /** Runs the coordinator's schedule (and retention) for the instances it covers; the config's for the rest. */
+  private applyFleetSchedule(schedule: CachedSchedule): void {
+    const names = new Set(this.ctx.config.instances.map((i) => i.name));
+    this.ctx.fleet = new Map(schedule.instances.filter((s) => names.has(s.instance)).map((s) => [s.instance, s]));
+    const fromConfig = schedulesFromConfig(this.ctx.config).filter((s) => !this.ctx.fleet.has(s.instance));
+    this.schedules.apply([...this.ctx.fleet.values(), ...fromConfig]);
+    this.ctx.logger.info({ version: schedule.version, instances: [...this.ctx.fleet.keys()] }, 'fleet schedule applied');
   }
 
   /** Called with every scheduled run's outcome (the coordinator session reports them). */
@@ -96,6 +136,7 @@ export class AgentDaemon {
   /** Stops the schedules and waits for work in progress to finish. */
   async stop(): Promise<void> {
     this.stopping = true;
+    await this.link?.stop();
     await this.schedules.stop();
     await this.queue.drain();
     this.ctx.logger.info('agent stopped');

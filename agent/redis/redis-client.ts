@@ -27,8 +27,13 @@ export interface ConnectedRedis extends RedisCommander {
 /**
  * @param options.commandTimeoutMs a command without a reply within this time fails (a frozen Redis
  *   still accepts TCP connections); default 60 s.
+ * @param options.allowLoading accept a server that answers PING with `LOADING` (it is loading its
+ *   dataset: INFO and CONFIG work, most other commands do not); default false.
  */
-export async function connectRedis(endpoint: RedisEndpoint, options: { connectTimeoutMs?: number; commandTimeoutMs?: number } = {}): Promise<ConnectedRedis> {
+export async function connectRedis(
+  endpoint: RedisEndpoint,
+  options: { connectTimeoutMs?: number; commandTimeoutMs?: number; allowLoading?: boolean } = {},
+): Promise<ConnectedRedis> {
   const client = new Redis(endpoint.url, {
     ...tlsOptions(endpoint),
     lazyConnect: true,
@@ -47,7 +52,10 @@ export async function connectRedis(endpoint: RedisEndpoint, options: { connectTi
   });
   try {
     await client.connect();
-    await client.call('PING');
+    await client.call('PING').catch((err: unknown) => {
+      if (options.allowLoading && err instanceof Error && /^LOADING/.test(err.message)) return 'LOADING';
+      throw err;
+    });
   } catch (err) {
     client.disconnect();
     throw redisError(endpoint, lastError ?? err);

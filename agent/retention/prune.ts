@@ -3,8 +3,21 @@ import type { AgentContext } from '../agent-context.js';
 import type { LocalCopy } from '../store/local-store.js';
 import { planRetention, type RetentionDecision, type RetentionPolicy } from './plan.js';
 
-/** The retention policy of one instance: its overrides on top of the agent's defaults. */
-export function retentionPolicyFor(config: AgentConfig, instance: InstanceConfig): RetentionPolicy {
+/**
+ * The retention policy of one instance: the fleet schedule's when the coordinator sent one for it,
+ * otherwise the instance's overrides on top of the agent config's defaults.
+ */
+export function retentionPolicyFor(ctx: Pick<AgentContext, 'config' | 'fleet'>, instance: InstanceConfig): RetentionPolicy {
+  const fleet = ctx.fleet.get(instance.name);
+  if (fleet) {
+    return {
+      hourly: { keepMs: fleet.retention.hourlyMs },
+      daily: { keepMs: fleet.retention.dailyMs },
+      manual: { keepMs: fleet.retention.manualMs },
+      timeZone: fleet.timeZone,
+    };
+  }
+  const config: AgentConfig = ctx.config;
   const r = { ...config.retention, ...stripUndefined(instance.retention ?? {}) };
   return {
     hourly: { keepMs: r.hourly ?? null },
@@ -41,7 +54,7 @@ export async function pruneInstance(ctx: AgentContext, instance: InstanceConfig,
       valid: c.state === 'ok',
       pinned: c.manifest.pinned,
     })),
-    retentionPolicyFor(ctx.config, instance),
+    retentionPolicyFor(ctx, instance),
     ctx.clock.now(),
   );
   const deleted: string[] = [];

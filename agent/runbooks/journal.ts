@@ -4,7 +4,14 @@ import { ensureDir, writeFileAtomic } from '../../shared/fs/durable.js';
 import type { RunbookName } from './runbook.js';
 
 export type StepStatus = 'pending' | 'running' | 'done' | 'failed' | 'rolled-back' | 'skipped';
-export type RunStatus = 'running' | 'succeeded' | 'failed' | 'rolled-back' | 'needs-attention';
+/**
+ * `running` and `rolling-back` on disk mean the process died midway; `failed` is a failed run that
+ * was not rolled back; `needs-attention` is a rollback that stopped (point of no return, or a
+ * rollback step failed). All four are "unfinished": resume or roll back.
+ */
+export type RunStatus = 'running' | 'rolling-back' | 'succeeded' | 'failed' | 'rolled-back' | 'needs-attention';
+
+export const UNFINISHED_STATUSES: ReadonlySet<RunStatus> = new Set(['running', 'rolling-back', 'failed', 'needs-attention']);
 
 export interface JournalStep {
   name: string;
@@ -12,6 +19,8 @@ export interface JournalStep {
   startedAt?: string;
   finishedAt?: string;
   notes: string[];
+  /** Things a human must look at (StepEnv.warn). */
+  warnings?: string[];
   error?: string;
 }
 
@@ -56,10 +65,18 @@ export class JournalStore {
     return journals;
   }
 
-  /** The newest run that did not end cleanly (killed midway, or waiting for a human). */
+  /** The newest run that did not end cleanly (killed midway, failed without rollback, or waiting for a human). */
   async unfinished(instance: string): Promise<RunJournal | null> {
     const all = await this.list(instance);
-    const open = all.filter((j) => j.status === 'running' || j.status === 'needs-attention');
+    const open = all.filter((j) => UNFINISHED_STATUSES.has(j.status));
     return open.length ? open[open.length - 1]! : null;
+  }
+
+  async load(instance: string, runId: string): Promise<RunJournal | null> {
+    try {
+      return JSON.parse(await readFile(join(this.dir(instance), `${runId}.json`), 'utf8')) as RunJournal;
+    } catch {
+      return null;
+    }
   }
 }

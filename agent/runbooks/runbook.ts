@@ -6,10 +6,19 @@
 export type RunbookName = 'restart' | 'repair-aof' | 'restore-local' | 'restore-offsite' | 'restore-remote';
 
 export interface StepEnv {
+  /** The run's id (`<timestamp>-<runbook>-<random>`), e.g. to name its quarantine folder. */
+  runId: string;
   /** Progress inside a long step (bytes copied, keys loaded). */
   progress(message: string, fraction?: number): void;
   /** A fact worth keeping in the journal and the report. */
   note(message: string): void;
+  /** Something a human must look at (a large key loss, a skipped check); kept in the journal and shown in the report. */
+  warn(message: string): void;
+  /**
+   * Saves the state to the journal now. Call it right after a side effect whose record a resumed
+   * run needs (e.g. "redis was running" before stopping it, a file moved aside).
+   */
+  checkpoint(): Promise<void>;
   signal?: AbortSignal;
 }
 

@@ -213,7 +213,7 @@ export async function ensureDailyCopy(
   instance: InstanceConfig,
   options: Omit<SnapshotOptions, 'tier'> = {},
 ): Promise<{ action: 'exists' | 'linked' | 'snapshot'; manifest: CopyManifest }> {
-  const timeZone = retentionPolicyFor(ctx.config, instance).timeZone;
+  const timeZone = retentionPolicyFor(ctx, instance).timeZone;
   const today = dayKey(ctx.clock.now(), timeZone);
   const { copies } = await ctx.store.inventory(instance.name);
   const good = copies.filter((c) => c.state === 'ok' && dayKey(new Date(c.manifest.createdAt), timeZone) === today);

@@ -1,0 +1,40 @@
+import type { InstanceConfig } from '../../shared/config/agent-config.js';
+import type { CopyManifest } from '../../shared/manifest/copy-manifest.js';
+import type { AgentContext } from '../agent-context.js';
+import type { LocalCopy } from '../store/local-store.js';
+import { fetchFileVerified, registerRestoreSource, type ExpectedRdb, type RestoreSource } from './restore-source.js';
+
+/** A copy in the local backup directory, read through the verifying copy pipeline. */
+export function localCopySource(ctx: AgentContext, copy: LocalCopy): RestoreSource {
+  const m = copy.manifest;
+  const expected = expectedOfManifest(m);
+  return {
+    kind: 'local-copy',
+    id: m.id,
+    expected,
+    descriptor: { kind: 'local-copy', id: m.id, tier: m.tier, path: copy.rdbFile },
+    describe: () => `local copy ${m.id} (${m.tier}, snapshot ${expected.snapshotAt ?? 'time unknown'})`,
+    fetch: (destination, onProgress) =>
+      fetchFileVerified(`local copy ${m.id} (${copy.rdbFile})`, copy.rdbFile, expected, destination, {
+        allowUnchecksummed: ctx.config.snapshot.allowUnchecksummed,
+        crc64: m.crc64,
+        ...(onProgress ? { onProgress } : {}),
+      }),
+  };
+}
+
+export function expectedOfManifest(m: CopyManifest): ExpectedRdb {
+  return {
+    sha256: m.sha256,
+    bytes: m.bytes,
+    keys: m.keys,
+    expires: m.expires,
+    usedMem: m.usedMem,
+    rdbVersion: m.rdbVersion,
+    snapshotAt: m.snapshotAt ?? m.createdAt,
+  };
+}
+
+registerRestoreSource('local-copy', async (ctx: AgentContext, instance: InstanceConfig, descriptor) =>
+  localCopySource(ctx, await ctx.store.findCopy(instance.name, descriptor.id)),
+);

@@ -1,0 +1,17 @@
+// Importing this module registers the restore sources this agent has (each registers itself).
+import './local-copy-source.js';
+import './dump-source.js';
+
+export { localCopySource, expectedOfManifest } from './local-copy-source.js';
+export { dumpSource, inspectDump, type DumpInspection } from './dump-source.js';
+export {
+  openRestoreSource,
+  registerRestoreSource,
+  totalKeysOf,
+  type ExpectedRdb,
+  type FetchResult,
+  type RestoreSource,
+  type SourceDescriptor,
+  type SourceKind,
+  type SourceOpener,
+} from './restore-source.js';

@@ -1,0 +1,57 @@
+import { RedbackError } from '../../shared/errors/index.js';
+import { TIERS, type Tier } from '../../shared/manifest/copy-manifest.js';
+import type { AgentContext } from '../agent-context.js';
+import { findInstance } from '../agent-context.js';
+import type { InstanceQueue } from '../daemon/instance-queue.js';
+import { pruneInstance } from '../retention/prune.js';
+import { ensureDailyCopy, takeSnapshot } from '../snapshot/take-snapshot.js';
+import { verifyCopies } from '../snapshot/verify-copies.js';
+
+export interface JobContext {
+  report(phase: string, done: number, total: number, message?: string): void;
+  signal: AbortSignal;
+}
+
+/**
+ * Runs one command from the coordinator and returns its JSON-able result. The work goes through
+ * the daemon's per-instance queue, so a job and a scheduled copy of the same instance never
+ * overlap. Job types: snapshot {tier}, daily, prune {dryRun}, verify.
+ */
+export async function executeJob(
+  ctx: AgentContext,
+  queue: InstanceQueue,
+  command: { type: string; instance: string; args: Record<string, unknown> },
+  job: JobContext,
+): Promise<unknown> {
+  const instance = findInstance(ctx.config, command.instance);
+  switch (command.type) {
+    case 'snapshot': {
+      const tier = (command.args.tier as Tier | undefined) ?? 'manual';
+      if (!TIERS.includes(tier)) throw new RedbackError('USAGE', `unknown tier "${tier}"`);
+      return queue.run(instance.name, async () => {
+        job.report('bgsave', 0, 0, 'waiting for BGSAVE');
+        const outcome = await takeSnapshot(ctx, instance, {
+          tier,
+          signal: job.signal,
+          onProgress: (phase, done, total) => job.report(phase, done, total),
+        });
+        return { manifest: outcome.manifest, pruned: outcome.prune.deleted, bgsaveMs: outcome.bgsaveMs, copyMs: outcome.copyMs };
+      });
+    }
+    case 'daily':
+      return queue.run(instance.name, () => ensureDailyCopy(ctx, instance, { signal: job.signal }));
+    case 'prune':
+      return queue.run(instance.name, async () => {
+        const outcome = await pruneInstance(ctx, instance, command.args.dryRun === true);
+        return { ...outcome, decisions: outcome.decisions.map((d) => ({ ...d, createdAt: d.createdAt.toISOString() })) };
+      });
+    case 'verify':
+      return queue.run(instance.name, async () => {
+        const { copies } = await ctx.store.inventory(instance.name);
+        const results = await verifyCopies(copies, (copy, done, total) => job.report(`verify ${copy.manifest.id}`, done, total));
+        return { ok: results.every((r) => r.ok), results };
+      });
+    default:
+      throw new RedbackError('USAGE', `this agent does not know job type "${command.type}"`, { hint: 'upgrade the agent' });
+  }
+}

@@ -1,0 +1,160 @@
+import { RedbackError } from '../../shared/errors/index.js';
+import { formatAge, formatBytes, formatKeys, printJson, renderTable } from '../../shared/output/format.js';
+import { byteProgress } from '../../shared/output/progress.js';
+import type { ListAgentsReply__Output } from '../../shared/proto/generated/redback/v1/ListAgentsReply.js';
+import type { ListBackupsReply__Output } from '../../shared/proto/generated/redback/v1/ListBackupsReply.js';
+import type { ListInstancesReply__Output } from '../../shared/proto/generated/redback/v1/ListInstancesReply.js';
+import type { ListJobsReply__Output } from '../../shared/proto/generated/redback/v1/ListJobsReply.js';
+import type { JobInfo__Output } from '../../shared/proto/generated/redback/v1/JobInfo.js';
+import type { StatusReply__Output } from '../../shared/proto/generated/redback/v1/StatusReply.js';
+import { ControlClient, type ConnectionFlags } from './control-client.js';
+
+async function withClient<T>(flags: ConnectionFlags, fn: (client: ControlClient) => Promise<T>): Promise<T> {
+  const client = new ControlClient(flags);
+  try {
+    return await fn(client);
+  } finally {
+    client.close();
+  }
+}
+
+const dash = (s: string) => s || '-';
+const shortTime = (iso: string) => (iso ? iso.replace(/\.\d+Z$/, 'Z') : '-');
+
+/** `redback status`: exits 14 when an agent is silent, an instance is unprotected or a job failed. */
+export async function runStatus(flags: ConnectionFlags): Promise<number> {
+  const s = await withClient(flags, (c) => c.call<object, StatusReply__Output>('GetStatus', {}));
+  if (flags.json) printJson(s);
+  else {
+    const lines = [
+      `${s.healthy ? 'OK' : 'PROBLEMS'}: ${s.agentsOnline}/${s.agentsTotal} agents online, ${s.instancesProtected}/${s.instancesTotal} instances protected, ${s.failedJobs.length} failed job(s)`,
+    ];
+    if (s.silentAgents.length) {
+      lines.push('', 'silent agents:');
+      lines.push(renderTable(['AGENT', 'STATE', 'LAST HEARD', 'HOST'], s.silentAgents.map((a) => [a.agentId, a.liveness, a.lastHeartbeatAt ? formatAge(a.lastHeartbeatAt) : 'never', a.hostname])));
+    }
+    if (s.unprotectedInstances.length) {
+      lines.push('', 'instances without a valid copy within their schedule:');
+      lines.push(renderTable(['INSTANCE', 'AGENT', 'NEWEST COPY', 'PROBLEMS'], s.unprotectedInstances.map((i) => [i.name, i.agentId, i.newestAnyAt ? formatAge(i.newestAnyAt) : 'none', i.problems.join('; ')])));
+    }
+    if (s.failedJobs.length) {
+      lines.push('', 'failed jobs (last 24 h):');
+      lines.push(renderTable(['JOB', 'TYPE', 'INSTANCE', 'STATE', 'ERROR'], s.failedJobs.map((j) => [j.jobId, j.type, `${j.agentId}/${j.instance}`, j.state, j.errorMessage])));
+    }
+    process.stdout.write(lines.join('\n') + '\n');
+  }
+  return s.healthy ? 0 : new RedbackError('UNHEALTHY', 'unhealthy').exitCode;
+}
+
+export async function runAgents(flags: ConnectionFlags): Promise<number> {
+  const { agents } = await withClient(flags, (c) => c.call<object, ListAgentsReply__Output>('ListAgents', {}));
+  if (flags.json) printJson(agents);
+  else
+    process.stdout.write(
+      renderTable(
+        ['AGENT', 'STATE', 'LAST HEARD', 'HOST', 'VERSION', 'BACKUP FREE', 'INSTANCES'],
+        agents.map((a) => [a.agentId, a.liveness, a.lastHeartbeatAt ? formatAge(a.lastHeartbeatAt) : 'never', a.hostname, a.agentVersion, formatBytes(a.backupFreeBytes), a.instances.join(',')]),
+      ) + '\n',
+    );
+  return 0;
+}
+
+export async function runInstances(flags: ConnectionFlags): Promise<number> {
+  const { instances } = await withClient(flags, (c) => c.call<object, ListInstancesReply__Output>('ListInstances', {}));
+  if (flags.json) printJson(instances);
+  else
+    process.stdout.write(
+      renderTable(
+        ['INSTANCE', 'AGENT', 'REDIS', 'ROLE', 'KEYS', 'MEMORY', 'AOF', 'NEWEST HOURLY', 'NEWEST DAILY', 'PROTECTED'],
+        instances.map((i) => [
+          i.name,
+          `${i.agentId} (${i.agentLiveness})`,
+          i.up ? 'up' : 'DOWN',
+          dash(i.role),
+          i.dbsize,
+          formatBytes(i.usedMemory),
+          i.aofEnabled ? dash(i.aofLastWriteStatus) : 'off',
+          i.newestHourlyAt ? formatAge(i.newestHourlyAt) : '-',
+          i.newestDailyAt ? formatAge(i.newestDailyAt) : '-',
+          i.protected ? 'yes' : `NO: ${i.problems.join('; ')}`,
+        ]),
+      ) + '\n',
+    );
+  return 0;
+}
+
+export async function runBackups(flags: ConnectionFlags & { instance?: string; all?: boolean }): Promise<number> {
+  const { backups } = await withClient(flags, (c) =>
+    c.call<object, ListBackupsReply__Output>('ListBackups', { instance: flags.instance ?? '', includeGone: flags.all === true }),
+  );
+  if (flags.json) printJson(backups);
+  else
+    process.stdout.write(
+      renderTable(
+        ['INSTANCE', 'AGENT', 'TIER', 'ID', 'CREATED', 'AGE', 'SIZE', 'KEYS', 'WHERE'],
+        backups.map((b) => [
+          b.instance,
+          b.agentId,
+          b.tier,
+          b.id,
+          shortTime(b.createdAt),
+          formatAge(b.createdAt),
+          formatBytes(b.bytes),
+          formatKeys(b.keys),
+          b.locations.map((l) => `${l.kind}${l.state === 'gone' ? ' (gone)' : ''}`).join(',') || 'gone',
+        ]),
+      ) + `\n${backups.length} backup(s)\n`,
+    );
+  return 0;
+}
+
+export async function runJobs(flags: ConnectionFlags & { instance?: string; state?: string; limit?: string }): Promise<number> {
+  const { jobs } = await withClient(flags, (c) =>
+    c.call<object, ListJobsReply__Output>('ListJobs', { instance: flags.instance ?? '', state: flags.state ?? '', limit: Number(flags.limit ?? 50) }),
+  );
+  if (flags.json) printJson(jobs);
+  else
+    process.stdout.write(
+      renderTable(
+        ['JOB', 'TYPE', 'INSTANCE', 'STATE', 'CREATED', 'FINISHED', 'ERROR'],
+        jobs.map((j) => [j.jobId, j.type, `${j.agentId}/${j.instance}`, j.state, shortTime(j.createdAt), shortTime(j.finishedAt), dash(j.errorMessage)]),
+      ) + '\n',
+    );
+  return 0;
+}
+
+/** `redback backup`: asks the instance's agent for a copy now; --wait follows it to the end. */
+export async function runBackup(flags: ConnectionFlags & { instance: string; tier: string; wait?: boolean }): Promise<number> {
+  return withClient(flags, async (client) => {
+    const job = await client.call<object, JobInfo__Output>('TriggerBackup', { instance: flags.instance, tier: flags.tier, agentId: '' });
+    if (!flags.wait) {
+      if (flags.json) printJson(job);
+      else process.stdout.write(`job ${job.jobId} ${job.state}: snapshot of ${job.agentId}/${job.instance} (${flags.tier})\nfollow it with: redback jobs --instance ${job.instance}\n`);
+      return 0;
+    }
+    return followJob(client, job, flags.json === true);
+  });
+}
+
+export async function followJob(client: ControlClient, job: JobInfo__Output, json: boolean): Promise<number> {
+  const progress = byteProgress(!json, `${job.type} ${job.agentId}/${job.instance}`);
+  let last = job;
+  if (!json) process.stderr.write(`job ${job.jobId}: ${job.state}\n`);
+  await client.watchJob(job.jobId, (event) => {
+    if (!event.job) return;
+    if (!json && event.job.state !== last.state) process.stderr.write(`job ${job.jobId}: ${event.job.state}${event.message ? ` (${event.message})` : ''}\n`);
+    last = event.job;
+    if (event.job.total > 0) progress.update(event.job.done, event.job.total, event.job.phase);
+  });
+  progress.stop();
+  if (json) printJson(last);
+  if (last.state === 'succeeded') {
+    if (!json) {
+      const result = last.resultJson ? (JSON.parse(last.resultJson) as { manifest?: { id: string; bytes: number; keys: Record<string, number>; tier: string } }) : {};
+      const m = result.manifest;
+      process.stdout.write(m ? `copy ${m.id} (${m.tier}): ${formatBytes(m.bytes)}, ${formatKeys(m.keys)}\n` : `job ${last.jobId} succeeded\n`);
+    }
+    return 0;
+  }
+  throw new RedbackError('JOB_FAILED', `job ${last.jobId} ${last.state}: ${last.errorMessage || 'no detail'}`, last.errorHint ? { hint: last.errorHint } : {});
+}

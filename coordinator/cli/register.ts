@@ -1,0 +1,64 @@
+import { Command } from 'commander';
+import { action, examples } from '../../shared/cli/run-command.js';
+
+const ops = () => import('./operator-commands.js');
+
+function connectionOptions(cmd: Command): Command {
+  return cmd
+    .option('--coordinator <host:port>', 'coordinator address (env REDBACK_COORDINATOR, default 127.0.0.1:7400)')
+    .option('--token <token>', 'admin token (env REDBACK_TOKEN)')
+    .option('--tls-ca <file>', 'CA certificate of the coordinator (env REDBACK_TLS_CA); turns TLS on')
+    .option('--tls-cert <file>', 'client certificate for mutual TLS (env REDBACK_TLS_CERT)')
+    .option('--tls-key <file>', 'client key for mutual TLS (env REDBACK_TLS_KEY)')
+    .option('--tls-servername <name>', 'expected name in the coordinator certificate')
+    .option('--json', 'print JSON');
+}
+
+/** The coordinator daemon and the operator's fleet commands (clients of the coordinator). */
+export function registerCoordinatorCommands(program: Command): void {
+  const coordinator = program.command('coordinator').description('the fleet control plane');
+  coordinator
+    .command('run')
+    .description('run the coordinator: agent sessions, catalog, fleet schedule, jobs, metrics')
+    .requiredOption('--config <file>', 'coordinator config (YAML)')
+    .addHelpText('after', examples('REDBACK_ADMIN_TOKEN=... REDBACK_AGENT_TOKEN=... redback coordinator run --config coordinator.yaml'))
+    .action(action(async (flags: { config: string }) => (await import('../run-coordinator.js')).runCoordinator(flags)));
+
+  connectionOptions(program.command('status'))
+    .description('what on-call asks first: silent agents, unprotected instances, failed jobs (exit 14 if any)')
+    .addHelpText('after', examples('redback status', 'redback status --json --coordinator coord:7400 --token $REDBACK_TOKEN'))
+    .action(action(async (flags) => (await ops()).runStatus(flags)));
+
+  connectionOptions(program.command('agents'))
+    .description('agents, their liveness (online / stale / offline) and last heartbeat')
+    .addHelpText('after', examples('redback agents', 'redback agents --json'))
+    .action(action(async (flags) => (await ops()).runAgents(flags)));
+
+  connectionOptions(program.command('instances'))
+    .description('every Redis instance in the fleet with its health and newest copies')
+    .addHelpText('after', examples('redback instances', 'redback instances --json'))
+    .action(action(async (flags) => (await ops()).runInstances(flags)));
+
+  connectionOptions(program.command('backups'))
+    .description('the catalog: every copy and every place it lives')
+    .option('--instance <name>', 'only this instance (NAME or AGENT/NAME)')
+    .option('--all', 'include copies that no longer exist anywhere')
+    .addHelpText('after', examples('redback backups', 'redback backups --instance main --json'))
+    .action(action(async (flags) => (await ops()).runBackups(flags)));
+
+  connectionOptions(program.command('jobs'))
+    .description('recent jobs and their outcome')
+    .option('--instance <name>', 'only this instance')
+    .option('--state <state>', 'queued, sent, running, succeeded, failed, cancelled or timed-out')
+    .option('--limit <n>', 'how many', '50')
+    .addHelpText('after', examples('redback jobs', 'redback jobs --state failed --json'))
+    .action(action(async (flags) => (await ops()).runJobs(flags)));
+
+  connectionOptions(program.command('backup'))
+    .description('take a copy of an instance now, through its agent')
+    .requiredOption('--instance <name>', 'NAME or AGENT/NAME')
+    .option('--tier <tier>', 'hourly, daily or manual', 'manual')
+    .option('--wait', 'follow the job with a progress bar until it ends')
+    .addHelpText('after', examples('redback backup --instance main --wait', 'redback backup --instance host1/main --tier hourly --json'))
+    .action(action(async (flags) => (await ops()).runBackup(flags)));
+}

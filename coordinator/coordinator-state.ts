@@ -1,0 +1,24 @@
+import type { CoordinatorConfig } from '../shared/config/coordinator-config.js';
+import type { Logger } from '../shared/log/logger.js';
+import type { Catalog } from './catalog/index.js';
+import type { HeartbeatBuffer } from './fleet/heartbeat-buffer.js';
+import type { LivenessSettings } from './fleet/liveness.js';
+import type { SessionRegistry } from './fleet/session-registry.js';
+import type { JobManager } from './jobs/job-manager.js';
+import type { CoordinatorMetrics } from './metrics/metrics.js';
+import type { Authenticator } from './rpc/auth.js';
+import type { SchedulePusher } from './scheduler/schedule-pusher.js';
+
+/** Everything the coordinator's handlers work with; built once by Coordinator.start(). */
+export interface CoordinatorState {
+  config: CoordinatorConfig;
+  logger: Logger;
+  catalog: Catalog;
+  sessions: SessionRegistry;
+  jobs: JobManager;
+  schedules: SchedulePusher;
+  heartbeats: HeartbeatBuffer;
+  auth: Authenticator;
+  metrics: CoordinatorMetrics | null;
+  liveness: LivenessSettings;
+}

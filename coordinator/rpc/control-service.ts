@@ -1,0 +1,174 @@
+import * as grpc from '@grpc/grpc-js';
+import { RedbackError } from '../../shared/errors/index.js';
+import { TIERS, type Tier } from '../../shared/manifest/copy-manifest.js';
+import type { ControlServiceHandlers } from '../../shared/proto/generated/redback/v1/ControlService.js';
+import type { AgentInfo } from '../../shared/proto/generated/redback/v1/AgentInfo.js';
+import type { BackupInfo } from '../../shared/proto/generated/redback/v1/BackupInfo.js';
+import type { InstanceStatus } from '../../shared/proto/generated/redback/v1/InstanceStatus.js';
+import type { JobInfo } from '../../shared/proto/generated/redback/v1/JobInfo.js';
+import { toGrpcError } from '../../shared/rpc/rpc-errors.js';
+import type { BackupRecord, JobRecord } from '../catalog/index.js';
+import type { CoordinatorState } from '../coordinator-state.js';
+import { resolveInstance } from '../fleet/resolve-instance.js';
+import { isTerminal } from '../jobs/job-manager.js';
+import { agentViews, fleetStatus, type AgentView, type InstanceView } from '../status/fleet-status.js';
+
+const iso = (d: Date | null | undefined) => (d ? d.toISOString() : '');
+
+/**
+ * The operator's service. Each handler: check the admin token, call the domain, encode. Errors
+ * become gRPC statuses carrying the redback code and hint.
+ */
+export function controlHandlers(state: CoordinatorState): ControlServiceHandlers {
+  const unary =
+    <Req, Res>(fn: (req: Req) => Res) =>
+    (call: grpc.ServerUnaryCall<Req, Res>, callback: grpc.sendUnaryData<Res>) => {
+      try {
+        state.auth.requireAdmin(call.metadata, call.getPeer());
+        callback(null, fn(call.request));
+      } catch (err) {
+        callback(toGrpcError(err) as grpc.ServiceError);
+      }
+    };
+
+  return {
+    GetStatus: unary(() => {
+      const s = fleetStatus(state);
+      return {
+        generatedAt: iso(s.generatedAt),
+        silentAgents: s.silentAgents.map(agentInfo),
+        unprotectedInstances: s.unprotected.map(instanceStatus),
+        failedJobs: s.failedJobs.map(jobInfo),
+        agentsTotal: s.agents.length,
+        agentsOnline: s.agents.filter((a) => a.liveness === 'online').length,
+        instancesTotal: s.instances.length,
+        instancesProtected: s.instances.filter((i) => i.protected).length,
+        healthy: s.healthy,
+      };
+    }),
+    ListAgents: unary(() => ({ agents: agentViews(state).map(agentInfo) })),
+    ListInstances: unary(() => ({ instances: fleetStatus(state).instances.map(instanceStatus) })),
+    ListBackups: unary((req) => {
+      const filter = req.instance ? resolveInstance(state.catalog, req.instance) : null;
+      const backups = state.catalog.listBackups({
+        ...(filter ? { instance: filter.name, agentId: filter.agentId } : {}),
+        includeGone: req.includeGone,
+      });
+      return { backups: backups.map(backupInfo) };
+    }),
+    ListJobs: unary((req) => ({
+      jobs: state.catalog
+        .listJobs({ ...(req.instance ? { instance: req.instance } : {}), ...(req.state ? { state: req.state as never } : {}), limit: req.limit || 50 })
+        .map(jobInfo),
+    })),
+    TriggerBackup: unary((req) => {
+      const tier = (req.tier || 'manual') as Tier;
+      if (!TIERS.includes(tier)) throw new RedbackError('USAGE', `unknown tier "${req.tier}"`, { hint: `use one of ${TIERS.join(', ')}` });
+      const instance = resolveInstance(state.catalog, req.instance, req.agentId);
+      return jobInfo(state.jobs.create({ type: 'snapshot', agentId: instance.agentId, instance: instance.name, args: { tier } }));
+    }),
+    CancelJob: unary((req) => jobInfo(state.jobs.cancel(req.jobId))),
+    GetJob: unary((req) => {
+      const job = state.catalog.getJob(req.jobId);
+      if (!job) throw new RedbackError('NOT_FOUND', `no job ${req.jobId}`, { hint: 'list jobs with: redback jobs' });
+      return jobInfo(job);
+    }),
+    WatchJob: (call) => {
+      try {
+        state.auth.requireAdmin(call.metadata, call.getPeer());
+        const job = state.catalog.getJob(call.request.jobId);
+        if (!job) throw new RedbackError('NOT_FOUND', `no job ${call.request.jobId}`, { hint: 'list jobs with: redback jobs' });
+        call.write({ job: jobInfo(job), message: '' });
+        if (isTerminal(job)) {
+          call.end();
+          return;
+        }
+        const unsubscribe = state.jobs.subscribe(job.jobId, (change) => {
+          call.write({ job: jobInfo(change.job), message: change.message ?? '' });
+          if (isTerminal(change.job)) {
+            unsubscribe();
+            call.end();
+          }
+        });
+        call.on('cancelled', unsubscribe);
+        call.on('close', unsubscribe);
+      } catch (err) {
+        call.emit('error', toGrpcError(err));
+      }
+    },
+  };
+}
+
+function agentInfo(a: AgentView): AgentInfo {
+  return {
+    agentId: a.agentId,
+    hostname: a.hostname,
+    liveness: a.liveness,
+    lastHeartbeatAt: iso(a.lastHeardAt),
+    heartbeatAgeSeconds: a.heartbeatAgeSeconds ?? -1,
+    agentVersion: a.agentVersion,
+    protocolVersion: a.protocolVersion,
+    backupFreeBytes: a.backupFreeBytes ?? 0,
+    instances: a.instances,
+    connectedSince: iso(a.connectedSince),
+  };
+}
+
+function instanceStatus(v: InstanceView): InstanceStatus {
+  const r = v.record;
+  return {
+    agentId: r.agentId,
+    name: r.name,
+    address: r.address,
+    up: r.up === true,
+    role: r.role,
+    dbsize: r.dbsize ?? 0,
+    usedMemory: r.usedMemory ?? 0,
+    rdbLastBgsaveStatus: r.rdbLastBgsaveStatus ?? '',
+    aofEnabled: r.aofEnabled === true,
+    aofLastWriteStatus: r.aofLastWriteStatus ?? '',
+    newestHourlyAt: iso(r.newestHourlyAt),
+    newestDailyAt: iso(r.newestDailyAt),
+    newestAnyAt: iso(r.newestAnyAt),
+    protected: v.protected,
+    problems: v.problems,
+    agentLiveness: v.agentLiveness,
+  };
+}
+
+function backupInfo(b: BackupRecord): BackupInfo {
+  return {
+    id: b.id,
+    instance: b.instance,
+    tier: b.tier,
+    agentId: b.agentId,
+    locations: b.locations.map((l) => ({ kind: l.kind, where: l.location, state: l.state, seenAt: iso(l.lastSeenAt) })),
+    bytes: b.bytes,
+    sha256: b.sha256,
+    createdAt: iso(b.createdAt),
+    rdbVersion: b.rdbVersion,
+    redisVersion: b.redisVersion ?? '',
+    keys: b.keys,
+    state: b.state,
+  };
+}
+
+export function jobInfo(j: JobRecord): JobInfo {
+  return {
+    jobId: j.jobId,
+    type: j.type,
+    instance: j.instance,
+    agentId: j.agentId,
+    state: j.state,
+    createdAt: iso(j.createdAt),
+    startedAt: iso(j.startedAt),
+    finishedAt: iso(j.finishedAt),
+    errorCode: j.errorCode ?? '',
+    errorMessage: j.errorMessage ?? '',
+    errorHint: j.errorHint ?? '',
+    resultJson: j.resultJson ?? '',
+    phase: j.phase ?? '',
+    done: j.done ?? 0,
+    total: j.total ?? 0,
+  };
+}

@@ -1,0 +1,121 @@
+import cron from 'node-cron';
+import type { AgentRecord, InstanceRecord, JobRecord } from '../catalog/index.js';
+import type { CoordinatorState } from '../coordinator-state.js';
+import { livenessOf, type Liveness } from '../fleet/liveness.js';
+
+export interface AgentView {
+  agentId: string;
+  hostname: string;
+  liveness: Liveness;
+  lastHeardAt: Date | null;
+  heartbeatAgeSeconds: number | null;
+  agentVersion: string;
+  protocolVersion: number;
+  backupFreeBytes: number | null;
+  instances: string[];
+  connectedSince: Date | null;
+}
+
+export interface InstanceView {
+  record: InstanceRecord;
+  agentLiveness: Liveness;
+  protected: boolean;
+  /** How old the newest copy may be while the instance counts as protected. */
+  windowMs: number;
+  problems: string[];
+}
+
+export interface FleetStatus {
+  generatedAt: Date;
+  agents: AgentView[];
+  instances: InstanceView[];
+  silentAgents: AgentView[];
+  unprotected: InstanceView[];
+  failedJobs: JobRecord[];
+  healthy: boolean;
+}
+
+const HOUR = 3600_000;
+
+/** How often a cron fires (the largest gap among its next runs); null when it never does. */
+export function cronIntervalMs(expression: string, timeZone: string): number | null {
+  const task = cron.createTask(expression, () => undefined, { timezone: timeZone });
+  try {
+    const runs = task.getNextRuns(4);
+    if (runs.length < 2) return null;
+    let gap = 0;
+    for (let i = 1; i < runs.length; i++) gap = Math.max(gap, runs[i]!.getTime() - runs[i - 1]!.getTime());
+    return gap;
+  } finally {
+    void task.destroy();
+  }
+}
+
+export function agentViews(state: CoordinatorState, now = new Date()): AgentView[] {
+  return state.catalog.listAgents().map((a: AgentRecord) => {
+    const live = state.sessions.get(a.agentId);
+    const lastHeard = live?.lastHeardAt ?? a.lastHeartbeatAt ?? a.lastSeenAt;
+    return {
+      agentId: a.agentId,
+      hostname: a.hostname,
+      liveness: livenessOf(lastHeard, live !== undefined, now, state.liveness),
+      lastHeardAt: lastHeard,
+      heartbeatAgeSeconds: lastHeard ? (now.getTime() - lastHeard.getTime()) / 1000 : null,
+      agentVersion: a.agentVersion,
+      protocolVersion: a.protocolVersion,
+      backupFreeBytes: a.backupFreeBytes,
+      instances: a.instances,
+      connectedSince: live ? live.connectedAt : null,
+    };
+  });
+}
+
+/**
+ * What on-call asks first: which agents are silent, which instances have no valid copy within
+ * their schedule (the newest copy is older than two schedule periods plus slack, or there is none),
+ * and which jobs failed in the last day without a later success.
+ */
+export function fleetStatus(state: CoordinatorState, now = new Date()): FleetStatus {
+  const agents = agentViews(state, now);
+  const liveness = new Map(agents.map((a) => [a.agentId, a.liveness]));
+  const instances: InstanceView[] = state.catalog.listInstances().map((record) => {
+    const schedule = state.schedules.scheduleOf(record.agentId, record.name);
+    const periods = [schedule?.hourlyCron, schedule?.dailyCron]
+      .filter((c): c is string => !!c)
+      .map((c) => cronIntervalMs(c, schedule!.timeZone))
+      .filter((ms): ms is number => ms !== null);
+    const period = periods.length ? Math.min(...periods) : 24 * HOUR;
+    const windowMs = 2 * period + Math.max(60_000, period / 10);
+    const problems: string[] = [];
+    const newest = record.newestAnyAt;
+    if (!newest) problems.push('no valid copy yet');
+    else if (now.getTime() - newest.getTime() > windowMs) problems.push(`newest copy is ${Math.round((now.getTime() - newest.getTime()) / 60_000)} min old (schedule allows ${Math.round(windowMs / 60_000)} min)`);
+    if (record.up === false) problems.push(`redis is down${record.healthError ? `: ${record.healthError}` : ''}`);
+    if (record.rdbLastBgsaveStatus === 'err') problems.push('last BGSAVE failed (Redis may refuse writes)');
+    if (record.aofLastWriteStatus === 'err') problems.push('AOF write failing');
+    return {
+      record,
+      agentLiveness: liveness.get(record.agentId) ?? 'offline',
+      protected: newest !== null && now.getTime() - newest.getTime() <= windowMs,
+      windowMs,
+      problems,
+    };
+  });
+  const failedJobs = state.catalog
+    .failedJobsSince(new Date(now.getTime() - 24 * HOUR))
+    .filter((job) => {
+      const later = state.catalog.listJobs({ instance: job.instance, state: 'succeeded', limit: 20 });
+      return !later.some((s) => s.type === job.type && s.agentId === job.agentId && s.createdAt > job.createdAt);
+    });
+  const silentAgents = agents.filter((a) => a.liveness !== 'online');
+  const unprotected = instances.filter((i) => !i.protected);
+  return {
+    generatedAt: now,
+    agents,
+    instances,
+    silentAgents,
+    unprotected,
+    failedJobs,
+    healthy: silentAgents.length === 0 && unprotected.length === 0 && failedJobs.length === 0,
+  };
+}

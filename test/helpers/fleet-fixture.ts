@@ -1,0 +1,105 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { CliProcess } from './cli-process.js';
+import { writeAgentConfig } from './agent-fixture.js';
+import { fillAllTypes } from './fill-redis.js';
+import { freePort } from './ports.js';
+import { TestRedisServer } from './redis-server.js';
+
+export const ADMIN_TOKEN = 'admin-token-0123456789abcdef';
+export const AGENT_TOKEN = 'agent-token-0123456789abcdef';
+
+export interface FleetAgent {
+  id: string;
+  redis: TestRedisServer;
+  config: string;
+  backupDir: string;
+  process: CliProcess | null;
+}
+
+/**
+ * A small real fleet for tests: one coordinator process and N agent processes, each agent with its
+ * own redis-server holding data, all on free ports in `dir`.
+ */
+export class TestFleet {
+  coordinator: CliProcess | null = null;
+  coordinatorConfig = '';
+  port = 0;
+  metricsPort = 0;
+  agents: FleetAgent[] = [];
+
+  constructor(readonly dir: string) {}
+
+  get address(): string {
+    return `127.0.0.1:${this.port}`;
+  }
+
+  /** Environment for operator CLI calls. */
+  get env(): NodeJS.ProcessEnv {
+    return { REDBACK_COORDINATOR: this.address, REDBACK_TOKEN: ADMIN_TOKEN };
+  }
+
+  async writeCoordinatorConfig(extra: Record<string, unknown> = {}): Promise<void> {
+    this.port ||= await freePort();
+    this.metricsPort ||= await freePort();
+    this.coordinatorConfig = join(this.dir, 'coordinator.yaml');
+    writeFileSync(
+      this.coordinatorConfig,
+      stringify({
+        listen: `127.0.0.1:${this.port}`,
+        catalog: join(this.dir, 'catalog', 'catalog.db'),
+        auth: { adminToken: '${REDBACK_ADMIN_TOKEN}', agentToken: '${REDBACK_AGENT_TOKEN}' },
+        metrics: { listen: `127.0.0.1:${this.metricsPort}` },
+        heartbeat: { interval: '300ms', staleAfterMissed: 3, offlineAfter: '4s' },
+        ...extra,
+      }),
+    );
+  }
+
+  async startCoordinator(): Promise<CliProcess> {
+    const proc = new CliProcess(['coordinator', 'run', '--config', this.coordinatorConfig], {
+      REDBACK_ADMIN_TOKEN: ADMIN_TOKEN,
+      REDBACK_AGENT_TOKEN: AGENT_TOKEN,
+    });
+    await proc.waitForLog((l) => l.msg === 'coordinator started');
+    this.coordinator = proc;
+    return proc;
+  }
+
+  async addAgent(id: string, options: { agentConfig?: Record<string, unknown>; token?: string } = {}): Promise<FleetAgent> {
+    const redis = await TestRedisServer.start({ dir: join(this.dir, `redis-${id}`) });
+    await fillAllTypes(redis.client(), { perType: 5, seed: id });
+    const backupDir = join(this.dir, `backups-${id}`);
+    const config = writeAgentConfig(
+      this.dir,
+      {
+        agentId: id,
+        backupDir,
+        coordinator: { address: this.address, token: options.token ?? AGENT_TOKEN },
+        schedules: { hourly: null, daily: null },
+        instances: [{ name: 'main', url: redis.url }],
+        ...options.agentConfig,
+      },
+      `agent-${id}.yaml`,
+    );
+    const agent: FleetAgent = { id, redis, config, backupDir, process: null };
+    this.agents.push(agent);
+    return agent;
+  }
+
+  async startAgent(agent: FleetAgent, waitConnected = true): Promise<CliProcess> {
+    const proc = new CliProcess(['agent', 'run', '--config', agent.config]);
+    agent.process = proc;
+    if (waitConnected) await proc.waitForLog((l) => l.msg === 'connected to coordinator');
+    return proc;
+  }
+
+  async stop(): Promise<void> {
+    for (const a of this.agents) {
+      await a.process?.stop();
+      await a.redis.stop();
+    }
+    await this.coordinator?.stop();
+  }
+}
