@@ -72,7 +72,7 @@ export class Coordinator {
       else metrics?.jobFinished({ type: job.type, state: 'succeeded' });
     });
     state.schedules = new SchedulePusher(catalog, sessions, config.schedules, logger);
-    state.schedules.recompute();
+    state.schedules.init();
 
     const { agent, control } = loadProtos();
     const server = new grpc.Server(channelOptions(config.limits.maxMessageBytes));
@@ -106,6 +106,7 @@ export class Coordinator {
   async stop(): Promise<void> {
     const { state } = this;
     state.jobs.stop();
+    state.schedules.stop();
     for (const session of state.sessions.all()) session.close('coordinator shutting down');
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {

@@ -4,6 +4,7 @@ import { action, examples } from '../../shared/cli/run-command.js';
 // Implementations are imported when a command runs, so `redback --help` and the coordinator's
 // commands do not pay for loading the agent's dependencies (ioredis, zod schemas, ...).
 const local = () => import('./local-commands.js');
+const recover = () => import('./recover-commands.js');
 
 const CONFIG_FLAG = ['--config <file>', 'agent config (YAML)', process.env.REDBACK_AGENT_CONFIG ?? '/etc/redback/agent.yaml'] as const;
 
@@ -72,4 +73,46 @@ export function registerAgentCommands(program: Command): void {
     .option('--json', 'print JSON')
     .addHelpText('after', examples('redback agent verify --config agent.yaml', 'redback agent verify --config agent.yaml --instance main --json'))
     .action(action(async (flags) => (await local()).runVerifyCommand(flags)));
+
+  agent
+    .command('recover')
+    .description('diagnose an instance, show the runbook that fixes it and why, then run it (restart, repair-aof or restore-local)')
+    .option(...CONFIG_FLAG)
+    .requiredOption('--instance <name>', 'instance name from the config')
+    .option('--dry-run', 'print the diagnosis and the plan; change nothing')
+    .option('--yes', 'do not ask for confirmation (needed when not on a terminal)')
+    .option('--backup <id>', 'restore this local copy (or "dump" for the instance\'s own dump.rdb)')
+    .addOption(new Option('--runbook <name>', 'run this runbook instead of the one the diagnosis chose').choices(['restart', 'repair-aof', 'restore-local']))
+    .option('--resume', 'continue an interrupted run')
+    .option('--rollback', 'undo an interrupted or failed run')
+    .option('--json', 'print the diagnosis, plan and report as JSON')
+    .addHelpText(
+      'after',
+      examples(
+        'redback agent recover --config agent.yaml --instance main --dry-run',
+        'redback agent recover --config agent.yaml --instance main --yes',
+        'redback agent recover --config agent.yaml --instance main --backup 20261124T031500Z-3fa9c1',
+        'redback agent recover --config agent.yaml --instance main --resume',
+      ),
+    )
+    .action(action(async (flags) => (await recover()).runRecoverCommand(flags)));
+
+  agent
+    .command('check-aof')
+    .description('run redis-check-aof on the instance\'s AOF manifest; --fix repairs a torn last file (original kept); exits 8 when damaged')
+    .option(...CONFIG_FLAG)
+    .requiredOption('--instance <name>', 'instance name from the config')
+    .option('--fix', 'truncate a damaged last AOF file with redis-check-aof --fix (redis must be stopped)')
+    .option('--json', 'print JSON')
+    .addHelpText('after', examples('redback agent check-aof --config agent.yaml --instance main', 'redback agent check-aof --config agent.yaml --instance main --fix'))
+    .action(action(async (flags) => (await recover()).runCheckAofCommand(flags)));
+
+  agent
+    .command('start')
+    .description('start an instance through its control, refusing when the AOF trap would destroy its data')
+    .option(...CONFIG_FLAG)
+    .requiredOption('--instance <name>', 'instance name from the config')
+    .option('--json', 'print JSON')
+    .addHelpText('after', examples('redback agent start --config agent.yaml --instance main'))
+    .action(action(async (flags) => (await recover()).runStartCommand(flags)));
 }

@@ -126,7 +126,10 @@ export class CoordinatorLink {
       if (this.stopped) return;
       const delay = this.backoff();
       const error = err ? asRedbackError(err) : null;
-      const level = err && /refused|protocol|token|credentials|UNAUTHENTICATED|FAILED_PRECONDITION/i.test(`${err.message}`) ? 'error' : 'warn';
+      // Refusals need a human (wrong token, other protocol); an unreachable coordinator does not.
+      const code = (err as grpc.ServiceError | undefined)?.code;
+      const refused = code === grpc.status.UNAUTHENTICATED || code === grpc.status.PERMISSION_DENIED || code === grpc.status.FAILED_PRECONDITION;
+      const level = refused ? 'error' : 'warn';
       this.logger[level]({ why, err: error?.message, retryInMs: delay }, 'coordinator session ended');
       this.reconnectTimer = setTimeout(() => this.connect(), delay);
     };
@@ -152,7 +155,7 @@ export class CoordinatorLink {
   }
 
   private backoff(): number {
-    const cap = Math.min(30_000, 500 * 2 ** Math.min(this.attempt, 10));
+    const cap = Math.min(this.ctx.config.coordinator!.reconnectMaxDelay, 500 * 2 ** Math.min(this.attempt, 10));
     this.attempt++;
     return Math.floor(Math.random() * cap) + 100; // full jitter
   }
@@ -190,7 +193,9 @@ export class CoordinatorLink {
     const { jobId } = command;
     const done = await this.ledger.get(jobId);
     if (done) {
-      this.sendResult(done); // executed before (a re-send after reconnect): answer from the record
+      // Executed before (sent again after a reconnect): answer from the record, never run twice.
+      this.logger.info({ jobId }, 'job already executed; answering from the record');
+      this.sendResult(done);
       return;
     }
     if (this.running.has(jobId)) {

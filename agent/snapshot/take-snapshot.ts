@@ -10,6 +10,7 @@ import type { AgentContext } from '../agent-context.js';
 import { runBgsave } from '../redis/bgsave.js';
 import { discoverLayout, rdbPath, type InstanceLayout } from '../redis/discover.js';
 import { connectRedis } from '../redis/redis-client.js';
+import { rememberDiscoveredLayout } from '../state/instance-state.js';
 import { dayKey } from '../retention/calendar.js';
 import { pruneInstance, retentionPolicyFor, type PruneOutcome } from '../retention/prune.js';
 import { withInstanceLock } from '../store/instance-lock.js';
@@ -50,6 +51,7 @@ export async function takeSnapshot(ctx: AgentContext, instance: InstanceConfig, 
     let source: CopyManifestBody['source'];
     try {
       layout = await discoverLayout(redis, instance);
+      await rememberDiscoveredLayout(ctx, instance, layout);
       const mode = options.mode ?? ctx.config.snapshot.mode;
       if (mode === 'bgsave') {
         options.onProgress?.('bgsave', 0, 1);

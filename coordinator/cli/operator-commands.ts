@@ -1,4 +1,5 @@
 import { RedbackError } from '../../shared/errors/index.js';
+import { parseDuration } from '../../shared/time/clock.js';
 import { formatAge, formatBytes, formatKeys, printJson, renderTable } from '../../shared/output/format.js';
 import { byteProgress } from '../../shared/output/progress.js';
 import type { ListAgentsReply__Output } from '../../shared/proto/generated/redback/v1/ListAgentsReply.js';
@@ -123,10 +124,25 @@ export async function runJobs(flags: ConnectionFlags & { instance?: string; stat
   return 0;
 }
 
+export async function runCancel(jobId: string, flags: ConnectionFlags): Promise<number> {
+  const job = await withClient(flags, (c) => c.call<object, JobInfo__Output>('CancelJob', { jobId }));
+  if (flags.json) printJson(job);
+  else process.stdout.write(`job ${job.jobId}: ${job.state}\n`);
+  return 0;
+}
+
 /** `redback backup`: asks the instance's agent for a copy now; --wait follows it to the end. */
-export async function runBackup(flags: ConnectionFlags & { instance: string; tier: string; wait?: boolean }): Promise<number> {
+export async function runBackup(flags: ConnectionFlags & { instance: string; tier: string; wait?: boolean; timeout?: string }): Promise<number> {
+  let timeoutMs = 0;
+  if (flags.timeout) {
+    try {
+      timeoutMs = parseDuration(flags.timeout);
+    } catch (err) {
+      throw new RedbackError('USAGE', (err as Error).message);
+    }
+  }
   return withClient(flags, async (client) => {
-    const job = await client.call<object, JobInfo__Output>('TriggerBackup', { instance: flags.instance, tier: flags.tier, agentId: '' });
+    const job = await client.call<object, JobInfo__Output>('TriggerBackup', { instance: flags.instance, tier: flags.tier, agentId: '', timeoutMs });
     if (!flags.wait) {
       if (flags.json) printJson(job);
       else process.stdout.write(`job ${job.jobId} ${job.state}: snapshot of ${job.agentId}/${job.instance} (${flags.tier})\nfollow it with: redback jobs --instance ${job.instance}\n`);

@@ -54,11 +54,18 @@ export function registerCoordinatorCommands(program: Command): void {
     .addHelpText('after', examples('redback jobs', 'redback jobs --state failed --json'))
     .action(action(async (flags) => (await ops()).runJobs(flags)));
 
+  connectionOptions(program.command('cancel'))
+    .description('cancel a queued or running job (the agent stops at its next safe point)')
+    .argument('<job-id>', 'the job, as `redback jobs` lists it')
+    .addHelpText('after', examples('redback cancel 20261124T031500Z-snapshot-3fa9c1'))
+    .action(action(async (jobId: string, flags) => (await ops()).runCancel(jobId, flags)));
+
   connectionOptions(program.command('backup'))
     .description('take a copy of an instance now, through its agent')
     .requiredOption('--instance <name>', 'NAME or AGENT/NAME')
     .option('--tier <tier>', 'hourly, daily or manual', 'manual')
     .option('--wait', 'follow the job with a progress bar until it ends')
+    .option('--timeout <duration>', 'give up (and cancel) after this long, e.g. 30m (default: the coordinator\'s jobs.defaultTimeout)')
     .addHelpText('after', examples('redback backup --instance main --wait', 'redback backup --instance host1/main --tier hourly --json'))
     .action(action(async (flags) => (await ops()).runBackup(flags)));
 }

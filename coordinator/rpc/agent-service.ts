@@ -103,8 +103,7 @@ export function sessionHandler(state: CoordinatorState): grpc.handleBidiStreamin
           agentId,
         },
       });
-      state.schedules.recompute();
-      state.schedules.push(agentId, true);
+      state.schedules.agentConnected(agentId, hello.instances.map((i) => i.name));
       state.jobs.dispatchOpen(agentId);
       log.info({ peer, instances: hello.instances.map((i) => i.name) }, 'agent connected');
     };

@@ -65,7 +65,15 @@ export function controlHandlers(state: CoordinatorState): ControlServiceHandlers
       const tier = (req.tier || 'manual') as Tier;
       if (!TIERS.includes(tier)) throw new RedbackError('USAGE', `unknown tier "${req.tier}"`, { hint: `use one of ${TIERS.join(', ')}` });
       const instance = resolveInstance(state.catalog, req.instance, req.agentId);
-      return jobInfo(state.jobs.create({ type: 'snapshot', agentId: instance.agentId, instance: instance.name, args: { tier } }));
+      return jobInfo(
+        state.jobs.create({
+          type: 'snapshot',
+          agentId: instance.agentId,
+          instance: instance.name,
+          args: { tier },
+          ...(req.timeoutMs > 0 ? { timeoutMs: req.timeoutMs } : {}),
+        }),
+      );
     }),
     CancelJob: unary((req) => jobInfo(state.jobs.cancel(req.jobId))),
     GetJob: unary((req) => {

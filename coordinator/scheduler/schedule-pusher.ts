@@ -4,31 +4,77 @@ import type { Logger } from '../../shared/log/logger.js';
 import type { InstanceSchedule } from '../../shared/proto/generated/redback/v1/InstanceSchedule.js';
 import type { Catalog } from '../catalog/index.js';
 import type { SessionRegistry } from '../fleet/session-registry.js';
-import { buildFleetSchedule, type ResolvedSchedule } from './fleet-schedule.js';
+import { buildFleetSchedule, type FleetMember, type ResolvedSchedule } from './fleet-schedule.js';
 
 /**
- * Owns the fleet's schedule: computes it (staggered) over every instance the catalog knows, and
- * sends each connected agent its own part whenever that part changes. Agents cache what they get
- * and keep running it while the coordinator is away.
+ * Owns the fleet's schedule: the (staggered) schedule of every instance the fleet has, and sends
+ * each connected agent its own part whenever that part changes. Agents cache what they get and keep
+ * running it while the coordinator is away.
+ *
+ * The member list lives in memory (loaded from the catalog at start). A Hello that brings no new
+ * instances just gets the current schedule; one that changes the fleet triggers a recomputation,
+ * debounced so that a thousand agents reconnecting at once cost one.
  */
 export class SchedulePusher {
+  private readonly members = new Map<string, FleetMember>();
   private current = new Map<string, ResolvedSchedule[]>();
-  private sentVersion = new Map<string, string>();
+  private readonly sentVersion = new Map<string, string>();
+  private pending: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly catalog: Catalog,
     private readonly sessions: SessionRegistry,
     private readonly settings: CoordinatorConfig['schedules'],
     private readonly logger: Logger,
+    private readonly debounceMs = 200,
   ) {}
+
+  /** Loads the fleet from the catalog and computes its schedule. */
+  init(): void {
+    for (const i of this.catalog.listInstances()) this.members.set(`${i.agentId}/${i.name}`, { agentId: i.agentId, instance: i.name });
+    this.recompute();
+  }
+
+  /** An agent (re)connected with these instances: update the fleet and send the agent its schedule. */
+  agentConnected(agentId: string, instances: readonly string[]): void {
+    this.sentVersion.delete(agentId);
+    let changed = false;
+    const wanted = new Set(instances.map((name) => `${agentId}/${name}`));
+    for (const key of [...this.members.keys()]) {
+      if (key.startsWith(`${agentId}/`) && !wanted.has(key)) {
+        this.members.delete(key);
+        changed = true;
+      }
+    }
+    for (const name of instances) {
+      const key = `${agentId}/${name}`;
+      if (!this.members.has(key)) {
+        this.members.set(key, { agentId, instance: name });
+        changed = true;
+      }
+    }
+    if (changed) this.scheduleRecompute();
+    else this.push(agentId);
+  }
+
+  private scheduleRecompute(): void {
+    if (this.pending) return;
+    this.pending = setTimeout(() => {
+      this.pending = null;
+      this.recompute();
+    }, this.debounceMs);
+  }
 
   /** Recomputes the whole fleet's schedule and pushes changed parts to connected agents. */
   recompute(): void {
-    const members = this.catalog.listInstances().map((i) => ({ agentId: i.agentId, instance: i.name }));
-    const { schedules, warnings } = buildFleetSchedule(members, this.settings);
+    const { schedules, warnings } = buildFleetSchedule([...this.members.values()], this.settings);
     for (const warning of warnings) this.logger.warn({ warning }, 'fleet schedule');
     const byAgent = new Map<string, ResolvedSchedule[]>();
-    for (const s of schedules) byAgent.set(s.agentId, [...(byAgent.get(s.agentId) ?? []), s]);
+    for (const s of schedules) {
+      const list = byAgent.get(s.agentId);
+      if (list) list.push(s);
+      else byAgent.set(s.agentId, [s]);
+    }
     this.current = byAgent;
     for (const session of this.sessions.all()) this.push(session.agentId);
   }
@@ -38,19 +84,24 @@ export class SchedulePusher {
     return this.current.get(agentId)?.find((s) => s.instance === instance);
   }
 
-  /** Sends an agent its schedule if it differs from what it last got (or `force`). */
-  push(agentId: string, force = false): void {
+  /** Sends an agent its schedule unless it already has this exact one. */
+  push(agentId: string): void {
     const session = this.sessions.get(agentId);
     if (!session) return;
     const instances = (this.current.get(agentId) ?? []).map(toProto);
     const version = versionOf(instances);
-    if (!force && this.sentVersion.get(agentId) === version) return;
+    if (this.sentVersion.get(agentId) === version) return;
     this.sentVersion.set(agentId, version);
     session.send({ schedule: { version: Number.parseInt(version.slice(0, 12), 16), instances } });
   }
 
   forget(agentId: string): void {
     this.sentVersion.delete(agentId);
+  }
+
+  stop(): void {
+    if (this.pending) clearTimeout(this.pending);
+    this.pending = null;
   }
 }
 

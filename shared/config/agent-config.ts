@@ -103,6 +103,8 @@ export const agentConfigSchema = z
         address: addressSchema,
         token: z.string().min(1),
         tls: tlsFilesSchema.optional(),
+        /** Reconnect backoff: exponential from 500 ms with full jitter, capped here. */
+        reconnectMaxDelay: durationSchema.default(30_000),
       })
       .strict()
       .optional(),

@@ -45,6 +45,26 @@ describe('a coordinator and three agents (separate processes, real redis-servers
     expect(table.stdout).toMatch(/INSTANCE\s+AGENT\s+TIER/);
   });
 
+  it('heartbeats carry each instance\'s health, newest copies and free backup space', async () => {
+    await waitFor(async () => {
+      const { json } = await runCliJson(['instances', '--json'], { env: fleet.env });
+      return json.length === 3 && json.every((i: { up: boolean; newestHourlyAt: string }) => i.up && i.newestHourlyAt);
+    }, 15_000, 300);
+    const { json: instances } = await runCliJson(['instances', '--json'], { env: fleet.env });
+    for (const i of instances) {
+      expect(i.role).toBe('master');
+      expect(i.dbsize).toBe(80); // fillAllTypes: 8 types × 5 keys in each of databases 0 and 3
+      expect(i.usedMemory).toBeGreaterThan(0);
+      expect(i.rdbLastBgsaveStatus).toBe('ok');
+      expect(i.protected).toBe(true);
+    }
+    const { json: agents } = await runCliJson(['agents', '--json'], { env: fleet.env });
+    expect(agents.every((a: { backupFreeBytes: number }) => a.backupFreeBytes > 0)).toBe(true);
+    const status = await runCli(['status'], { env: fleet.env });
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(/^OK: 3\/3 agents online, 3\/3 instances protected/);
+  });
+
   it('`redback backup --instance X --wait` runs a job on the right agent', async () => {
     const r = await runCli(['backup', '--instance', 'agent-2/main', '--wait'], { env: fleet.env });
     expect(r.stderr).toMatch(/succeeded/);

@@ -26,7 +26,7 @@ describe('TLS and mutual TLS between agents, operators and the coordinator', () 
 
   it('an agent with a client certificate from the CA joins over mutual TLS', async () => {
     const agent = await fleet.addAgent('tls-agent', {
-      agentConfig: { coordinator: { address: fleet.address, token: AGENT_TOKEN, tls: { ca: pki.ca, cert: pki.clientCert, key: pki.clientKey } } },
+      agentConfig: { coordinator: { address: fleet.address, token: AGENT_TOKEN, reconnectMaxDelay: '2s', tls: { ca: pki.ca, cert: pki.clientCert, key: pki.clientKey } } },
     });
     await fleet.startAgent(agent);
     const agents = await runCliJson(['agents', '--json'], { env: tlsEnv() });

@@ -45,7 +45,7 @@ export class CliProcess {
         return found !== undefined;
       }, timeoutMs, 50);
     } catch (err) {
-      throw new Error(`${(err as Error).message}\n--- output ---\n${this.out.slice(-4000)}`);
+      throw new Error(`${(err as Error).message}\n--- output ---\n${this.out.slice(-(Number(process.env.REDBACK_TEST_LOG_TAIL) || 4000))}`);
     }
     return found!;
   }

@@ -76,7 +76,7 @@ export class TestFleet {
       {
         agentId: id,
         backupDir,
-        coordinator: { address: this.address, token: options.token ?? AGENT_TOKEN },
+        coordinator: { address: this.address, token: options.token ?? AGENT_TOKEN, reconnectMaxDelay: '2s' },
         schedules: { hourly: null, daily: null },
         instances: [{ name: 'main', url: redis.url }],
         ...options.agentConfig,

@@ -1,5 +1,6 @@
 // Original file: proto/redback/v1/control.proto
 
+import type { Long } from '@grpc/proto-loader';
 
 export interface TriggerBackupRequest {
   'instance'?: (string);
@@ -8,6 +9,10 @@ export interface TriggerBackupRequest {
    * Empty = the agent that owns the instance (the name must then be unique in the fleet).
    */
   'agentId'?: (string);
+  /**
+   * 0 = the coordinator's jobs.defaultTimeout.
+   */
+  'timeoutMs'?: (number | string | Long);
 }
 
 export interface TriggerBackupRequest__Output {
@@ -17,4 +22,8 @@ export interface TriggerBackupRequest__Output {
    * Empty = the agent that owns the instance (the name must then be unique in the fleet).
    */
   'agentId': (string);
+  /**
+   * 0 = the coordinator's jobs.defaultTimeout.
+   */
+  'timeoutMs': (number);
 }

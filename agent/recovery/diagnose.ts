@@ -1,0 +1,406 @@
+import { stat } from 'node:fs/promises';
+import type { InstanceConfig } from '../../shared/config/agent-config.js';
+import { RedbackError } from '../../shared/errors/index.js';
+import { formatKeys } from '../../shared/output/format.js';
+import { formatDuration } from '../../shared/time/clock.js';
+import type { AgentContext } from '../agent-context.js';
+import { findInstance } from '../agent-context.js';
+import { checkAof, type AofCheckResult } from '../aof/check-aof.js';
+import type { AofTrap } from '../aof/trap.js';
+import { JournalStore } from '../runbooks/journal.js';
+import type { RunbookName } from '../runbooks/runbook.js';
+import { verifyCopy } from '../snapshot/verify-copies.js';
+import { resolveInstanceFacts, type InstanceFacts } from '../state/instance-facts.js';
+import { recordLastSeen, type Keyspace, type LastSeen } from '../state/instance-state.js';
+import { observeInstance, type Observation } from '../state/observe.js';
+import type { LocalCopy } from '../store/local-store.js';
+import { planFactsOf, type PlanFacts } from './plan-facts.js';
+import { expectedOfManifest, inspectDump, totalKeysOf, type DumpInspection, type SourceDescriptor } from './sources.js';
+import { trapFor } from './trap-guard.js';
+
+export type Scenario =
+  | 'healthy'
+  | 'process-down'
+  | 'aof-damaged'
+  | 'aof-unrepairable'
+  | 'aof-lost'
+  | 'data-lost'
+  | 'trap'
+  | 'empty-after-trap'
+  | 'no-data'
+  | 'interrupted-run';
+
+/** The seed's scenario each diagnosis corresponds to (DESIGN.md table). */
+export const SCENARIO_SEED: Record<Scenario, string | null> = {
+  healthy: null,
+  'process-down': 'S8',
+  'aof-damaged': 'S9',
+  'aof-unrepairable': 'S9',
+  'aof-lost': 'S10',
+  'data-lost': 'S10',
+  trap: 'S12',
+  'empty-after-trap': 'S12',
+  'no-data': null,
+  'interrupted-run': null,
+};
+
+/** An RDB that could be restored: dump.rdb or a local copy. */
+export interface SourceCandidate {
+  kind: 'dump' | 'local-copy';
+  id: string;
+  label: string;
+  snapshotAt: string | null;
+  keys: number;
+  keyspace: Record<string, number>;
+  /** Full read done (SHA-256 + CRC-64) and it passed; null when not read. */
+  verified: boolean | null;
+  usable: boolean;
+  /** Why it is not used. */
+  why: string | null;
+  descriptor: SourceDescriptor;
+}
+
+export interface Diagnosis {
+  instance: string;
+  at: string;
+  facts: PlanFacts & {
+    appendonlyFrom: InstanceFacts['appendonlyFrom'];
+    appendonlyLive: boolean | null;
+    confProblems: string[];
+  };
+  redis: Pick<Observation, 'up' | 'loading' | 'loadingPercent' | 'keys' | 'keyspace' | 'runId' | 'role' | 'aofEnabled' | 'uptimeSeconds' | 'error'>;
+  lastSeen: LastSeen | null;
+  lastNonEmpty: LastSeen | null;
+  aof: {
+    dirExists: boolean;
+    manifestExists: boolean;
+    check: Pick<AofCheckResult, 'status' | 'ok' | 'fixable' | 'message' | 'damage' | 'missingFiles'> | null;
+    note: string;
+  };
+  dump: Pick<DumpInspection, 'path' | 'exists' | 'bytes' | 'mtime' | 'valid' | 'problem'> & { keys: number | null; snapshotAt: string | null };
+  copies: { total: number; ok: number; broken: number; newest: { id: string; tier: string; snapshotAt: string | null; keys: number } | null };
+  offsite: { status: 'not-configured' };
+  trap: AofTrap | null;
+  unfinished: { runId: string; runbook: RunbookName; status: string; step: string | null; error: string | null } | null;
+  /** Candidates in the order they were considered (newest snapshot first). */
+  candidates: SourceCandidate[];
+  /** The newest valid RDB: what restore-local would use. */
+  source: SourceCandidate | null;
+  scenario: Scenario;
+  seed: string | null;
+  runbook: RunbookName | null;
+  reason: string;
+  /** What restoring the source loses, e.g. "the writes of the last 2h13m (since ...)". */
+  loss: string | null;
+  /** The restore that would replace a failing AOF repair, e.g. "restore-local from local copy X taken 2h13m ago". */
+  alternative: string | null;
+  warnings: string[];
+}
+
+export interface DiagnoseOptions {
+  /** Restore from this local copy id (`dump` for the instance's own dump.rdb). */
+  backupId?: string;
+  /** Read candidate copies end to end (SHA-256, CRC-64) before choosing one. Default true. */
+  verify?: boolean;
+}
+
+/**
+ * Looks at an instance without changing anything — is Redis up (loading?), key counts against
+ * what the agent last saw, appendonly in redis.conf and CONFIG, the AOF directory and
+ * redis-check-aof's verdict, dump.rdb (read and checked), the local copies (newest verified),
+ * the AOF trap, an unfinished runbook — and says which scenario this is and which runbook fixes
+ * it, with a one-line reason and how much restoring would lose.
+ */
+export async function diagnose(ctx: AgentContext, instanceOrName: InstanceConfig | string, options: DiagnoseOptions = {}): Promise<Diagnosis> {
+  const instance = typeof instanceOrName === 'string' ? findInstance(ctx.config, instanceOrName) : instanceOrName;
+  const now = ctx.clock.now();
+  const facts = await resolveInstanceFacts(ctx, instance);
+  const planFacts = planFactsOf(facts, instance);
+  const redis = await observeInstance(instance);
+  const warnings: string[] = [...facts.confProblems];
+  const state = facts.state;
+  if (redis.up && !redis.loading) {
+    // What the agent sees now becomes "last seen"; lastNonEmpty keeps the last count with keys.
+    await recordLastSeen(ctx, instance.name, {
+      at: now.toISOString(),
+      runId: redis.runId,
+      keyspace: redis.keyspace,
+      keys: redis.keys,
+      aofEnabled: redis.aofEnabled === true,
+      role: redis.role,
+    }).catch((err) => ctx.logger.warn({ err: (err as Error).message }, 'could not save instance state'));
+  }
+
+  const journal = await new JournalStore(ctx.layout.agentStateDir()).unfinished(instance.name);
+  const unfinished = journal
+    ? {
+        runId: journal.runId,
+        runbook: journal.runbook,
+        status: journal.status,
+        step: journal.steps.find((s) => s.status === 'running' || s.status === 'failed')?.name ?? null,
+        error: journal.error?.message ?? null,
+      }
+    : null;
+
+  const dirExists = await isDir(facts.aofDir);
+  const manifestExists = await isFile(facts.manifestPath);
+  let aofCheck: AofCheckResult | null = null;
+  let aofNote: string;
+  if (!manifestExists) aofNote = dirExists ? `${facts.manifestPath} is missing` : `${facts.aofDir} does not exist`;
+  else if (redis.up) aofNote = 'not checked: redis is running and has loaded it';
+  else {
+    aofCheck = await checkAof(facts.manifestPath);
+    aofNote = aofCheck.message;
+  }
+
+  const dump = await inspectDump(facts.rdbFile);
+  const inventory = await ctx.store.inventory(instance.name);
+  const okCopies = inventory.copies.filter((c) => c.state === 'ok');
+  const candidates = await rankCandidates(ctx, instance, dump, okCopies, redis, state?.lastNonEmpty ?? null, options, now);
+  const source = candidates.find((c) => c.usable) ?? null;
+  const trap = await trapFor(ctx, facts);
+
+  const ageOf = (iso: string | null) => (iso ? formatDuration(Math.max(0, now.getTime() - new Date(iso).getTime())) : 'an unknown time');
+  const loss = source ? `the writes made after ${source.snapshotAt ?? 'the snapshot'} (${ageOf(source.snapshotAt)} ago)` : null;
+  const alternative = source ? `restore-local from ${source.label} taken ${ageOf(source.snapshotAt)} ago loses ${loss}` : null;
+
+  const d = decide({ facts, redis, state: state?.lastNonEmpty ?? null, aofCheck, manifestExists, trap, source, dump, unfinished, ageOf, backupId: options.backupId });
+  if (options.backupId && !source) {
+    throw new RedbackError('NOT_FOUND', `backup ${options.backupId} of ${instance.name} cannot be used: ${candidates[0]?.why ?? 'not found'}`, {
+      hint: `list copies with: redback agent list --instance ${instance.name}`,
+    });
+  }
+  const newest = okCopies.slice().sort((a, b) => snapshotOf(b).localeCompare(snapshotOf(a)))[0];
+  return {
+    instance: instance.name,
+    at: now.toISOString(),
+    facts: { ...planFacts, appendonlyFrom: facts.appendonlyFrom, appendonlyLive: facts.appendonlyLive, confProblems: facts.confProblems },
+    redis: {
+      up: redis.up,
+      loading: redis.loading,
+      loadingPercent: redis.loadingPercent,
+      keys: redis.keys,
+      keyspace: redis.keyspace,
+      runId: redis.runId,
+      role: redis.role,
+      aofEnabled: redis.aofEnabled,
+      uptimeSeconds: redis.uptimeSeconds,
+      error: redis.error,
+    },
+    lastSeen: state?.lastSeen ?? null,
+    lastNonEmpty: state?.lastNonEmpty ?? null,
+    aof: {
+      dirExists,
+      manifestExists,
+      check: aofCheck
+        ? { status: aofCheck.status, ok: aofCheck.ok, fixable: aofCheck.fixable, message: aofCheck.message, damage: aofCheck.damage, missingFiles: aofCheck.missingFiles }
+        : null,
+      note: aofNote,
+    },
+    dump: {
+      path: dump.path,
+      exists: dump.exists,
+      bytes: dump.bytes,
+      mtime: dump.mtime,
+      valid: dump.valid,
+      problem: dump.problem,
+      keys: dump.expected ? totalKeysOf(dump.expected.keys) : null,
+      snapshotAt: dump.expected?.snapshotAt ?? null,
+    },
+    copies: {
+      total: inventory.copies.length,
+      ok: okCopies.length,
+      broken: inventory.broken.length + inventory.copies.length - okCopies.length,
+      newest: newest ? { id: newest.manifest.id, tier: newest.manifest.tier, snapshotAt: newest.manifest.snapshotAt, keys: totalKeysOf(newest.manifest.keys) } : null,
+    },
+    offsite: { status: 'not-configured' },
+    trap,
+    unfinished,
+    candidates,
+    source,
+    scenario: d.scenario,
+    seed: SCENARIO_SEED[d.scenario],
+    runbook: d.runbook,
+    reason: d.reason,
+    loss: d.runbook === 'restore-local' ? loss : null,
+    alternative,
+    warnings: [...warnings, ...d.warnings],
+  };
+}
+
+interface DecideInput {
+  facts: InstanceFacts;
+  redis: Observation;
+  state: LastSeen | null;
+  aofCheck: AofCheckResult | null;
+  manifestExists: boolean;
+  trap: AofTrap | null;
+  source: SourceCandidate | null;
+  dump: DumpInspection;
+  unfinished: Diagnosis['unfinished'];
+  ageOf: (iso: string | null) => string;
+  backupId: string | undefined;
+}
+
+function decide(x: DecideInput): { scenario: Scenario; runbook: RunbookName | null; reason: string; warnings: string[] } {
+  const warnings: string[] = [];
+  const src = x.source;
+  const from = src ? `${src.label} (${src.keys} keys, snapshot ${x.ageOf(src.snapshotAt)} ago)` : '';
+  if (x.unfinished) {
+    return {
+      scenario: 'interrupted-run',
+      runbook: null,
+      reason: `run ${x.unfinished.runId} (${x.unfinished.runbook}) did not finish (${x.unfinished.status}${x.unfinished.step ? ` at ${x.unfinished.step}` : ''}): resume it with --resume or undo it with --rollback`,
+      warnings,
+    };
+  }
+  if (x.backupId && src) {
+    return { scenario: x.redis.up ? 'healthy' : 'data-lost', runbook: 'restore-local', reason: `restore requested from ${from}`, warnings };
+  }
+  if (x.redis.up) {
+    if (x.redis.loading) return { scenario: 'healthy', runbook: null, reason: `redis is up and loading its data (${x.redis.loadingPercent ?? '?'}%): wait for it`, warnings };
+    const hadKeysBefore = x.state !== null && x.state.keys > 0 && x.state.runId !== x.redis.runId;
+    const sourceHasKeys = x.state === null && src !== null && src.keys > 0;
+    if (x.redis.keys === 0 && (hadKeysBefore || sourceHasKeys)) {
+      const before = hadKeysBefore ? `${x.state!.keys} keys at ${x.state!.at} before a restart` : `the newest RDB has ${src!.keys} keys`;
+      const scenario: Scenario = x.redis.aofEnabled ? 'empty-after-trap' : 'data-lost';
+      if (!src) return { scenario, runbook: null, reason: `redis is up with 0 keys but had ${before}, and there is no valid RDB on this host to restore`, warnings };
+      return {
+        scenario,
+        runbook: 'restore-local',
+        reason: `redis is up with 0 keys but had ${before}${x.redis.aofEnabled ? ' (it started with appendonly yes and no AOF: the trap sprang)' : ''}: restore ${from}`,
+        warnings,
+      };
+    }
+    const seen = x.state ? `; last seen ${x.state.keys} keys at ${x.state.at}` : '';
+    if (x.state && x.redis.keys < x.state.keys * 0.9 && x.state.keys - x.redis.keys > 10) {
+      warnings.push(`redis has ${x.redis.keys} keys, ${x.state.keys - x.redis.keys} fewer than last seen (${x.state.keys} at ${x.state.at})`);
+    }
+    return { scenario: 'healthy', runbook: null, reason: `redis is up with ${x.redis.keys} keys (${formatKeys(countsOf(x.redis.keyspace))})${seen}: nothing to recover`, warnings };
+  }
+
+  const appendonly = x.facts.appendonly ?? true;
+  if (x.facts.appendonly === null) warnings.push('appendonly is unknown (no redis.conf, never seen running): treated as yes');
+  if (x.trap) {
+    const lost = x.trap.reason === 'aof-dir-missing';
+    if (!src) return { scenario: 'trap', runbook: null, reason: `${x.trap.message}; no valid RDB to restore on this host: do not start redis, repair by hand`, warnings };
+    const scenario: Scenario = !lost ? 'trap' : src.kind === 'dump' || x.dump.valid ? 'aof-lost' : 'data-lost';
+    const what = !lost ? 'the AOF is incomplete and starting redis would spring the AOF trap' : x.dump.exists ? 'the AOF is lost (starting redis would spring the AOF trap)' : 'the AOF and dump.rdb are lost';
+    return { scenario, runbook: 'restore-local', reason: `${what}: restore ${from} with the AOF off, then rebuild the AOF`, warnings };
+  }
+  if (appendonly && x.manifestExists && x.aofCheck) {
+    if (x.aofCheck.ok) return { scenario: 'process-down', runbook: 'restart', reason: `redis is down and its AOF is valid (${x.aofCheck.message}): start it and let it load the AOF`, warnings };
+    if (x.aofCheck.status === 'truncated-last-file') {
+      return { scenario: 'aof-damaged', runbook: 'repair-aof', reason: `the last AOF file has a torn tail (${x.aofCheck.message}): keep a copy, cut it with redis-check-aof --fix, start`, warnings };
+    }
+    if (!src) return { scenario: 'aof-unrepairable', runbook: null, reason: `${x.aofCheck.message}; and there is no valid RDB on this host to restore`, warnings };
+    return { scenario: 'aof-unrepairable', runbook: 'restore-local', reason: `${x.aofCheck.message}: restore ${from} instead`, warnings };
+  }
+  if (appendonly) {
+    return { scenario: 'no-data', runbook: null, reason: 'no AOF, no dump.rdb and no local copies: nothing to recover on this host (start it empty with "redback agent start")', warnings };
+  }
+  if (src && src.kind === 'dump') return { scenario: 'process-down', runbook: 'restart', reason: `redis is down; appendonly is no and ${x.facts.rdbFile} is valid (${src.keys} keys): start it`, warnings };
+  if (src) {
+    const why = x.dump.exists ? (x.dump.valid ? 'older than a local copy' : `invalid (${x.dump.problem})`) : 'missing';
+    return { scenario: 'data-lost', runbook: 'restore-local', reason: `redis is down and ${x.facts.rdbFile} is ${why}: restore ${from}`, warnings };
+  }
+  return { scenario: 'no-data', runbook: null, reason: `no valid ${x.facts.rdbFile} and no local copies: nothing to recover on this host`, warnings };
+}
+
+/**
+ * Every RDB a restore could use, newest snapshot first, with why one is skipped. The first usable
+ * one that verifies is the source. dump.rdb is skipped when it holds no keys while older data
+ * existed (a Redis that started empty wrote it), or when the running, empty server wrote it.
+ */
+async function rankCandidates(
+  ctx: AgentContext,
+  instance: InstanceConfig,
+  dump: DumpInspection,
+  copies: LocalCopy[],
+  redis: Observation,
+  lastNonEmpty: LastSeen | null,
+  options: DiagnoseOptions,
+  now: Date,
+): Promise<SourceCandidate[]> {
+  const list: SourceCandidate[] = [];
+  if (dump.exists) {
+    const keyspace = dump.expected?.keys ?? {};
+    const keys = totalKeysOf(keyspace);
+    let why: string | null = dump.valid ? null : `invalid: ${dump.problem}`;
+    const hadData = (lastNonEmpty?.keys ?? 0) > 0 || copies.some((c) => totalKeysOf(c.manifest.keys) > 0);
+    if (!why && keys === 0 && hadData) why = 'holds no keys although the instance had data (written by a redis that started empty?)';
+    if (!why && redis.up && redis.uptimeSeconds !== null && dump.expected?.snapshotAt) {
+      const startedAt = now.getTime() - redis.uptimeSeconds * 1000;
+      if (new Date(dump.expected.snapshotAt).getTime() >= startedAt - 1000 && redis.keys === 0) why = 'written by the running, empty redis';
+    }
+    list.push({
+      kind: 'dump',
+      id: 'dump',
+      label: `dump.rdb (${dump.path})`,
+      snapshotAt: dump.expected?.snapshotAt ?? dump.mtime,
+      keys,
+      keyspace,
+      verified: dump.valid,
+      usable: why === null,
+      why,
+      descriptor: { kind: 'dump', id: 'dump.rdb', path: dump.path, expected: dump.expected },
+    });
+  }
+  for (const copy of copies) {
+    const e = expectedOfManifest(copy.manifest);
+    list.push({
+      kind: 'local-copy',
+      id: copy.manifest.id,
+      label: `local copy ${copy.manifest.id} (${copy.manifest.tier})`,
+      snapshotAt: e.snapshotAt,
+      keys: totalKeysOf(e.keys),
+      keyspace: e.keys,
+      verified: null,
+      usable: true,
+      why: null,
+      descriptor: { kind: 'local-copy', id: copy.manifest.id, tier: copy.manifest.tier, path: copy.rdbFile },
+    });
+  }
+  // Newest first; on equal snapshot times a local copy (sealed manifest) before dump.rdb.
+  list.sort((a, b) => (b.snapshotAt ?? '').localeCompare(a.snapshotAt ?? '') || (a.kind === 'local-copy' ? -1 : 1) - (b.kind === 'local-copy' ? -1 : 1));
+  let chosen = list;
+  if (options.backupId) {
+    chosen = list.filter((c) => c.id === options.backupId || (options.backupId === 'dump' && c.kind === 'dump'));
+    if (chosen.length === 0) {
+      return [{ kind: 'local-copy', id: options.backupId, label: options.backupId, snapshotAt: null, keys: 0, keyspace: {}, verified: null, usable: false, why: `no valid local copy ${options.backupId}`, descriptor: { kind: 'local-copy', id: options.backupId } }];
+    }
+  }
+  // Verify in order until one passes (only the one that will be used is read end to end).
+  for (const candidate of chosen) {
+    if (!candidate.usable) continue;
+    if (candidate.kind === 'local-copy' && options.verify !== false) {
+      const copy = copies.find((c) => c.manifest.id === candidate.id)!;
+      const result = await verifyCopy(copy);
+      candidate.verified = result.ok;
+      if (!result.ok) {
+        candidate.usable = false;
+        candidate.why = `failed verification: ${result.problem}`;
+        ctx.logger.warn({ instance: instance.name, copy: candidate.id, problem: result.problem }, 'copy failed verification during diagnosis');
+        continue;
+      }
+    }
+    break;
+  }
+  return chosen;
+}
+
+function snapshotOf(c: LocalCopy): string {
+  return c.manifest.snapshotAt ?? c.manifest.createdAt;
+}
+
+function countsOf(keyspace: Keyspace): Record<string, number> {
+  return Object.fromEntries(Object.entries(keyspace).map(([db, v]) => [db, v.keys]));
+}
+
+async function isDir(path: string): Promise<boolean> {
+  return stat(path).then((s) => s.isDirectory()).catch(() => false);
+}
+
+async function isFile(path: string): Promise<boolean> {
+  return stat(path).then((s) => s.isFile()).catch(() => false);
+}

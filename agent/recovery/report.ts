@@ -1,0 +1,60 @@
+import { join } from 'node:path';
+import type { RunJournal } from '../runbooks/journal.js';
+import type { RecoveryReport, LastSeenSummary } from '../runbooks/recovery-steps.js';
+import type { RecoveryState } from './plan.js';
+
+/** What a recovery run did, for people (the CLI report) and machines (--json). */
+export interface RunReport {
+  runId: string;
+  runbook: string;
+  status: RunJournal['status'];
+  startedAt: string;
+  finishedAt: string | null;
+  durationMs: number | null;
+  journalFile: string;
+  quarantineDir: string | null;
+  movedAside: RecoveryReport['movedAside'];
+  keys: number | null;
+  keyspace: RecoveryReport['keyspace'];
+  keysExpected: number | null;
+  lastSeen: LastSeenSummary | null;
+  aofEnabled: boolean | null;
+  startedBy: RecoveryReport['startedBy'];
+  loadMs: number | null;
+  aofFix: RecoveryReport['aofFix'] | null;
+  confBackup: string | null;
+  source: string | null;
+  steps: Array<{ name: string; status: string; notes: string[]; warnings: string[]; error: string | null }>;
+  warnings: string[];
+  error: RunJournal['error'] | null;
+}
+
+export function buildRunReport(journal: RunJournal, journalDir: string): RunReport {
+  const state = journal.state as RecoveryState;
+  const r = state.report;
+  const finished = journal.finishedAt ?? null;
+  return {
+    runId: journal.runId,
+    runbook: journal.runbook,
+    status: journal.status,
+    startedAt: journal.startedAt,
+    finishedAt: finished,
+    durationMs: finished ? new Date(finished).getTime() - new Date(journal.startedAt).getTime() : null,
+    journalFile: join(journalDir, `${journal.runId}.json`),
+    quarantineDir: r.quarantineDir,
+    movedAside: r.movedAside,
+    keys: r.keys,
+    keyspace: r.keyspace,
+    keysExpected: r.keysExpected,
+    lastSeen: state.lastSeen,
+    aofEnabled: r.aofEnabled,
+    startedBy: r.startedBy,
+    loadMs: r.loadMs,
+    aofFix: r.aofFix ?? null,
+    confBackup: r.confBackup ?? null,
+    source: state.kind === 'restore-local' ? state.sourceLabel : null,
+    steps: journal.steps.map((s) => ({ name: s.name, status: s.status, notes: s.notes, warnings: s.warnings ?? [], error: s.error ?? null })),
+    warnings: journal.steps.flatMap((s) => (s.warnings ?? []).map((w) => `${s.name}: ${w}`)),
+    error: journal.error ?? null,
+  };
+}
