@@ -169,7 +169,7 @@ export function renderDiagnosis(d: Diagnosis, now: Date): string {
   lines.push(`Scenario:  ${d.scenario}${d.seed ? ` (${d.seed})` : ''}`);
   lines.push(`Runbook:   ${d.runbook ?? 'none'}`);
   lines.push(`Why:       ${d.reason}`);
-  if (d.source) lines.push(`${d.runbook === 'restore-local' ? 'Source:    ' : 'Newest RDB:'} ${d.source.label}, ${d.source.keys} keys, snapshot ${d.source.snapshotAt} (${formatAge(d.source.snapshotAt, now)})${d.source.verified ? ', verified' : ''}`);
+  if (d.source) lines.push(`${d.runbook === 'restore-local' ? 'Source:    ' : 'Newest RDB:'} ${d.source.label}, ${d.source.keys} keys, snapshot ${d.source.snapshotAt} (${formatAge(d.source.snapshotAt, now)})${d.source.verified ? ', verified' : d.source.verified === null ? ', verified while it is fetched' : ''}`);
   if (d.loss) lines.push(`Loss:      restoring it loses ${d.loss}`);
   return lines.join('\n');
 }
@@ -196,8 +196,7 @@ export function renderReport(r: RunReport, wallMs: number): string {
   if (r.quarantineDir) row('moved aside', `${r.quarantineDir}/ (nothing deleted)`);
   for (const m of r.movedAside) row('', `${m.from} → ${m.to}`);
   if (r.confBackup) row('redis.conf', `original kept in ${r.confBackup}`);
-  const rolledBack = r.steps.filter((s) => s.status === 'rolled-back').map((s) => s.name);
-  if (r.status === 'rolled-back' || rolledBack.length) row('rolled back', rolledBack.join(', ') || 'nothing to undo');
+  if (r.status === 'rolled-back' || r.undone.length) row('rolled back', r.undone.length ? `${r.undone.join(', ')} (the instance is as it was before the run)` : 'nothing had been changed');
   if (r.status === 'needs-attention') row('ATTENTION', 'the rollback stopped (point of no return or a failing rollback step): read the journal, then --resume or fix by hand');
   for (const w of r.warnings) row('WARNING', w);
   row('journal', r.journalFile);

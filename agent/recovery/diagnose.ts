@@ -162,9 +162,13 @@ export async function diagnose(ctx: AgentContext, instanceOrName: InstanceConfig
 
   const ageOf = (iso: string | null) => (iso ? formatDuration(Math.max(0, now.getTime() - new Date(iso).getTime())) : 'an unknown time');
   const loss = source ? `the writes made after ${source.snapshotAt ?? 'the snapshot'} (${ageOf(source.snapshotAt)} ago)` : null;
-  const alternative = source ? `restore-local from ${source.label} taken ${ageOf(source.snapshotAt)} ago loses ${loss}` : null;
+  const alternative = source ? `restore-local from ${source.label} taken ${ageOf(source.snapshotAt)} ago (the writes since ${source.snapshotAt ?? 'then'} are lost)` : null;
 
-  const d = decide({ facts, redis, state: state?.lastNonEmpty ?? null, aofCheck, manifestExists, trap, source, dump, unfinished, ageOf, backupId: options.backupId });
+  const d = decide({ facts, redis, state: state?.lastNonEmpty ?? null, aofCheck, manifestExists, trap, source, dump, unfinished, ageOf });
+  if (options.backupId && source && d.scenario !== 'interrupted-run') {
+    d.reason = `restore of ${source.label} requested with --backup (diagnosis: ${d.reason})`;
+    d.runbook = 'restore-local';
+  }
   if (options.backupId && !source) {
     throw new RedbackError('NOT_FOUND', `backup ${options.backupId} of ${instance.name} cannot be used: ${candidates[0]?.why ?? 'not found'}`, {
       hint: `list copies with: redback agent list --instance ${instance.name}`,
@@ -239,7 +243,6 @@ interface DecideInput {
   dump: DumpInspection;
   unfinished: Diagnosis['unfinished'];
   ageOf: (iso: string | null) => string;
-  backupId: string | undefined;
 }
 
 function decide(x: DecideInput): { scenario: Scenario; runbook: RunbookName | null; reason: string; warnings: string[] } {
@@ -253,9 +256,6 @@ function decide(x: DecideInput): { scenario: Scenario; runbook: RunbookName | nu
       reason: `run ${x.unfinished.runId} (${x.unfinished.runbook}) did not finish (${x.unfinished.status}${x.unfinished.step ? ` at ${x.unfinished.step}` : ''}): resume it with --resume or undo it with --rollback`,
       warnings,
     };
-  }
-  if (x.backupId && src) {
-    return { scenario: x.redis.up ? 'healthy' : 'data-lost', runbook: 'restore-local', reason: `restore requested from ${from}`, warnings };
   }
   if (x.redis.up) {
     if (x.redis.loading) return { scenario: 'healthy', runbook: null, reason: `redis is up and loading its data (${x.redis.loadingPercent ?? '?'}%): wait for it`, warnings };

@@ -55,9 +55,10 @@ export function dumpSource(ctx: AgentContext, path: string, expected: ExpectedRd
     expected,
     descriptor: { kind: 'dump', id: 'dump.rdb', path, expected },
     describe: () => `the instance's own ${path} (snapshot ${expected.snapshotAt ?? 'time unknown'})`,
-    fetch: (destination, onProgress) =>
+    fetch: (destination, onProgress, fetchOptions) =>
       fetchFileVerified(`${path}`, path, expected, destination, {
         allowUnchecksummed: ctx.config.snapshot.allowUnchecksummed,
+        durable: fetchOptions?.durable !== false,
         ...(onProgress ? { onProgress } : {}),
       }),
   };

@@ -1,4 +1,5 @@
 import type { InstanceConfig } from '../../shared/config/agent-config.js';
+import { RedbackError } from '../../shared/errors/index.js';
 import type { CopyManifest } from '../../shared/manifest/copy-manifest.js';
 import type { AgentContext } from '../agent-context.js';
 import type { LocalCopy } from '../store/local-store.js';
@@ -14,12 +15,25 @@ export function localCopySource(ctx: AgentContext, copy: LocalCopy): RestoreSour
     expected,
     descriptor: { kind: 'local-copy', id: m.id, tier: m.tier, path: copy.rdbFile },
     describe: () => `local copy ${m.id} (${m.tier}, snapshot ${expected.snapshotAt ?? 'time unknown'})`,
-    fetch: (destination, onProgress) =>
-      fetchFileVerified(`local copy ${m.id} (${copy.rdbFile})`, copy.rdbFile, expected, destination, {
-        allowUnchecksummed: ctx.config.snapshot.allowUnchecksummed,
-        crc64: m.crc64,
-        ...(onProgress ? { onProgress } : {}),
-      }),
+    fetch: async (destination, onProgress, fetchOptions) => {
+      try {
+        return await fetchFileVerified(`local copy ${m.id} (${copy.rdbFile})`, copy.rdbFile, expected, destination, {
+          allowUnchecksummed: ctx.config.snapshot.allowUnchecksummed,
+          crc64: m.crc64,
+          durable: fetchOptions?.durable !== false,
+          ...(onProgress ? { onProgress } : {}),
+        });
+      } catch (err) {
+        // A copy whose bytes do not match its manifest is never offered again: it goes to the
+        // instance's quarantine (as `redback agent verify` does), so the next run picks the next one.
+        if (!(err instanceof RedbackError) || (err.code !== 'VERIFY_FAILED' && err.code !== 'RDB_CORRUPT')) throw err;
+        const folder = await ctx.store.quarantine(m.instance, m.id, [copy.rdbFile, copy.manifestFile], `failed verification during a restore: ${err.message}`, ctx.clock.now());
+        throw new RedbackError(err.code, err.message, {
+          hint: `nothing was changed; the bad copy was moved to ${folder}: run recover again to restore the next newest copy`,
+          details: { ...err.details, quarantine: folder },
+        });
+      }
+    },
   };
 }
 

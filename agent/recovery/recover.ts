@@ -58,7 +58,9 @@ export async function recoverInstance(ctx: AgentContext, instance: InstanceConfi
 async function recoverLocked(ctx: AgentContext, instance: InstanceConfig, options: RecoverOptions): Promise<RecoverOutcome> {
   const dryRun = options.dryRun === true;
   const journals = new JournalStore(ctx.layout.agentStateDir());
-  const diagnosis = await diagnose(ctx, instance, options.backupId ? { backupId: options.backupId } : {});
+  // A dry run reads the chosen copy end to end to show it is good; a real run verifies it once,
+  // while fetching it (still before Redis is touched), instead of reading it twice.
+  const diagnosis = await diagnose(ctx, instance, { verify: dryRun, ...(options.backupId ? { backupId: options.backupId } : {}) });
   options.onDiagnosis?.(diagnosis);
   const outcome = (plan: PlanView | null, report: RunReport | null = null, error: RedbackError | null = null): RecoverOutcome => ({ diagnosis, plan, dryRun, report, error });
 

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunJournal } from '../runbooks/journal.js';
 import type { RecoveryReport, LastSeenSummary } from '../runbooks/recovery-steps.js';
@@ -25,6 +26,8 @@ export interface RunReport {
   confBackup: string | null;
   source: string | null;
   steps: Array<{ name: string; status: string; notes: string[]; warnings: string[]; error: string | null }>;
+  /** Steps whose changes a rollback undid (steps with nothing to undo are not listed). */
+  undone: string[];
   warnings: string[];
   error: RunJournal['error'] | null;
 }
@@ -41,7 +44,8 @@ export function buildRunReport(journal: RunJournal, journalDir: string): RunRepo
     finishedAt: finished,
     durationMs: finished ? new Date(finished).getTime() - new Date(journal.startedAt).getTime() : null,
     journalFile: join(journalDir, `${journal.runId}.json`),
-    quarantineDir: r.quarantineDir,
+    // Planned at the first step, created only when something is moved or copied aside.
+    quarantineDir: r.quarantineDir && existsSync(r.quarantineDir) ? r.quarantineDir : null,
     movedAside: r.movedAside,
     keys: r.keys,
     keyspace: r.keyspace,
@@ -54,6 +58,7 @@ export function buildRunReport(journal: RunJournal, journalDir: string): RunRepo
     confBackup: r.confBackup ?? null,
     source: state.kind === 'restore-local' ? state.sourceLabel : null,
     steps: journal.steps.map((s) => ({ name: s.name, status: s.status, notes: s.notes, warnings: s.warnings ?? [], error: s.error ?? null })),
+    undone: journal.steps.filter((s) => s.status === 'rolled-back' && !s.notes.includes('nothing to undo')).map((s) => s.name),
     warnings: journal.steps.flatMap((s) => (s.warnings ?? []).map((w) => `${s.name}: ${w}`)),
     error: journal.error ?? null,
   };

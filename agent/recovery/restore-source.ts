@@ -29,7 +29,12 @@ export interface RestoreSource {
    * Writes the bytes to `destination` (created exclusively) and verifies them; throws
    * VERIFY_FAILED / RDB_CORRUPT (leaving no file behind) when they do not match `expected`.
    */
-  fetch(destination: string, onProgress?: (done: number, total: number) => void): Promise<FetchResult>;
+  fetch(destination: string, onProgress?: (done: number, total: number) => void, options?: FetchOptions): Promise<FetchResult>;
+}
+
+export interface FetchOptions {
+  /** fdatasync the staged file before returning (default true). */
+  durable?: boolean;
 }
 
 export type SourceKind = 'local-copy' | 'dump' | 'offsite' | 'remote';
@@ -104,11 +109,11 @@ export async function fetchFileVerified(
   path: string,
   expected: ExpectedRdb,
   destination: string,
-  options: { allowUnchecksummed: boolean; crc64?: string; onProgress?: (done: number, total: number) => void },
+  options: { allowUnchecksummed: boolean; crc64?: string; durable?: boolean; onProgress?: (done: number, total: number) => void },
 ): Promise<FetchResult> {
   let result;
   try {
-    result = await runCopyPipeline(path, { destination, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
+    result = await runCopyPipeline(path, { destination, sync: options.durable !== false, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
   } catch (err) {
     await unlink(destination).catch(() => undefined);
     if (err instanceof RedbackError && err.code === 'RDB_CORRUPT') {

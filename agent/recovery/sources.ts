@@ -9,6 +9,7 @@ export {
   registerRestoreSource,
   totalKeysOf,
   type ExpectedRdb,
+  type FetchOptions,
   type FetchResult,
   type RestoreSource,
   type SourceDescriptor,

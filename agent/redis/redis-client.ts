@@ -60,6 +60,7 @@ export async function connectRedis(
     client.disconnect();
     throw redisError(endpoint, lastError ?? err);
   }
+  let closing: Promise<void> | undefined;
   return {
     endpoint,
     call: async (command, ...args) => {
@@ -69,13 +70,15 @@ export async function connectRedis(
         throw redisError(endpoint, err, command);
       }
     },
-    close: async () => {
-      try {
-        await client.quit();
-      } catch {
-        client.disconnect();
-      }
-    },
+    // Idempotent: a second QUIT on an ended ioredis client reconnects and lingers ~connectTimeout.
+    close: () =>
+      (closing ??= (async () => {
+        try {
+          await client.quit();
+        } catch {
+          client.disconnect();
+        }
+      })()),
   };
 }
 

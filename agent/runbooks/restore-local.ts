@@ -1,9 +1,10 @@
-import { link, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { chown, link, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { RedbackError, storageError } from '../../shared/errors/index.js';
 import { ensureDir, exists, fsyncDir, writeFileAtomic } from '../../shared/fs/durable.js';
 import { formatBytes, formatKeys } from '../../shared/output/format.js';
 import { formatDuration } from '../../shared/time/clock.js';
+import type { RedisController } from '../control/index.js';
 import { infoNumber, parseKeyspace, readInfo } from '../redis/info.js';
 import { effectiveValue, readRedisConf, setDirectives } from '../redis/redis-conf.js';
 import type { PlanFacts } from '../recovery/plan-facts.js';
@@ -108,7 +109,10 @@ export function restoreLocalRunbook(deps: RecoveryDeps, source: RestoreSource | 
       const staged = s.stagedFile!;
       await unlink(staged).catch(() => undefined); // our own leftover from an interrupted fetch
       const started = Date.now();
-      const result = await needSource().fetch(staged, (done, total) => env.progress(`${formatBytes(done)} / ${formatBytes(total)}`, total ? done / total : undefined));
+      // Not fsynced here: once the AOF is rebuilt (enable-aof) the data is durable in the AOF, and
+      // until then a crash leaves at worst a torn dump.rdb that Redis refuses (CRC-64) and the run
+      // rolls back from. Without an AOF, rewrite-config fsyncs dump.rdb before the run succeeds.
+      const result = await needSource().fetch(staged, (done, total) => env.progress(`${formatBytes(done)} / ${formatBytes(total)}`, total ? done / total : undefined), { durable: false });
       s.fetched = { sha256: result.sha256, bytes: result.bytes, ms: Date.now() - started };
       env.note(`staged ${formatBytes(result.bytes)} in ${formatDuration(s.fetched.ms)}: sha256 and crc64 verified`);
     },
@@ -169,7 +173,7 @@ export function restoreLocalRunbook(deps: RecoveryDeps, source: RestoreSource | 
       if (s.moved.length === 0) env.note('no live data files to move aside');
     },
     rollback: async (s, env) => {
-      await deps.controller.stop();
+      await ensureStopped(deps.controller);
       const folder = q(s, env);
       for (const entry of [...s.moved].reverse()) {
         if ((await exists(entry.from)) && (await exists(entry.to))) {
@@ -196,6 +200,7 @@ export function restoreLocalRunbook(deps: RecoveryDeps, source: RestoreSource | 
         if (to) s.moved.push({ from: s.facts.rdbFile, to });
       }
       try {
+        await matchDirOwner(staged, s.facts.dir);
         await rename(staged, s.facts.rdbFile);
         await fsyncDir(s.facts.dir);
       } catch (err) {
@@ -205,7 +210,7 @@ export function restoreLocalRunbook(deps: RecoveryDeps, source: RestoreSource | 
       env.note(`placed ${formatBytes(s.expected.bytes)} at ${s.facts.rdbFile}`);
     },
     rollback: async (s, env) => {
-      await deps.controller.stop();
+      await ensureStopped(deps.controller);
       if (s.placed && (await exists(s.facts.rdbFile))) {
         const to = await moveIntoQuarantine(join(q(s, env), 'rolled-back'), s.facts.rdbFile, 'the restored RDB, moved away by the rollback');
         env.note(`moved the restored RDB aside: ${to}`);
@@ -272,7 +277,7 @@ export function restoreLocalRunbook(deps: RecoveryDeps, source: RestoreSource | 
       env.note('redis started with appendonly no');
     },
     rollback: async (_s, env) => {
-      await deps.controller.stop();
+      await ensureStopped(deps.controller);
       env.note('redis stopped');
     },
   };
@@ -377,9 +382,12 @@ export function restoreLocalRunbook(deps: RecoveryDeps, source: RestoreSource | 
 
   const rewriteConfig: Step<S> = {
     name: 'rewrite-config',
-    describe: (s) => (s.wantAof ? `CONFIG REWRITE so ${s.facts.configFile ?? 'redis.conf'} says appendonly yes, then read the file back to check` : 'skipped: the AOF stays off'),
+    describe: (s) => (s.wantAof ? `CONFIG REWRITE so ${s.facts.configFile ?? 'redis.conf'} says appendonly yes, then read the file back to check` : `the AOF stays off: fsync ${s.facts.rdbFile}, the only durable copy`),
     run: async (s, env) => {
-      if (!s.wantAof) return env.note('nothing to write');
+      if (!s.wantAof) {
+        await fsyncFile(s.facts.rdbFile);
+        return env.note(`nothing to write; ${s.facts.rdbFile} fsynced (without an AOF it is the durable copy)`);
+      }
       const redis = await connectForRecovery(deps.instance);
       try {
         try {
@@ -415,6 +423,34 @@ export function restoreLocalRunbook(deps: RecoveryDeps, source: RestoreSource | 
     summary: 'restore an RDB the safe way (S12): stop, move aside, place, load with the AOF off, verify, rebuild the AOF',
     steps: [preflight, fetch, stop, moveAside, place, aofOff, startAofOff, wait, verify, enableAof, rewriteConfig],
   };
+}
+
+/**
+ * Stops Redis for a rollback. 'process' control is asked only when Redis runs (its stop looks up
+ * the pid over a connection); systemd and exec are always stopped through their unit or command,
+ * since a unit with Restart=always may be between restarts.
+ */
+async function ensureStopped(controller: RedisController): Promise<void> {
+  if (controller.kind !== 'process' || (await controller.isRunning())) await controller.stop();
+}
+
+async function fsyncFile(path: string): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    await handle.datasync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * An agent running as root writes the staged file as root (mode 0600): hand it to the owner of
+ * the Redis `dir`, the user Redis runs as, or Redis could not read it.
+ */
+async function matchDirOwner(file: string, dir: string): Promise<void> {
+  if (typeof process.getuid !== 'function' || process.getuid() !== 0) return;
+  const [d, f] = await Promise.all([stat(dir), stat(file)]);
+  if (d.uid !== f.uid || d.gid !== f.gid) await chown(file, d.uid, d.gid);
 }
 
 /** Hard-links `source` into `folder` as `name` (idempotent): the bytes stay whatever replaces `source`. */

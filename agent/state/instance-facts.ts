@@ -5,7 +5,8 @@ import type { AgentContext } from '../agent-context.js';
 import { aofManifestPath, DEFAULT_APPENDDIRNAME, DEFAULT_APPENDFILENAME } from '../aof/aof-manifest.js';
 import { discoverLayout, type InstanceLayout } from '../redis/discover.js';
 import { readInfo } from '../redis/info.js';
-import { connectRedis, type ConnectedRedis } from '../redis/redis-client.js';
+import type { ConnectedRedis } from '../redis/redis-client.js';
+import { connectForRecovery } from './connect.js';
 import { effectiveValue, readRedisConf, type RedisConf } from '../redis/redis-conf.js';
 import { endpointOf, loadInstanceState, saveDiscoveredLayout, type InstanceState } from './instance-state.js';
 
@@ -53,10 +54,7 @@ export interface InstanceFacts {
   state: InstanceState | null;
 }
 
-/** Connect options for recovery: short timeouts, and a loading server still counts as up. */
-export function connectForRecovery(instance: InstanceConfig, commandTimeoutMs = 10_000): Promise<ConnectedRedis> {
-  return connectRedis(instance, { connectTimeoutMs: 2000, commandTimeoutMs, allowLoading: true });
-}
+export { connectForRecovery } from './connect.js';
 
 /**
  * Resolves an instance's facts. When Redis answers, they are discovered (CONFIG GET, INFO) and

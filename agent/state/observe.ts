@@ -1,7 +1,7 @@
 import type { InstanceConfig } from '../../shared/config/agent-config.js';
 import { RedbackError } from '../../shared/errors/index.js';
 import { parseKeyspace, readInfo, type InfoFields } from '../redis/info.js';
-import { connectRedis } from '../redis/redis-client.js';
+import { connectForRecovery } from './connect.js';
 import { totalOf, type Keyspace } from './instance-state.js';
 
 /** One look at a running instance: INFO server, persistence, replication and keyspace. */
@@ -30,7 +30,7 @@ export interface Observation {
 export async function observeInstance(instance: InstanceConfig, timeoutMs = 5000): Promise<Observation> {
   let redis;
   try {
-    redis = await connectRedis(instance, { connectTimeoutMs: 2000, commandTimeoutMs: timeoutMs, allowLoading: true });
+    redis = await connectForRecovery(instance, timeoutMs);
   } catch (err) {
     if (err instanceof RedbackError && err.code === 'REDIS_AUTH') throw err;
     return down((err as Error).message);

@@ -864,6 +864,49 @@ export class Catalog {
   // ---- jobs --------------------------------------------------------------------------------------
 
   /** A new job in state 'queued' (with a 'state' event). Throws INTERNAL on a duplicate id. */
+  /**
+   * Creates many jobs in one transaction, already in `state` ('sent' when the coordinator sends
+   * them in the same tick). The records are built from the inputs, not read back: a fleet-wide
+   * command of thousands of jobs costs two inserts per job.
+   */
+  createJobs(inputs: readonly CreateJobInput[], state: 'queued' | 'sent' = 'queued'): JobRecord[] {
+    const now = this.now();
+    return this.db.transaction(() =>
+      inputs.map((input) => {
+        const timeoutMs = Math.max(0, Math.floor(input.timeoutMs ?? 0));
+        const row: JobRow = {
+          job_id: input.jobId,
+          type: input.type,
+          agent_id: input.agentId,
+          instance: input.instance,
+          args_json: JSON.stringify(input.args ?? {}),
+          state,
+          created_at: now,
+          sent_at: state === 'sent' ? now : null,
+          started_at: null,
+          finished_at: null,
+          timeout_ms: timeoutMs,
+          deadline_at: timeoutMs > 0 ? now + timeoutMs : null,
+          error_code: null,
+          error_message: null,
+          error_hint: null,
+          result_json: null,
+          phase: null,
+          done: null,
+          total: null,
+        };
+        this.stmts.insertJobInState.run(row);
+        this.insertEvent(input.jobId, now, 'state', state === 'sent' ? 'queued -> sent' : 'queued', { to: state });
+        return jobFromRow(row);
+      }),
+    )();
+  }
+
+  /** Runs `fn` in one transaction (nested calls become savepoints): many writes, one commit. */
+  inTransaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
   createJob(input: CreateJobInput): JobRecord {
     const now = this.now();
     const timeoutMs = Math.max(0, Math.floor(input.timeoutMs ?? 0));
@@ -1344,6 +1387,8 @@ function prepareStatements(db: Database.Database) {
 
     insertJob: p(`INSERT INTO jobs (job_id, type, agent_id, instance, args_json, state, created_at, timeout_ms, deadline_at)
       VALUES (@jobId, @type, @agentId, @instance, @argsJson, 'queued', @now, @timeoutMs, @deadlineAt)`),
+    insertJobInState: p(`INSERT INTO jobs (job_id, type, agent_id, instance, args_json, state, created_at, sent_at, timeout_ms, deadline_at)
+      VALUES (@job_id, @type, @agent_id, @instance, @args_json, @state, @created_at, @sent_at, @timeout_ms, @deadline_at)`),
     getJob: p(`SELECT j.* FROM jobs j WHERE j.job_id = @jobId`),
     updateJob: p(`UPDATE jobs SET state = @state, sent_at = @sentAt, started_at = @startedAt, finished_at = @finishedAt,
         error_code = @errorCode, error_message = @errorMessage, error_hint = @errorHint, result_json = @resultJson,

@@ -132,7 +132,10 @@ export async function runCancel(jobId: string, flags: ConnectionFlags): Promise<
 }
 
 /** `redback backup`: asks the instance's agent for a copy now; --wait follows it to the end. */
-export async function runBackup(flags: ConnectionFlags & { instance: string; tier: string; wait?: boolean; timeout?: string }): Promise<number> {
+export async function runBackup(flags: ConnectionFlags & { instance?: string; all?: boolean; tier: string; wait?: boolean; timeout?: string }): Promise<number> {
+  if (!flags.instance === !flags.all) {
+    throw new RedbackError('USAGE', 'name one instance with --instance, or every instance with --all', { hint: 'redback backup --instance main --wait' });
+  }
   let timeoutMs = 0;
   if (flags.timeout) {
     try {
@@ -140,6 +143,13 @@ export async function runBackup(flags: ConnectionFlags & { instance: string; tie
     } catch (err) {
       throw new RedbackError('USAGE', (err as Error).message);
     }
+  }
+  if (flags.all) {
+    if (flags.wait) throw new RedbackError('USAGE', '--wait follows one instance', { hint: 'follow a fleet-wide backup with: redback jobs' });
+    const { jobs } = await withClient(flags, (c) => c.call<object, ListJobsReply__Output>('TriggerFleetBackup', { tier: flags.tier, timeoutMs }));
+    if (flags.json) printJson(jobs);
+    else process.stdout.write(`${jobs.length} job(s) created (${flags.tier}); follow them with: redback jobs\n`);
+    return 0;
   }
   return withClient(flags, async (client) => {
     const job = await client.call<object, JobInfo__Output>('TriggerBackup', { instance: flags.instance, tier: flags.tier, agentId: '', timeoutMs });

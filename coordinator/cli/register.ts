@@ -61,11 +61,12 @@ export function registerCoordinatorCommands(program: Command): void {
     .action(action(async (jobId: string, flags) => (await ops()).runCancel(jobId, flags)));
 
   connectionOptions(program.command('backup'))
-    .description('take a copy of an instance now, through its agent')
-    .requiredOption('--instance <name>', 'NAME or AGENT/NAME')
+    .description('take a copy of an instance (or of every instance) now, through its agent')
+    .option('--instance <name>', 'NAME or AGENT/NAME')
+    .option('--all', 'every instance in the fleet (one job each)')
     .option('--tier <tier>', 'hourly, daily or manual', 'manual')
     .option('--wait', 'follow the job with a progress bar until it ends')
     .option('--timeout <duration>', 'give up (and cancel) after this long, e.g. 30m (default: the coordinator\'s jobs.defaultTimeout)')
-    .addHelpText('after', examples('redback backup --instance main --wait', 'redback backup --instance host1/main --tier hourly --json'))
+    .addHelpText('after', examples('redback backup --instance main --wait', 'redback backup --instance host1/main --tier hourly --json', 'redback backup --all'))
     .action(action(async (flags) => (await ops()).runBackup(flags)));
 }

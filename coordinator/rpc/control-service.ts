@@ -75,6 +75,20 @@ export function controlHandlers(state: CoordinatorState): ControlServiceHandlers
         }),
       );
     }),
+    TriggerFleetBackup: unary((req) => {
+      const tier = (req.tier || 'manual') as Tier;
+      if (!TIERS.includes(tier)) throw new RedbackError('USAGE', `unknown tier "${req.tier}"`, { hint: `use one of ${TIERS.join(', ')}` });
+      const jobs = state.jobs.createMany(
+        state.catalog.listInstances().map((i) => ({
+          type: 'snapshot',
+          agentId: i.agentId,
+          instance: i.name,
+          args: { tier },
+          ...(req.timeoutMs > 0 ? { timeoutMs: req.timeoutMs } : {}),
+        })),
+      );
+      return { jobs: jobs.map(jobInfo) };
+    }),
     CancelJob: unary((req) => jobInfo(state.jobs.cancel(req.jobId))),
     GetJob: unary((req) => {
       const job = state.catalog.getJob(req.jobId);

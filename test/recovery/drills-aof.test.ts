@@ -2,6 +2,9 @@ import { readFileSync, truncateSync, statSync, existsSync, readdirSync } from 'n
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InstanceWatch } from '../../agent/state/instance-watch.js';
+import { takeSnapshot } from '../../agent/snapshot/take-snapshot.js';
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { waitRewriteDone } from '../aof/aof-fixture.js';
 import { portAcceptsConnections } from '../../agent/control/index.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { captureDataset, configGet, confAppendonly, Drill, fingerprint, keyCount } from './drill-fixture.js';
@@ -113,5 +116,61 @@ describe('recovery drills: process crash (S8) and machine crash with a torn AOF 
     const again = await drill.cli(['check-aof']);
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/AOF is valid/);
+  });
+
+  it('damage in an earlier AOF file: repair-aof refuses naming the file and the restore that would replace it; recover restores instead', async () => {
+    const drill = await Drill.create(join(tmp.path, 'earlier'));
+    drills.push(drill);
+    await drill.fill('ea');
+    const c = drill.client();
+    await c.bgrewriteaof();
+    await waitRewriteDone(c);
+    const ctx = drill.ctx();
+    const copy = (await takeSnapshot(ctx, drill.instance(ctx), { tier: 'hourly' })).manifest;
+    const expected = await captureDataset(drill.port);
+    await c.set('ea:after-the-copy', 'in the incr file only');
+    c.disconnect();
+    await drill.crash();
+    const manifest = readFileSync(join(drill.aofDir, 'appendonly.aof.manifest'), 'utf8');
+    const base = /file (\S+) seq \d+ type b/.exec(manifest)![1]!;
+    const fd = openSync(join(drill.aofDir, base), 'r+');
+    writeSync(fd, Buffer.from('XXXXXXXXXXXXXXXX'), 0, 16, Math.floor(statSync(join(drill.aofDir, base)).size / 2));
+    closeSync(fd);
+
+    const before = fingerprint(drill.redisDir);
+    const forced = await drill.cli(['recover', '--runbook', 'repair-aof', '--yes']);
+    expect(forced.code).toBe(8);
+    expect(forced.stderr).toContain(base);
+    expect(forced.stderr).toMatch(new RegExp(`restore-local from local copy ${copy.id} \\(hourly\\) taken \\S+ ago`));
+    expect(forced.stderr).toMatch(/nothing was changed/);
+    const after = fingerprint(drill.redisDir);
+    expect(Object.keys(after).filter((f) => !f.includes('redback-quarantine'))).toEqual(Object.keys(before));
+    for (const f of Object.keys(before)) expect(after[f]).toBe(before[f]);
+
+    const dry = await drill.cli(['recover', '--dry-run']);
+    expect(dry.stdout).toMatch(/Scenario:\s+aof-unrepairable \(S9\)/);
+    expect(dry.stdout).toMatch(/Runbook:\s+restore-local/);
+    const run = await drill.cli(['recover', '--yes']);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(await captureDataset(drill.port)).toEqual(expected);
+    expect(confAppendonly(drill.confPath)).toBe('yes');
+  });
+
+  it('restart reports the key count against the last one seen, and warns loudly about a large loss', async () => {
+    const drill = await Drill.create(join(tmp.path, 'loss'));
+    drills.push(drill);
+    await drill.fill('ls');
+    const seen = (await new InstanceWatch(drill.ctx()).pollOnce())[0]!.seen!;
+    const c = drill.client(3);
+    await c.flushdb();
+    c.disconnect();
+    await drill.crash();
+    const run = await drill.cli(['recover', '--yes', '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    const out = JSON.parse(run.stdout);
+    expect(out.report.status).toBe('succeeded');
+    expect(out.report.lastSeen.keys).toBe(seen.keys);
+    expect(out.report.keys).toBe(seen.keys - seen.keyspace['3']!.keys);
+    expect(out.report.warnings.join(' ')).toMatch(new RegExp(`confirm: ${seen.keyspace['3']!.keys} fewer keys than last seen`));
   });
 });

@@ -21,6 +21,7 @@ import type { ListJobsRequest as _redback_v1_ListJobsRequest, ListJobsRequest__O
 import type { StatusReply as _redback_v1_StatusReply, StatusReply__Output as _redback_v1_StatusReply__Output } from './redback/v1/StatusReply.js';
 import type { StatusRequest as _redback_v1_StatusRequest, StatusRequest__Output as _redback_v1_StatusRequest__Output } from './redback/v1/StatusRequest.js';
 import type { TriggerBackupRequest as _redback_v1_TriggerBackupRequest, TriggerBackupRequest__Output as _redback_v1_TriggerBackupRequest__Output } from './redback/v1/TriggerBackupRequest.js';
+import type { TriggerFleetBackupRequest as _redback_v1_TriggerFleetBackupRequest, TriggerFleetBackupRequest__Output as _redback_v1_TriggerFleetBackupRequest__Output } from './redback/v1/TriggerFleetBackupRequest.js';
 import type { WatchJobRequest as _redback_v1_WatchJobRequest, WatchJobRequest__Output as _redback_v1_WatchJobRequest__Output } from './redback/v1/WatchJobRequest.js';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
@@ -53,6 +54,7 @@ export interface ProtoGrpcType {
       StatusReply: MessageTypeDefinition<_redback_v1_StatusReply, _redback_v1_StatusReply__Output>
       StatusRequest: MessageTypeDefinition<_redback_v1_StatusRequest, _redback_v1_StatusRequest__Output>
       TriggerBackupRequest: MessageTypeDefinition<_redback_v1_TriggerBackupRequest, _redback_v1_TriggerBackupRequest__Output>
+      TriggerFleetBackupRequest: MessageTypeDefinition<_redback_v1_TriggerFleetBackupRequest, _redback_v1_TriggerFleetBackupRequest__Output>
       WatchJobRequest: MessageTypeDefinition<_redback_v1_WatchJobRequest, _redback_v1_WatchJobRequest__Output>
     }
   }

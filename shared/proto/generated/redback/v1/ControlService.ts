@@ -17,6 +17,7 @@ import type { ListJobsRequest as _redback_v1_ListJobsRequest, ListJobsRequest__O
 import type { StatusReply as _redback_v1_StatusReply, StatusReply__Output as _redback_v1_StatusReply__Output } from '../../redback/v1/StatusReply.js';
 import type { StatusRequest as _redback_v1_StatusRequest, StatusRequest__Output as _redback_v1_StatusRequest__Output } from '../../redback/v1/StatusRequest.js';
 import type { TriggerBackupRequest as _redback_v1_TriggerBackupRequest, TriggerBackupRequest__Output as _redback_v1_TriggerBackupRequest__Output } from '../../redback/v1/TriggerBackupRequest.js';
+import type { TriggerFleetBackupRequest as _redback_v1_TriggerFleetBackupRequest, TriggerFleetBackupRequest__Output as _redback_v1_TriggerFleetBackupRequest__Output } from '../../redback/v1/TriggerFleetBackupRequest.js';
 import type { WatchJobRequest as _redback_v1_WatchJobRequest, WatchJobRequest__Output as _redback_v1_WatchJobRequest__Output } from '../../redback/v1/WatchJobRequest.js';
 
 /**
@@ -96,6 +97,21 @@ export interface ControlServiceClient extends grpc.Client {
   triggerBackup(argument: _redback_v1_TriggerBackupRequest, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
   
   /**
+   * A copy of every instance in the fleet now (one job per instance).
+   */
+  TriggerFleetBackup(argument: _redback_v1_TriggerFleetBackupRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_ListJobsReply__Output>): grpc.ClientUnaryCall;
+  TriggerFleetBackup(argument: _redback_v1_TriggerFleetBackupRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redback_v1_ListJobsReply__Output>): grpc.ClientUnaryCall;
+  TriggerFleetBackup(argument: _redback_v1_TriggerFleetBackupRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_ListJobsReply__Output>): grpc.ClientUnaryCall;
+  TriggerFleetBackup(argument: _redback_v1_TriggerFleetBackupRequest, callback: grpc.requestCallback<_redback_v1_ListJobsReply__Output>): grpc.ClientUnaryCall;
+  /**
+   * A copy of every instance in the fleet now (one job per instance).
+   */
+  triggerFleetBackup(argument: _redback_v1_TriggerFleetBackupRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_ListJobsReply__Output>): grpc.ClientUnaryCall;
+  triggerFleetBackup(argument: _redback_v1_TriggerFleetBackupRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redback_v1_ListJobsReply__Output>): grpc.ClientUnaryCall;
+  triggerFleetBackup(argument: _redback_v1_TriggerFleetBackupRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_ListJobsReply__Output>): grpc.ClientUnaryCall;
+  triggerFleetBackup(argument: _redback_v1_TriggerFleetBackupRequest, callback: grpc.requestCallback<_redback_v1_ListJobsReply__Output>): grpc.ClientUnaryCall;
+  
+  /**
    * Streams a job's events until it ends (the first message is its current state).
    */
   WatchJob(argument: _redback_v1_WatchJobRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_redback_v1_JobEvent__Output>;
@@ -129,6 +145,11 @@ export interface ControlServiceHandlers extends grpc.UntypedServiceImplementatio
   TriggerBackup: grpc.handleUnaryCall<_redback_v1_TriggerBackupRequest__Output, _redback_v1_JobInfo>;
   
   /**
+   * A copy of every instance in the fleet now (one job per instance).
+   */
+  TriggerFleetBackup: grpc.handleUnaryCall<_redback_v1_TriggerFleetBackupRequest__Output, _redback_v1_ListJobsReply>;
+  
+  /**
    * Streams a job's events until it ends (the first message is its current state).
    */
   WatchJob: grpc.handleServerStreamingCall<_redback_v1_WatchJobRequest__Output, _redback_v1_JobEvent>;
@@ -144,5 +165,6 @@ export interface ControlServiceDefinition extends grpc.ServiceDefinition {
   ListInstances: MethodDefinition<_redback_v1_ListInstancesRequest, _redback_v1_ListInstancesReply, _redback_v1_ListInstancesRequest__Output, _redback_v1_ListInstancesReply__Output>
   ListJobs: MethodDefinition<_redback_v1_ListJobsRequest, _redback_v1_ListJobsReply, _redback_v1_ListJobsRequest__Output, _redback_v1_ListJobsReply__Output>
   TriggerBackup: MethodDefinition<_redback_v1_TriggerBackupRequest, _redback_v1_JobInfo, _redback_v1_TriggerBackupRequest__Output, _redback_v1_JobInfo__Output>
+  TriggerFleetBackup: MethodDefinition<_redback_v1_TriggerFleetBackupRequest, _redback_v1_ListJobsReply, _redback_v1_TriggerFleetBackupRequest__Output, _redback_v1_ListJobsReply__Output>
   WatchJob: MethodDefinition<_redback_v1_WatchJobRequest, _redback_v1_JobEvent, _redback_v1_WatchJobRequest__Output, _redback_v1_JobEvent__Output>
 }

@@ -1,0 +1,225 @@
+// npm run bench:restore — redback's restore-local against what redis-server itself needs.
+//
+// Builds an RDB of at least 500 MB in a real redis-server (random, poorly compressible values),
+// makes a verified local copy of it, then times in the same run, several rounds each, interleaved:
+//   (a) floor:          redis-server alone loading dump.rdb at start-up (spawn → loading:0)
+//   (b) floor+rewrite:  (a), then CONFIG SET appendonly yes until the AOF rewrite is done
+//   (c) redback:        `redback agent recover --yes --backup <copy>` end to end through the CLI, on
+//                       an instance whose AOF and dump.rdb are gone (diagnosis, copy verification,
+//                       fetch into a staged file with SHA-256 + CRC-64, pre-flight, place, start
+//                       with the AOF off, load, key check, AOF rewrite, CONFIG REWRITE)
+// Prints medians, the ratios c/b (target ≤ 1.3) and c/a, and where redback's time goes.
+import { spawn } from 'node:child_process';
+import { closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { createAgentContext } from '../agent/agent-context.js';
+import { copyIntoTier } from '../agent/snapshot/take-snapshot.js';
+import { loadAgentConfig } from '../shared/config/agent-config.js';
+import { silentLogger } from '../shared/log/logger.js';
+import { writeAgentConfig } from '../test/helpers/agent-fixture.js';
+import { runCli } from '../test/helpers/cli.js';
+import { fillRandom } from '../test/helpers/fill-redis.js';
+import { freePort } from '../test/helpers/ports.js';
+import { TestRedisServer } from '../test/helpers/redis-server.js';
+import { fmtMs, mb, median } from './bench-util.js';
+
+const targetBytes = Number(process.env.BENCH_BYTES ?? 520 * 1024 * 1024);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const root = process.env.BENCH_DIR ?? join(tmpdir(), `redback-restore-bench-${process.pid}`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function client(port: number): Redis {
+  const c = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, enableOfflineQueue: false });
+  c.on('error', () => undefined);
+  return c;
+}
+
+/** INFO persistence of a server that may still be starting; null while it does not answer. */
+async function persistence(port: number): Promise<string | null> {
+  const c = client(port);
+  try {
+    await c.connect();
+    return (await c.info('persistence')) as string;
+  } catch {
+    return null;
+  } finally {
+    c.disconnect();
+  }
+}
+
+async function until(check: () => Promise<boolean>, timeoutMs = 600_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let wait = 5;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await sleep(wait);
+    wait = Math.min(wait * 2, 50);
+  }
+}
+
+/** Lets the previous phase finish in the background (an exiting 600 MB redis, write-back) before a timed phase. */
+async function settle(): Promise<void> {
+  await new Promise<void>((resolve) => spawn('sync', [], { stdio: 'ignore' }).once('exit', () => resolve()));
+  await sleep(Number(process.env.BENCH_SETTLE_MS ?? 2000));
+}
+
+async function shutdown(port: number): Promise<void> {
+  const c = client(port);
+  try {
+    await c.connect();
+    await c.call('SHUTDOWN', 'NOSAVE').catch(() => undefined);
+  } catch {
+    // already down
+  } finally {
+    c.disconnect();
+  }
+  await until(async () => (await persistence(port)) === null, 60_000);
+}
+
+function confText(dir: string, port: number): string {
+  return [`port ${port}`, 'bind 127.0.0.1', `dir ${dir}`, 'dbfilename dump.rdb', 'save ""', 'appendonly yes', 'appendfsync everysec', 'daemonize no', `logfile ${join(dir, 'redis.log')}`].join('\n') + '\n';
+}
+
+let trashCount = 0;
+
+/**
+ * Clears the target's data files by renaming them into a trash folder; the trash is deleted only
+ * after the timed phase. (The root file system may be mounted with `discard`: deleting 1 GB right
+ * before a timed phase would make it pay for the TRIM. A real restore never deletes anything.)
+ */
+function resetTarget(dir: string, confPath: string, port: number): string {
+  const trash = join(root, `trash-${++trashCount}`);
+  mkdirSync(trash, { recursive: true });
+  for (const name of ['dump.rdb', 'appendonlydir', 'redback-quarantine']) {
+    if (existsSync(join(dir, name))) renameSync(join(dir, name), join(trash, name));
+  }
+  writeFileSync(confPath, confText(dir, port)); // CONFIG REWRITE changed it last round
+  return trash;
+}
+
+function emptyTrash(trash: string): void {
+  rmSync(trash, { recursive: true, force: true });
+}
+
+/** (a) and (b): redis-server alone loads dump.rdb, then rebuilds the AOF. */
+async function floor(dir: string, confPath: string, port: number, dump: string): Promise<{ loadMs: number; rewriteMs: number }> {
+  const trash = resetTarget(dir, confPath, port);
+  copyFileSync(dump, join(dir, 'dump.rdb'));
+  // Flush the copy before the clock starts, so its write-back does not slow the floor's rewrite.
+  const fd = openSync(join(dir, 'dump.rdb'), 'r+');
+  fsyncSync(fd);
+  closeSync(fd);
+  await settle();
+  const t0 = performance.now();
+  const child = spawn('redis-server', [confPath, '--appendonly', 'no'], { stdio: 'ignore', detached: true });
+  child.unref();
+  await until(async () => /loading:0/.test((await persistence(port)) ?? ''));
+  const loaded = performance.now();
+  const c = client(port);
+  await c.connect();
+  await c.call('CONFIG', 'SET', 'appendonly', 'yes');
+  await until(async () => {
+    const info = (await c.info('persistence')) as string;
+    return /aof_rewrite_in_progress:0/.test(info) && /aof_rewrite_scheduled:0/.test(info) && /aof_rewrites:[1-9]/.test(info) && /aof_last_bgrewrite_status:ok/.test(info);
+  });
+  const rewritten = performance.now();
+  c.disconnect();
+  await shutdown(port);
+  emptyTrash(trash);
+  return { loadMs: loaded - t0, rewriteMs: rewritten - loaded };
+}
+
+/** (c): redback's restore-local through the CLI; returns wall time and the journal's step times. */
+async function redback(dir: string, confPath: string, port: number, configPath: string, copyId: string): Promise<{ ms: number; steps: Record<string, number> }> {
+  const trash = resetTarget(dir, confPath, port);
+  await settle();
+  const t0 = performance.now();
+  const result = await runCli(['agent', 'recover', '--config', configPath, '--instance', 'bench', '--yes', '--backup', copyId, '--json'], { timeoutMs: 600_000 });
+  const ms = performance.now() - t0;
+  if (result.code !== 0) throw new Error(`recover exited ${result.code}: ${result.stderr}`);
+  const out = JSON.parse(result.stdout) as { report: { journalFile: string; status: string } };
+  if (out.report.status !== 'succeeded') throw new Error(`recover ended ${out.report.status}`);
+  const journal = JSON.parse(readFileSync(out.report.journalFile, 'utf8')) as { steps: Array<{ name: string; startedAt: string; finishedAt: string }> };
+  const steps = Object.fromEntries(journal.steps.map((s) => [s.name, new Date(s.finishedAt).getTime() - new Date(s.startedAt).getTime()]));
+  await shutdown(port);
+  emptyTrash(trash);
+  return { ms, steps };
+}
+
+async function main(): Promise<void> {
+  mkdirSync(root, { recursive: true });
+  const source = await TestRedisServer.start({ dir: join(root, 'source') });
+  let dump: string;
+  try {
+    const valueBytes = 256 * 1024;
+    const count = Math.ceil(targetBytes / valueBytes);
+    process.stderr.write(`filling redis with ${count} random values of ${valueBytes} bytes...\n`);
+    await fillRandom(source.client(), count, valueBytes, 'bench');
+    await source.client().call('SAVE');
+    dump = join(source.dir, 'dump.rdb');
+  } finally {
+    await source.stop();
+  }
+  const size = statSync(dump).size;
+
+  const port = await freePort();
+  const targetDir = join(root, 'target');
+  mkdirSync(targetDir, { recursive: true });
+  const confPath = join(targetDir, 'redis.conf');
+  writeFileSync(confPath, confText(targetDir, port));
+  const configPath = writeAgentConfig(root, {
+    backupDir: join(root, 'backups'),
+    schedules: { hourly: null, daily: null },
+    instances: [{ name: 'bench', url: `redis://127.0.0.1:${port}`, configFile: confPath, control: { type: 'process' } }],
+  });
+  const ctx = createAgentContext(loadAgentConfig(configPath), silentLogger);
+  const copy = await copyIntoTier(ctx, ctx.config.instances[0]!, 'manual', dump, { source: 'existing', redisRunId: null });
+  process.stderr.write(`dump.rdb is ${mb(size)} (local copy ${copy.id}); ${rounds} rounds\n`);
+
+  const a: number[] = [];
+  const b: number[] = [];
+  const c: number[] = [];
+  const stepTimes: Array<Record<string, number>> = [];
+  try {
+    for (let round = 0; round < rounds; round++) {
+      const f = await floor(targetDir, confPath, port, dump);
+      a.push(f.loadMs);
+      b.push(f.loadMs + f.rewriteMs);
+      const r = await redback(targetDir, confPath, port, configPath, copy.id);
+      c.push(r.ms);
+      stepTimes.push(r.steps);
+      process.stderr.write(
+        `round ${round + 1}: (a) load ${fmtMs(a.at(-1)!)}, (b) load+rewrite ${fmtMs(b.at(-1)!)}, (c) redback ${fmtMs(r.ms)} (fetch ${r.steps['fetch-and-verify']} ms, load ${r.steps['wait-loaded']} ms, rewrite ${r.steps['enable-aof']} ms)\n`,
+      );
+    }
+  } finally {
+    await shutdown(port);
+  }
+  const steps = Object.fromEntries(Object.keys(stepTimes[0] ?? {}).map((k) => [k, Math.round(median(stepTimes.map((s) => s[k] ?? 0)))]));
+  const stepSum = Object.values(steps).reduce((x, y) => x + y, 0);
+  const result = {
+    fileBytes: size,
+    rounds,
+    floorLoadMs: Math.round(median(a)),
+    floorPlusRewriteMs: Math.round(median(b)),
+    redbackMs: Math.round(median(c)),
+    redbackOverFloorPlusRewrite: Number((median(c) / median(b)).toFixed(2)),
+    redbackOverFloor: Number((median(c) / median(a)).toFixed(2)),
+    redbackSteps: steps,
+    redbackOutsideSteps: Math.round(median(c) - stepSum),
+    targets: { redbackOverFloorPlusRewrite: 1.3 },
+  };
+  console.log(`\nrestore of a ${mb(size)} RDB (median of ${rounds}):`);
+  console.log(`  (a) redis-server load at start-up        ${fmtMs(result.floorLoadMs)}`);
+  console.log(`  (b) load + AOF rewrite                    ${fmtMs(result.floorPlusRewriteMs)}`);
+  console.log(`  (c) redback restore-local, end to end     ${fmtMs(result.redbackMs)}`);
+  console.log(`  c/b ${result.redbackOverFloorPlusRewrite}  (target ≤ 1.3)  ${result.redbackOverFloorPlusRewrite <= 1.3 ? 'OK' : 'OVER'}`);
+  console.log(`  c/a ${result.redbackOverFloor}`);
+  console.log(`  redback steps: ${Object.entries(steps).map(([k, v]) => `${k} ${v}ms`).join(', ')}; outside the runbook (CLI start, diagnosis, plan): ${result.redbackOutsideSteps}ms`);
+  console.log(JSON.stringify(result));
+  rmSync(root, { recursive: true, force: true });
+}
+
+await main();
