@@ -20,7 +20,10 @@ const streams: Stream[] = [];
 const clients: grpc.Client[] = [];
 const timers: NodeJS.Timeout[] = [];
 
-for (let i = from; i < to; i++) {
+const errors = new Map<string, number>();
+const welcomedIds = new Set<number>();
+
+function connect(i: number): void {
   const agentId = `${prefix}-${i}`;
   // A local subchannel pool gives every simulated agent its own TCP connection, as real agents have.
   const client = new agent.redback.v1.AgentService(address, grpc.credentials.createInsecure(), {
@@ -30,6 +33,7 @@ for (let i = from; i < to; i++) {
   const stream = client.Session(authMetadata(token, agentId));
   streams.push(stream);
   let seq = 0;
+  let beatTimer: NodeJS.Timeout | null = null;
   const beat = () =>
     stream.write({
       heartbeat: {
@@ -42,11 +46,15 @@ for (let i = from; i < to; i++) {
     });
   stream.on('data', (m: CoordinatorMessage__Output) => {
     if (m.body === 'welcome') {
-      welcomed++;
-      if (welcomed === to - from) process.send!({ type: 'connected' });
+      if (!welcomedIds.has(i)) {
+        welcomedIds.add(i);
+        welcomed++;
+        if (welcomed === to - from) process.send?.({ type: 'connected' });
+      }
       const start = setTimeout(() => {
         beat();
-        timers.push(setInterval(beat, interval));
+        beatTimer = setInterval(beat, interval);
+        timers.push(beatTimer);
       }, Math.random() * interval);
       timers.push(start);
     } else if (m.body === 'command') {
@@ -59,7 +67,18 @@ for (let i = from; i < to; i++) {
       });
     }
   });
-  stream.on('error', () => undefined);
+  // Like a real agent: a session that fails is opened again after a moment.
+  let retried = false;
+  const retry = (reason: string) => {
+    if (retried || stopping) return;
+    retried = true;
+    errors.set(reason, (errors.get(reason) ?? 0) + 1);
+    if (beatTimer) clearInterval(beatTimer);
+    client.close();
+    setTimeout(() => connect(i), 200 + Math.random() * 1000);
+  };
+  stream.on('error', (err: grpc.ServiceError) => retry(`${grpc.status[err.code]}: ${err.details}`.slice(0, 120)));
+  stream.on('end', () => retry('ended'));
   stream.write({
     hello: {
       protocolVersion: PROTOCOL_VERSION,
@@ -72,10 +91,14 @@ for (let i = from; i < to; i++) {
   });
 }
 
+let stopping = false;
+for (let i = from; i < to; i++) connect(i);
+
 process.on('message', (msg: { type: string }) => {
   if (msg.type === 'received') {
-    process.send!({ type: 'received', times: received.splice(0) });
+    process.send?.({ type: 'received', times: received.splice(0), errors: Object.fromEntries(errors) });
   } else if (msg.type === 'stop') {
+    stopping = true;
     for (const t of timers) clearTimeout(t);
     for (const s of streams) s.cancel();
     for (const c of clients) c.close();

@@ -82,7 +82,8 @@ async function runSize(n: number): Promise<Record<string, number>> {
     }),
   );
   const t0 = Date.now();
-  await Promise.all(children.map((c) => new Promise<void>((resolve) => c.on('message', (m: { type: string }) => m.type === 'connected' && resolve()))));
+  const connected = Promise.all(children.map((c) => new Promise<void>((resolve) => c.on('message', (m: { type: string }) => m.type === 'connected' && resolve()))));
+  await Promise.race([connected, new Promise((_, reject) => setTimeout(() => reject(new Error(`not all ${n} sessions connected within 120 s`)), 120_000))]);
   const connectMs = Date.now() - t0;
   process.stderr.write(`N=${n}: ${n} sessions up in ${connectMs} ms; warming up\n`);
   await new Promise((r) => setTimeout(r, intervalMs + 2000));
@@ -98,6 +99,7 @@ async function runSize(n: number): Promise<Record<string, number>> {
 
   const client = new ControlClient({ coordinator: `127.0.0.1:${port}`, token: ADMIN });
   const latencies: number[] = [];
+  const sessionErrors: Record<string, number> = {};
   let triggerRpcMs = 0;
   for (let round = 0; round < rounds; round++) {
     const before = Date.now();
@@ -108,9 +110,10 @@ async function runSize(n: number): Promise<Record<string, number>> {
     await waitFor(async () => {
       const batches = await Promise.all(
         children.map((c) => new Promise<number[]>((resolve) => {
-          const onMessage = (m: { type: string; times?: number[] }) => {
+          const onMessage = (m: { type: string; times?: number[]; errors?: Record<string, number> }) => {
             if (m.type === 'received') {
               c.off('message', onMessage);
+              for (const [reason, count] of Object.entries(m.errors ?? {})) sessionErrors[reason] = (sessionErrors[reason] ?? 0) + count;
               resolve(m.times!);
             }
           };
@@ -129,6 +132,7 @@ async function runSize(n: number): Promise<Record<string, number>> {
   await coordinator.stop();
   rmSync(dir, { recursive: true, force: true });
   latencies.sort((a, b) => a - b);
+  if (Object.keys(sessionErrors).length) process.stderr.write(`N=${n}: sessions that failed and reconnected: ${JSON.stringify(sessionErrors)}\n`);
   return {
     agents: n,
     connectMs,

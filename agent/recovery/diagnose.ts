@@ -164,7 +164,7 @@ export async function diagnose(ctx: AgentContext, instanceOrName: InstanceConfig
   const loss = source ? `the writes made after ${source.snapshotAt ?? 'the snapshot'} (${ageOf(source.snapshotAt)} ago)` : null;
   const alternative = source ? `restore-local from ${source.label} taken ${ageOf(source.snapshotAt)} ago (the writes since ${source.snapshotAt ?? 'then'} are lost)` : null;
 
-  const d = decide({ facts, redis, state: state?.lastNonEmpty ?? null, aofCheck, manifestExists, trap, source, dump, unfinished, ageOf });
+  const d = decide({ facts, redis, state: state?.lastNonEmpty ?? null, aofCheck, manifestExists, trap, source, candidates, dump, unfinished, ageOf });
   if (options.backupId && source && d.scenario !== 'interrupted-run') {
     d.reason = `restore of ${source.label} requested with --backup (diagnosis: ${d.reason})`;
     d.runbook = 'restore-local';
@@ -240,6 +240,7 @@ interface DecideInput {
   manifestExists: boolean;
   trap: AofTrap | null;
   source: SourceCandidate | null;
+  candidates: SourceCandidate[];
   dump: DumpInspection;
   unfinished: Diagnosis['unfinished'];
   ageOf: (iso: string | null) => string;
@@ -299,7 +300,12 @@ function decide(x: DecideInput): { scenario: Scenario; runbook: RunbookName | nu
   if (appendonly) {
     return { scenario: 'no-data', runbook: null, reason: 'no AOF, no dump.rdb and no local copies: nothing to recover on this host (start it empty with "redback agent start")', warnings };
   }
-  if (src && src.kind === 'dump') return { scenario: 'process-down', runbook: 'restart', reason: `redis is down; appendonly is no and ${x.facts.rdbFile} is valid (${src.keys} keys): start it`, warnings };
+  // Redis loads dump.rdb itself: restart when it is usable and as new as the best source (a
+  // snapshot's BGSAVE leaves dump.rdb and its copy with the same snapshot time).
+  const dumpCandidate = x.candidates.find((c) => c.kind === 'dump' && c.usable);
+  if (dumpCandidate && (!src || (dumpCandidate.snapshotAt ?? '') >= (src.snapshotAt ?? ''))) {
+    return { scenario: 'process-down', runbook: 'restart', reason: `redis is down; appendonly is no and ${x.facts.rdbFile} is valid (${dumpCandidate.keys} keys): start it`, warnings };
+  }
   if (src) {
     const why = x.dump.exists ? (x.dump.valid ? 'older than a local copy' : `invalid (${x.dump.problem})`) : 'missing';
     return { scenario: 'data-lost', runbook: 'restore-local', reason: `redis is down and ${x.facts.rdbFile} is ${why}: restore ${from}`, warnings };

@@ -22,6 +22,7 @@ export function controllerFor(
     port: facts.port,
     stateDir: controlStateDir(ctx, instance.name),
     logger: ctx.logger,
+    pollIntervalMs: 25,
     ...(timeouts ? { timeouts } : {}),
   });
 }

@@ -67,7 +67,7 @@ export async function waitLoaded(
       });
     }
     await sleep(pollMs);
-    pollMs = Math.min(pollMs * 2, options.pollMs ?? 250);
+    pollMs = Math.min(pollMs * 2, options.pollMs ?? 50);
   }
 }
 
@@ -101,6 +101,6 @@ export async function waitAofRewritten(
     }
     options.onProgress?.(`AOF rewrite ${info.aof_rewrite_in_progress === '1' ? 'in progress' : 'scheduled'} (${formatDuration(Date.now() - started)})`);
     await sleep(pollMs);
-    pollMs = Math.min(pollMs * 2, options.pollMs ?? 250);
+    pollMs = Math.min(pollMs * 2, options.pollMs ?? 50);
   }
 }

@@ -1,6 +1,7 @@
-import { unlink } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { copyFile, open, unlink } from 'node:fs/promises';
 import type { InstanceConfig } from '../../shared/config/agent-config.js';
-import { RedbackError } from '../../shared/errors/index.js';
+import { RedbackError, storageError } from '../../shared/errors/index.js';
 import type { RdbSummary } from '../../shared/rdb/rdb-summary.js';
 import type { AgentContext } from '../agent-context.js';
 import { runCopyPipeline } from '../snapshot/copy-pipeline.js';
@@ -101,8 +102,13 @@ export function keysOfSummary(summary: RdbSummary): { keys: Record<string, numbe
 }
 
 /**
- * The fetch shared by file-based sources: one pass through the verifying copy pipeline into
- * `destination`, then the comparison with `expected`. Whatever fails, no staged file is left.
+ * The fetch shared by file-based sources:
+ * 1. copy the file to `destination` in the kernel (`copyFile`: a copy-on-write clone where the file
+ *    system supports it, else sendfile; several times faster than a copy through user space);
+ * 2. read the STAGED file once through the verifying pipeline (SHA-256, structure, CRC-64) and
+ *    compare with `expected`: what is checked is exactly what Redis will load;
+ * 3. fsync it when `durable`.
+ * Whatever fails, no staged file is left behind.
  */
 export async function fetchFileVerified(
   label: string,
@@ -113,7 +119,13 @@ export async function fetchFileVerified(
 ): Promise<FetchResult> {
   let result;
   try {
-    result = await runCopyPipeline(path, { destination, sync: options.durable !== false, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
+    try {
+      await copyFile(path, destination, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE);
+    } catch (err) {
+      throw storageError(err, `copy ${label} to`, destination);
+    }
+    result = await runCopyPipeline(destination, options.onProgress ? { onProgress: options.onProgress } : {});
+    if (options.durable !== false) await fsyncFile(destination);
   } catch (err) {
     await unlink(destination).catch(() => undefined);
     if (err instanceof RedbackError && err.code === 'RDB_CORRUPT') {
@@ -139,4 +151,15 @@ export async function fetchFileVerified(
     });
   }
   return { sha256: result.sha256, bytes: result.bytes, summary: result.summary };
+}
+
+async function fsyncFile(path: string): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    await handle.datasync();
+  } catch (err) {
+    throw storageError(err, 'sync', path);
+  } finally {
+    await handle.close();
+  }
 }

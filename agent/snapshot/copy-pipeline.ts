@@ -23,11 +23,6 @@ export interface PipelineOptions {
   syncEveryBytes?: number;
   /** Files at least this large are checked on a worker thread (default 32 MiB). */
   workerThresholdBytes?: number;
-  /**
-   * fdatasync the destination (periodically and before returning). Default true. A restore turns
-   * it off for its staged RDB, whose durability comes from the AOF rewrite that follows.
-   */
-  sync?: boolean;
 }
 
 const DEFAULT_CHUNK = 4 * 1024 * 1024;
@@ -107,7 +102,7 @@ export async function runCopyPipeline(source: string, options: PipelineOptions =
         });
         writes[slot]!.catch(() => undefined); // awaited before the slot is reused
         sinceSync += bytesRead;
-        if (options.sync !== false && sinceSync >= syncEvery && syncing === null) {
+        if (sinceSync >= syncEvery && syncing === null) {
           sinceSync = 0;
           syncing = out.datasync().finally(() => {
             syncing = null;
@@ -125,7 +120,7 @@ export async function runCopyPipeline(source: string, options: PipelineOptions =
     }
     await Promise.all([...writes, ...released]);
     const summary = await checker.finish();
-    if (output && options.sync !== false) {
+    if (output) {
       await syncing;
       try {
         await output.datasync();

@@ -692,6 +692,11 @@ export class Catalog {
   }
 
   /** Instances ordered by name then agent, each with its newest present copy per tier. */
+  /** Agent and name of every current instance, without health or copies (cheap, for fan-out). */
+  listInstanceKeys(): Array<{ agentId: string; name: string }> {
+    return (this.stmts.listInstanceKeys.all() as Array<{ agent_id: string; name: string }>).map((r) => ({ agentId: r.agent_id, name: r.name }));
+  }
+
   listInstances(options: ListInstancesOptions = {}): InstanceRecord[] {
     const where: string[] = [];
     if (options.agentId !== undefined) where.push('i.agent_id = @agentId');
@@ -871,35 +876,30 @@ export class Catalog {
    */
   createJobs(inputs: readonly CreateJobInput[], state: 'queued' | 'sent' = 'queued'): JobRecord[] {
     const now = this.now();
-    return this.db.transaction(() =>
-      inputs.map((input) => {
-        const timeoutMs = Math.max(0, Math.floor(input.timeoutMs ?? 0));
-        const row: JobRow = {
-          job_id: input.jobId,
-          type: input.type,
-          agent_id: input.agentId,
-          instance: input.instance,
-          args_json: JSON.stringify(input.args ?? {}),
-          state,
-          created_at: now,
-          sent_at: state === 'sent' ? now : null,
-          started_at: null,
-          finished_at: null,
-          timeout_ms: timeoutMs,
-          deadline_at: timeoutMs > 0 ? now + timeoutMs : null,
-          error_code: null,
-          error_message: null,
-          error_hint: null,
-          result_json: null,
-          phase: null,
-          done: null,
-          total: null,
-        };
-        this.stmts.insertJobInState.run(row);
-        this.insertEvent(input.jobId, now, 'state', state === 'sent' ? 'queued -> sent' : 'queued', { to: state });
-        return jobFromRow(row);
-      }),
-    )();
+    const records = inputs.map((input) => newJobRecord(input, state, now));
+    this.insertJobRecords(records);
+    return records;
+  }
+
+  /** Inserts jobs built with newJobRecord (and their first state event) in one transaction. */
+  insertJobRecords(records: readonly JobRecord[]): void {
+    this.db.transaction(() => {
+      for (const job of records) {
+        this.stmts.insertJobInState.run({
+          job_id: job.jobId,
+          type: job.type,
+          agent_id: job.agentId,
+          instance: job.instance,
+          args_json: job.argsJson,
+          state: job.state,
+          created_at: job.createdAt.getTime(),
+          sent_at: job.sentAt ? job.sentAt.getTime() : null,
+          timeout_ms: job.timeoutMs,
+          deadline_at: job.deadlineAt ? job.deadlineAt.getTime() : null,
+        });
+        this.insertEvent(job.jobId, job.createdAt.getTime(), 'state', job.state === 'sent' ? 'queued -> sent' : 'queued', { to: job.state });
+      }
+    })();
   }
 
   /** Runs `fn` in one transaction (nested calls become savepoints): many writes, one commit. */
@@ -1390,6 +1390,7 @@ function prepareStatements(db: Database.Database) {
     insertJobInState: p(`INSERT INTO jobs (job_id, type, agent_id, instance, args_json, state, created_at, sent_at, timeout_ms, deadline_at)
       VALUES (@job_id, @type, @agent_id, @instance, @args_json, @state, @created_at, @sent_at, @timeout_ms, @deadline_at)`),
     getJob: p(`SELECT j.* FROM jobs j WHERE j.job_id = @jobId`),
+    listInstanceKeys: p(`SELECT i.agent_id, i.name FROM instances i WHERE i.removed_at IS NULL ORDER BY i.agent_id, i.name`),
     updateJob: p(`UPDATE jobs SET state = @state, sent_at = @sentAt, started_at = @startedAt, finished_at = @finishedAt,
         error_code = @errorCode, error_message = @errorMessage, error_hint = @errorHint, result_json = @resultJson,
         phase = @phase, done = @done, total = @total
@@ -1466,6 +1467,32 @@ function instanceFromRow(row: InstanceRow): InstanceRecord {
     newestDailyAt: toDateOrNull(row.newest_daily_at),
     newestAnyAt: toDateOrNull(row.newest_any_at),
   };
+}
+
+/** A new job as createJobs records it, built without touching the database. */
+export function newJobRecord(input: CreateJobInput, state: 'queued' | 'sent', nowMs: number): JobRecord {
+  const timeoutMs = Math.max(0, Math.floor(input.timeoutMs ?? 0));
+  return jobFromRow({
+    job_id: input.jobId,
+    type: input.type,
+    agent_id: input.agentId,
+    instance: input.instance,
+    args_json: JSON.stringify(input.args ?? {}),
+    state,
+    created_at: nowMs,
+    sent_at: state === 'sent' ? nowMs : null,
+    started_at: null,
+    finished_at: null,
+    timeout_ms: timeoutMs,
+    deadline_at: timeoutMs > 0 ? nowMs + timeoutMs : null,
+    error_code: null,
+    error_message: null,
+    error_hint: null,
+    result_json: null,
+    phase: null,
+    done: null,
+    total: null,
+  });
 }
 
 function jobFromRow(row: JobRow): JobRecord {

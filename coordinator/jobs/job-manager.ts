@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import { RedbackError } from '../../shared/errors/index.js';
 import { compactTimestamp } from '../../shared/fs/durable.js';
 import type { Logger } from '../../shared/log/logger.js';
-import type { Catalog, JobRecord } from '../catalog/index.js';
+import { newJobRecord, type Catalog, type JobRecord } from '../catalog/index.js';
 import type { SessionRegistry } from '../fleet/session-registry.js';
 
 export interface JobChange {
@@ -34,6 +34,8 @@ export function isTerminal(job: JobRecord): boolean {
 export class JobManager {
   private readonly events = new EventEmitter();
   private timer: NodeJS.Timeout | null = null;
+  private pendingInserts: JobRecord[] = [];
+  private insertScheduled = false;
 
   constructor(
     private readonly catalog: Catalog,
@@ -60,32 +62,57 @@ export class JobManager {
   }
 
   /**
-   * Creates jobs and sends each to its agent if connected. Jobs for connected agents are recorded
-   * as 'sent' in the same transaction as their creation, before the event loop can deliver any
-   * answer: a fleet-wide command costs two inserts per job and one commit in all.
+   * Creates jobs and sends each to its agent if connected:
+   * 1. build the job records in memory ('sent' for agents with a session, 'queued' for the rest);
+   * 2. write the commands to the sessions (HTTP/2 puts them on the wire at the end of this turn);
+   * 3. insert the records in one transaction from a setImmediate queued after those writes, so the
+   *    catalog work does not hold the commands back. Answers are read in a later poll phase of the
+   *    event loop, after the insert, so the catalog always knows a job before its result arrives.
+   * A fleet-wide command of thousands of jobs reaches the agents first and costs one commit.
    */
   createMany(requests: readonly JobRequest[]): JobRecord[] {
-    const inputs = requests.map((request) => ({
-      jobId: `${compactTimestamp(new Date())}-${request.type}-${randomBytes(4).toString('hex')}`,
-      type: request.type,
-      agentId: request.agentId,
-      instance: request.instance,
-      args: request.args ?? {},
-      timeoutMs: request.timeoutMs ?? this.defaultTimeoutMs,
-    }));
-    const online = inputs.filter((i) => this.sessions.get(i.agentId));
-    const away = inputs.filter((i) => !this.sessions.get(i.agentId));
-    const created = this.catalog.inTransaction(() => [...this.catalog.createJobs(online, 'sent'), ...this.catalog.createJobs(away, 'queued')]);
-    for (const job of created) {
-      if (job.state === 'sent') this.sendCommand(job);
-      this.emit(job, job.state === 'sent' ? 'sent to agent' : 'queued');
+    const now = Date.now();
+    const records = requests.map((request) =>
+      newJobRecord(
+        {
+          jobId: `${compactTimestamp(new Date(now))}-${request.type}-${randomBytes(4).toString('hex')}`,
+          type: request.type,
+          agentId: request.agentId,
+          instance: request.instance,
+          args: request.args ?? {},
+          timeoutMs: request.timeoutMs ?? this.defaultTimeoutMs,
+        },
+        this.sessions.get(request.agentId) ? 'sent' : 'queued',
+        now,
+      ),
+    );
+    for (const job of records) if (job.state === 'sent') this.sendCommand(job);
+    this.pendingInserts.push(...records);
+    if (!this.insertScheduled) {
+      this.insertScheduled = true;
+      setImmediate(() => this.flushInserts());
     }
-    this.logger.info({ jobs: created.length, sent: online.length, queued: away.length, type: requests[0]?.type }, 'jobs created');
-    return created;
+    for (const job of records) this.emit(job, job.state === 'sent' ? 'sent to agent' : 'queued');
+    this.logger.info({ jobs: records.length, sent: records.filter((j) => j.state === 'sent').length, type: requests[0]?.type }, 'jobs created');
+    return records;
+  }
+
+  /** Writes jobs created this turn to the catalog (also called before anything reads them). */
+  flushInserts(): void {
+    this.insertScheduled = false;
+    if (this.pendingInserts.length === 0) return;
+    const batch = this.pendingInserts;
+    this.pendingInserts = [];
+    try {
+      this.catalog.insertJobRecords(batch);
+    } catch (err) {
+      this.logger.error({ err: (err as Error).message, jobs: batch.length }, 'could not record jobs in the catalog; their results will be ignored');
+    }
   }
 
   /** Sends every open job of an agent that just connected (again, if it was sent before). */
   dispatchOpen(agentId: string): void {
+    this.flushInserts();
     for (const job of this.catalog.openJobsForAgent(agentId)) this.send(job);
   }
 
@@ -146,6 +173,7 @@ export class JobManager {
   }
 
   cancel(jobId: string): JobRecord {
+    this.flushInserts();
     const job = this.catalog.getJob(jobId);
     if (!job) throw new RedbackError('NOT_FOUND', `no job ${jobId}`, { hint: 'list jobs with: redback jobs' });
     if (isTerminal(job)) return job;
@@ -158,6 +186,7 @@ export class JobManager {
 
   /** Times out jobs past their deadline and tells their agents to stop. */
   expire(now = new Date()): JobRecord[] {
+    this.flushInserts();
     const expired = this.catalog.expireJobs(now);
     for (const job of expired) {
       this.sessions.get(job.agentId)?.send({ cancel: { jobId: job.jobId } });
@@ -175,6 +204,7 @@ export class JobManager {
   }
 
   private owned(agentId: string, jobId: string): JobRecord | null {
+    this.flushInserts();
     const job = this.catalog.getJob(jobId);
     if (!job || job.agentId !== agentId) {
       this.logger.warn({ agent: agentId, jobId }, 'ignored a job message for a job this agent does not own');

@@ -56,11 +56,15 @@ export function controlHandlers(state: CoordinatorState): ControlServiceHandlers
       });
       return { backups: backups.map(backupInfo) };
     }),
-    ListJobs: unary((req) => ({
-      jobs: state.catalog
-        .listJobs({ ...(req.instance ? { instance: req.instance } : {}), ...(req.state ? { state: req.state as never } : {}), limit: req.limit || 50 })
-        .map(jobInfo),
-    })),
+    ListJobs: unary((req) => {
+      state.jobs.flushInserts();
+      const jobs = state.catalog.listJobs({
+        ...(req.instance ? { instance: req.instance } : {}),
+        ...(req.state ? { state: req.state as never } : {}),
+        limit: req.limit || 50,
+      });
+      return { jobs: jobs.map(jobInfo) };
+    }),
     TriggerBackup: unary((req) => {
       const tier = (req.tier || 'manual') as Tier;
       if (!TIERS.includes(tier)) throw new RedbackError('USAGE', `unknown tier "${req.tier}"`, { hint: `use one of ${TIERS.join(', ')}` });
@@ -79,7 +83,7 @@ export function controlHandlers(state: CoordinatorState): ControlServiceHandlers
       const tier = (req.tier || 'manual') as Tier;
       if (!TIERS.includes(tier)) throw new RedbackError('USAGE', `unknown tier "${req.tier}"`, { hint: `use one of ${TIERS.join(', ')}` });
       const jobs = state.jobs.createMany(
-        state.catalog.listInstances().map((i) => ({
+        state.catalog.listInstanceKeys().map((i) => ({
           type: 'snapshot',
           agentId: i.agentId,
           instance: i.name,
@@ -91,6 +95,7 @@ export function controlHandlers(state: CoordinatorState): ControlServiceHandlers
     }),
     CancelJob: unary((req) => jobInfo(state.jobs.cancel(req.jobId))),
     GetJob: unary((req) => {
+      state.jobs.flushInserts();
       const job = state.catalog.getJob(req.jobId);
       if (!job) throw new RedbackError('NOT_FOUND', `no job ${req.jobId}`, { hint: 'list jobs with: redback jobs' });
       return jobInfo(job);
@@ -98,6 +103,7 @@ export function controlHandlers(state: CoordinatorState): ControlServiceHandlers
     WatchJob: (call) => {
       try {
         state.auth.requireAdmin(call.metadata, call.getPeer());
+        state.jobs.flushInserts();
         const job = state.catalog.getJob(call.request.jobId);
         if (!job) throw new RedbackError('NOT_FOUND', `no job ${call.request.jobId}`, { hint: 'list jobs with: redback jobs' });
         call.write({ job: jobInfo(job), message: '' });

@@ -16,8 +16,9 @@ import { buildFleetSchedule, type FleetMember, type ResolvedSchedule } from './f
  * debounced so that a thousand agents reconnecting at once cost one.
  */
 export class SchedulePusher {
-  private readonly members = new Map<string, FleetMember>();
-  private current = new Map<string, ResolvedSchedule[]>();
+  /** agentId → its instance names. */
+  private readonly members = new Map<string, Set<string>>();
+  private current = new Map<string, { schedules: ResolvedSchedule[]; proto: InstanceSchedule[]; version: string }>();
   private readonly sentVersion = new Map<string, string>();
   private pending: NodeJS.Timeout | null = null;
 
@@ -26,35 +27,30 @@ export class SchedulePusher {
     private readonly sessions: SessionRegistry,
     private readonly settings: CoordinatorConfig['schedules'],
     private readonly logger: Logger,
-    private readonly debounceMs = 200,
+    private readonly debounceMs = 1000,
   ) {}
 
   /** Loads the fleet from the catalog and computes its schedule. */
   init(): void {
-    for (const i of this.catalog.listInstances()) this.members.set(`${i.agentId}/${i.name}`, { agentId: i.agentId, instance: i.name });
+    for (const i of this.catalog.listInstances()) {
+      const set = this.members.get(i.agentId) ?? new Set<string>();
+      set.add(i.name);
+      this.members.set(i.agentId, set);
+    }
     this.recompute();
   }
 
   /** An agent (re)connected with these instances: update the fleet and send the agent its schedule. */
   agentConnected(agentId: string, instances: readonly string[]): void {
     this.sentVersion.delete(agentId);
-    let changed = false;
-    const wanted = new Set(instances.map((name) => `${agentId}/${name}`));
-    for (const key of [...this.members.keys()]) {
-      if (key.startsWith(`${agentId}/`) && !wanted.has(key)) {
-        this.members.delete(key);
-        changed = true;
-      }
+    const known = this.members.get(agentId);
+    const changed = !known || known.size !== instances.length || instances.some((name) => !known.has(name));
+    if (changed) {
+      this.members.set(agentId, new Set(instances));
+      this.scheduleRecompute();
+    } else {
+      this.push(agentId);
     }
-    for (const name of instances) {
-      const key = `${agentId}/${name}`;
-      if (!this.members.has(key)) {
-        this.members.set(key, { agentId, instance: name });
-        changed = true;
-      }
-    }
-    if (changed) this.scheduleRecompute();
-    else this.push(agentId);
   }
 
   private scheduleRecompute(): void {
@@ -67,7 +63,9 @@ export class SchedulePusher {
 
   /** Recomputes the whole fleet's schedule and pushes changed parts to connected agents. */
   recompute(): void {
-    const { schedules, warnings } = buildFleetSchedule([...this.members.values()], this.settings);
+    const members: FleetMember[] = [];
+    for (const [agentId, names] of this.members) for (const instance of names) members.push({ agentId, instance });
+    const { schedules, warnings } = buildFleetSchedule(members, this.settings);
     for (const warning of warnings) this.logger.warn({ warning }, 'fleet schedule');
     const byAgent = new Map<string, ResolvedSchedule[]>();
     for (const s of schedules) {
@@ -75,24 +73,28 @@ export class SchedulePusher {
       if (list) list.push(s);
       else byAgent.set(s.agentId, [s]);
     }
-    this.current = byAgent;
+    this.current = new Map(
+      [...byAgent].map(([agentId, list]) => {
+        const proto = list.map(toProto);
+        return [agentId, { schedules: list, proto, version: versionOf(proto) }];
+      }),
+    );
     for (const session of this.sessions.all()) this.push(session.agentId);
   }
 
   /** The resolved schedule of one instance (for status: how often it should have a copy). */
   scheduleOf(agentId: string, instance: string): ResolvedSchedule | undefined {
-    return this.current.get(agentId)?.find((s) => s.instance === instance);
+    return this.current.get(agentId)?.schedules.find((s) => s.instance === instance);
   }
 
   /** Sends an agent its schedule unless it already has this exact one. */
   push(agentId: string): void {
     const session = this.sessions.get(agentId);
-    if (!session) return;
-    const instances = (this.current.get(agentId) ?? []).map(toProto);
-    const version = versionOf(instances);
-    if (this.sentVersion.get(agentId) === version) return;
-    this.sentVersion.set(agentId, version);
-    session.send({ schedule: { version: Number.parseInt(version.slice(0, 12), 16), instances } });
+    const entry = this.current.get(agentId);
+    if (!session || !entry) return;
+    if (this.sentVersion.get(agentId) === entry.version) return;
+    this.sentVersion.set(agentId, entry.version);
+    session.send({ schedule: { version: Number.parseInt(entry.version.slice(0, 12), 16), instances: entry.proto } });
   }
 
   forget(agentId: string): void {

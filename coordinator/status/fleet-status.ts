@@ -37,8 +37,18 @@ export interface FleetStatus {
 
 const HOUR = 3600_000;
 
-/** How often a cron fires (the largest gap among its next runs); null when it never does. */
+const intervalCache = new Map<string, number | null>();
+
+/** How often a cron fires (the largest gap among its next runs); null when it never does. Cached. */
 export function cronIntervalMs(expression: string, timeZone: string): number | null {
+  const key = `${expression}@${timeZone}`;
+  if (intervalCache.has(key)) return intervalCache.get(key)!;
+  const value = computeInterval(expression, timeZone);
+  intervalCache.set(key, value);
+  return value;
+}
+
+function computeInterval(expression: string, timeZone: string): number | null {
   const task = cron.createTask(expression, () => undefined, { timezone: timeZone });
   try {
     const runs = task.getNextRuns(4);

@@ -5,7 +5,7 @@ import { CliProcess } from './cli-process.js';
 import { writeAgentConfig } from './agent-fixture.js';
 import { fillAllTypes } from './fill-redis.js';
 import { freePort } from './ports.js';
-import { TestRedisServer } from './redis-server.js';
+import { TestRedisServer, type RedisServerOptions } from './redis-server.js';
 
 export const ADMIN_TOKEN = 'admin-token-0123456789abcdef';
 export const AGENT_TOKEN = 'agent-token-0123456789abcdef';
@@ -67,8 +67,11 @@ export class TestFleet {
     return proc;
   }
 
-  async addAgent(id: string, options: { agentConfig?: Record<string, unknown>; token?: string } = {}): Promise<FleetAgent> {
-    const redis = await TestRedisServer.start({ dir: join(this.dir, `redis-${id}`) });
+  async addAgent(
+    id: string,
+    options: { agentConfig?: Record<string, unknown>; token?: string; redis?: Partial<RedisServerOptions> } = {},
+  ): Promise<FleetAgent> {
+    const redis = await TestRedisServer.start({ dir: join(this.dir, `redis-${id}`), ...options.redis });
     await fillAllTypes(redis.client(), { perType: 5, seed: id });
     const backupDir = join(this.dir, `backups-${id}`);
     const config = writeAgentConfig(
@@ -78,7 +81,8 @@ export class TestFleet {
         backupDir,
         coordinator: { address: this.address, token: options.token ?? AGENT_TOKEN, reconnectMaxDelay: '2s' },
         schedules: { hourly: null, daily: null },
-        instances: [{ name: 'main', url: redis.url }],
+        // process control: recovery may stop this Redis and start it again itself.
+        instances: [{ name: 'main', url: redis.url, configFile: redis.confPath, control: { type: 'process' } }],
         ...options.agentConfig,
       },
       `agent-${id}.yaml`,
@@ -93,6 +97,23 @@ export class TestFleet {
     agent.process = proc;
     if (waitConnected) await proc.waitForLog((l) => l.msg === 'connected to coordinator');
     return proc;
+  }
+
+  /** Shuts down Redis servers that an agent (not this fixture) started, e.g. after a recovery. */
+  async stopControlledRedis(): Promise<void> {
+    const { Redis } = await import('ioredis');
+    for (const a of this.agents) {
+      const client = new Redis({ port: a.redis.port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+      client.on('error', () => undefined);
+      try {
+        await client.connect();
+        await client.call('SHUTDOWN', 'NOSAVE').catch(() => undefined);
+      } catch {
+        // nothing listening: already stopped
+      } finally {
+        client.disconnect();
+      }
+    }
   }
 
   async stop(): Promise<void> {

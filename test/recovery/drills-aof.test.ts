@@ -173,4 +173,21 @@ describe('recovery drills: process crash (S8) and machine crash with a torn AOF 
     expect(out.report.keys).toBe(seen.keys - seen.keyspace['3']!.keys);
     expect(out.report.warnings.join(' ')).toMatch(new RegExp(`confirm: ${seen.keyspace['3']!.keys} fewer keys than last seen`));
   });
+
+  it('S8 on an RDB-only instance (appendonly no): a crash after a snapshot is a restart, not a restore', async () => {
+    const drill = await Drill.create(join(tmp.path, 'rdb-only'), { appendonly: false });
+    drills.push(drill);
+    await drill.fill('ro');
+    const ctx = drill.ctx();
+    await takeSnapshot(ctx, drill.instance(ctx), { tier: 'hourly' }); // its BGSAVE writes dump.rdb too
+    const expected = await captureDataset(drill.port);
+    await drill.crash();
+    const run = await drill.cli(['recover', '--yes']);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/Scenario:\s+process-down \(S8\)/);
+    expect(run.stdout).toMatch(/Runbook:\s+restart/);
+    expect(run.stdout).toMatch(/appendonly no: redis loads .*dump\.rdb/);
+    expect(await captureDataset(drill.port)).toEqual(expected);
+    expect(await configGet(drill.port, 'appendonly')).toBe('no'); // as configured
+  });
 });

@@ -1,10 +1,11 @@
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { portAcceptsConnections } from '../../agent/control/index.js';
 import { InstanceWatch } from '../../agent/state/instance-watch.js';
 import { takeSnapshot } from '../../agent/snapshot/take-snapshot.js';
 import { readRdbFile } from '../../shared/rdb/index.js';
+import { writeAgentConfig } from '../helpers/agent-fixture.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { captureDataset, configGet, confAppendonly, Drill, fingerprint, keyCount, sha256File, type Dataset } from './drill-fixture.js';
 
@@ -116,12 +117,18 @@ describe('recovery drills: AOF lost (S10), AOF and RDB lost with local copies, t
     await drill.server!.startProcess(); // someone starts it by hand: the trap springs
     const c = drill.client();
     expect(await c.dbsize()).toBe(0);
-    c.disconnect();
+    const runId = /run_id:(\w+)/.exec((await c.info('server')) as string)![1];
 
+    const before = fingerprint(drill.redisDir);
     const dry = await drill.cli(['recover', '--dry-run']);
     expect(dry.code, dry.stderr).toBe(0);
     expect(dry.stdout).toMatch(/Scenario:\s+empty-after-trap \(S12\)/);
     expect(dry.stdout).toMatch(/Runbook:\s+restore-local/);
+    // the running (empty) redis and its files are left exactly as they were
+    expect(fingerprint(drill.redisDir)).toEqual(before);
+    expect(/run_id:(\w+)/.exec((await c.info('server')) as string)![1]).toBe(runId);
+    expect(await c.dbsize()).toBe(0);
+    c.disconnect();
 
     const run = await drill.cli(['recover', '--yes']);
     expect(run.code, run.stdout + run.stderr).toBe(0);
@@ -130,5 +137,37 @@ describe('recovery drills: AOF lost (S10), AOF and RDB lost with local copies, t
     const runDir = join(drill.redisDir, 'redback-quarantine', readdirSync(join(drill.redisDir, 'redback-quarantine'))[0]!);
     expect(sha256File(join(runDir, 'dump.rdb.before-stop'))).toBe(dumpBefore);
     expect(existsSync(join(runDir, 'appendonlydir'))).toBe(true); // the empty AOF the trap created, moved aside
+  });
+
+  it('S10 under exec control: appendonly no is written to redis.conf for the load (original kept), CONFIG REWRITE turns it back to yes', async () => {
+    const { drill, expected } = await prepare('exec');
+    await drill.crash();
+    rmSync(drill.aofDir, { recursive: true });
+    const redisCli = `redis-cli -p ${drill.port}`;
+    writeAgentConfig(drill.root, {
+      backupDir: drill.backupDir,
+      schedules: { hourly: null, daily: null },
+      instances: [
+        {
+          name: drill.name,
+          url: `redis://127.0.0.1:${drill.port}`,
+          configFile: drill.confPath,
+          control: { type: 'exec', start: `redis-server ${drill.confPath} --daemonize yes --pidfile ${join(drill.redisDir, 'redis.pid')}`, stop: `${redisCli} shutdown` },
+        },
+      ],
+    });
+    const confBefore = readFileSync(drill.confPath, 'utf8');
+    const dry = await drill.cli(['recover', '--dry-run']);
+    expect(dry.stdout).toMatch(/aof-off-for-load: write appendonly no into .*redis\.conf for the load/);
+    expect(readFileSync(drill.confPath, 'utf8')).toBe(confBefore);
+
+    const run = await drill.cli(['recover', '--yes', '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    const report = JSON.parse(run.stdout).report;
+    expect(report.status).toBe('succeeded');
+    expect(readFileSync(report.confBackup, 'utf8')).toBe(confBefore); // the original, as it was
+    const notes = report.steps.find((s: { name: string }) => s.name === 'aof-off-for-load').notes.join(' ');
+    expect(notes).toMatch(/appendonly no written to/);
+    await expectRecovered(drill, expected);
   });
 });

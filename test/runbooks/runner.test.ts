@@ -170,7 +170,12 @@ describe('RunbookRunner (toy runbooks)', () => {
       ],
     };
     void runner.run(book, 'inst', { log: [], failAt: 'c' });
-    for (let i = 0; i < 200 && (await store.unfinished('inst'))?.status !== 'rolling-back'; i++) await new Promise((r) => setTimeout(r, 10));
+    // wait until the process "dies" inside b's rollback (c is already undone)
+    const hangingInB = async () => {
+      const j = await store.unfinished('inst');
+      return j?.status === 'rolling-back' && j.steps[2]!.status === 'rolled-back';
+    };
+    for (let i = 0; i < 300 && !(await hangingInB()); i++) await new Promise((r) => setTimeout(r, 10));
     const found = (await store.unfinished('inst'))!;
     expect(found.status).toBe('rolling-back');
     expect(found.steps.map((s) => s.status)).toEqual(['done', 'done', 'rolled-back']);
