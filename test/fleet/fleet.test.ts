@@ -91,17 +91,21 @@ describe('a coordinator and three agents (separate processes, real redis-servers
     for (const agent of fleet.agents) {
       await agent.process!.waitForLog((l) => l.msg === 'connected to coordinator' && typeof l.time === 'string' && l.time > downAt, 30_000);
     }
+    // Every copy on an agent's disk is in the catalog (copies the 2 s schedule makes while this
+    // check runs are only required once they are older than the catalog listing).
     await waitFor(async () => {
+      const listedAt = Date.now() - 1000;
       const list = await backups();
       let complete = true;
       for (const agent of fleet.agents) {
         const local = await runCliJson(['agent', 'list', '--config', agent.config, '--json']);
-        for (const copy of local.json.copies as Array<{ id: string }>) {
+        for (const copy of local.json.copies as Array<{ id: string; createdAt: string }>) {
+          if (Date.parse(copy.createdAt) > listedAt) continue;
           if (!list.some((b) => b.agentId === agent.id && b.id === copy.id && b.state === 'present')) complete = false;
         }
       }
       return complete;
-    }, 20_000, 500);
+    }, 30_000, 500);
     const list = await backups();
     for (const agent of fleet.agents) {
       expect(list.some((b) => b.agentId === agent.id && b.tier === 'hourly' && b.state === 'present' && b.id > downAt.replace(/[-:]/g, '').slice(0, 15))).toBe(true);

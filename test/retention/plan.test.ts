@@ -90,7 +90,7 @@ describe('hourly tier: the 48th hour', () => {
     expect(byId(plan).get('h0')!.reason).toBe('newest copy in hour 2026-05-10T12+00:00 (age 5.0s)');
     expect(byId(plan).get('h47')!.reason).toBe(`newest copy in hour 2026-05-08T13+00:00 (age ${formatDuration(47 * HOUR + 5 * SECOND)})`);
     expect(byId(plan).get('h48')!.reason).toBe(`older than ${formatDuration(48 * HOUR)} (age ${formatDuration(48 * HOUR + 5 * SECOND)})`);
-    expect(byId(plan).get('h71')!.reason).toBe(`older than 2d0h (age 2d23h)`);
+    expect(byId(plan).get('h71')!.reason).toBe(`older than 48h0m (age 71h0m)`);
   });
 
   it('a copy aged 47h59m59s is kept, one aged exactly 48h00m00s is deleted', () => {
@@ -102,7 +102,7 @@ describe('hourly tier: the 48th hour', () => {
     ];
     const plan = byId(planRetention(copies, DEFAULT_RETENTION, clock.now()));
     expect(plan.get('edge-kept')!.action).toBe('keep');
-    expect(plan.get('edge-gone')).toMatchObject({ action: 'delete', reason: 'older than 2d0h (age 2d0h)' });
+    expect(plan.get('edge-gone')).toMatchObject({ action: 'delete', reason: 'older than 48h0m (age 48h0m)' });
     // One second later the kept one reaches 48h and goes too.
     clock.advance(SECOND);
     expect(byId(planRetention(copies, DEFAULT_RETENTION, clock.now())).get('edge-kept')!.action).toBe('delete');
@@ -168,7 +168,7 @@ describe('safety: the newest valid copy and the pgBackRest rule', () => {
     let plan = planRetention(copies, DEFAULT_RETENTION, clock.now());
     expect(keptIds(plan)).toEqual(['h0']);
     expect(byId(plan).get('h0')!.reason).toBe('newest valid copy of the tier is always kept (age 3d0h)');
-    expect(byId(plan).get('h1')!.reason).toBe('older than 2d0h (age 3d1h)');
+    expect(byId(plan).get('h1')!.reason).toBe('older than 48h0m (age 3d1h)');
 
     const fresh = copy('fresh', 'hourly', '2026-05-10T12:00:00Z');
     plan = planRetention([fresh, copies[0]!], DEFAULT_RETENTION, clock.now());
@@ -185,7 +185,7 @@ describe('safety: the newest valid copy and the pgBackRest rule', () => {
         now,
       ),
     );
-    expect(plan.get('good-old')).toMatchObject({ action: 'keep', reason: 'newest valid copy of the tier is always kept (age 2d12h)' });
+    expect(plan.get('good-old')).toMatchObject({ action: 'keep', reason: 'newest valid copy of the tier is always kept (age 60h0m)' });
     expect(plan.get('bad-new')).toMatchObject({ action: 'keep', reason: 'invalid copy kept: no newer valid copy in the tier' });
   });
 
@@ -197,7 +197,7 @@ describe('safety: the newest valid copy and the pgBackRest rule', () => {
       copy('m-young', 'manual', now.getTime() - DAY),
     ];
     const plan = byId(planRetention(copies, policy({ manual: { keepMs: 7 * DAY } }), now));
-    expect(plan.get('m-young')).toMatchObject({ action: 'keep', reason: 'younger than 7d0h (age 1d0h)' });
+    expect(plan.get('m-young')).toMatchObject({ action: 'keep', reason: 'younger than 7d0h (age 24h0m)' });
     expect(plan.get('m-mid')).toMatchObject({ action: 'delete', reason: 'older than 7d0h (age 8d0h)' });
     expect(plan.get('m-oldest')!.action).toBe('delete');
     const alone = planRetention([copies[0]!], policy({ manual: { keepMs: 7 * DAY } }), now);
@@ -268,8 +268,8 @@ describe('invalid copies', () => {
     expect(plan.get('bad-old')).toMatchObject({ action: 'delete', reason: 'invalid copy (newer valid copy good exists)' });
     // The invalid first copy of 05-09 does not stand in for the day: the first valid copy does.
     expect(plan.get('bad-first')!.action).toBe('delete');
-    expect(plan.get('good')).toMatchObject({ action: 'keep', reason: 'first copy of day 2026-05-09 (age 1d12h)' });
-    expect(plan.get('good-later')).toMatchObject({ action: 'keep', reason: 'first copy of day 2026-05-08 (age 2d0h)' });
+    expect(plan.get('good')).toMatchObject({ action: 'keep', reason: 'first copy of day 2026-05-09 (age 35h50m)' });
+    expect(plan.get('good-later')).toMatchObject({ action: 'keep', reason: 'first copy of day 2026-05-08 (age 48h0m)' });
   });
 });
 
@@ -305,7 +305,7 @@ describe('daily tier: calendar days', () => {
       copy('t-later', 'daily', '2026-05-10T09:00:00Z'),
     ];
     const plan = byId(planRetention(copies, DEFAULT_RETENTION, now));
-    expect(plan.get('y-first')).toMatchObject({ action: 'keep', reason: 'first copy of day 2026-05-09 (age 1d12h)' });
+    expect(plan.get('y-first')).toMatchObject({ action: 'keep', reason: 'first copy of day 2026-05-09 (age 35h50m)' });
     expect(plan.get('y-noon')).toMatchObject({ action: 'delete', reason: 'day 2026-05-09 is kept by its first copy y-first' });
     expect(plan.get('y-late')).toMatchObject({ action: 'delete', reason: 'day 2026-05-09 is kept by its first copy y-first' });
     expect(plan.get('t-first')).toMatchObject({ action: 'keep', reason: 'first copy of day 2026-05-10 (age 11h50m)' });
