@@ -4,7 +4,9 @@ import type { AgentContext } from '../agent-context.js';
 import { findInstance } from '../agent-context.js';
 import { ensureDailyCopy, takeSnapshot } from '../snapshot/take-snapshot.js';
 import { acquireInstanceLock } from '../store/instance-lock.js';
+import { checkTrap } from '../recovery/trap-guard.js';
 import { CoordinatorLink } from '../session/coordinator-link.js';
+import { InstanceWatch } from '../state/instance-watch.js';
 import { ScheduleCache, type CachedSchedule } from '../session/schedule-cache.js';
 import { InstanceQueue } from './instance-queue.js';
 import { ScheduleRunner, type InstanceSchedule, type ScheduleKind } from './schedule-runner.js';
@@ -41,15 +43,20 @@ export class AgentDaemon {
   private stopping = false;
   private link: CoordinatorLink | null = null;
   private readonly scheduleCache: ScheduleCache;
+  /** Remembers each instance's key counts, so a recovery can tell how much data there was. */
+  private readonly watch: InstanceWatch;
   private readonly listeners: Array<(record: ScheduledRunRecord) => void> = [];
 
   constructor(readonly ctx: AgentContext) {
     this.schedules = new ScheduleRunner((instance, kind) => void this.runScheduled(instance, kind), ctx.logger);
     this.scheduleCache = new ScheduleCache(ctx.layout.agentStateDir());
+    this.watch = new InstanceWatch(ctx, { intervalMs: 30_000 });
   }
 
   async start(): Promise<void> {
     await this.cleanupAfterKilledRuns();
+    await this.warnAboutTraps();
+    this.watch.start();
     if (this.ctx.config.coordinator) {
       // The fleet's schedule, cached from the last session, wins over the config's own.
       const cached = await this.scheduleCache.load();
@@ -76,6 +83,26 @@ export class AgentDaemon {
       { instances: this.ctx.config.instances.map((i) => i.name), backupDir: this.ctx.config.backupDir, coordinator: this.ctx.config.coordinator?.address ?? null },
       'agent started',
     );
+  }
+
+  /**
+   * The AOF trap (appendonly yes, AOF gone, an RDB or copies present): never started by redback,
+   * and said loudly at start so whoever restarts Redis by hand sees it first.
+   */
+  private async warnAboutTraps(): Promise<void> {
+    for (const instance of this.ctx.config.instances) {
+      try {
+        const trap = await checkTrap(this.ctx, instance);
+        if (trap) {
+          this.ctx.logger.error(
+            { instance: instance.name, reason: trap.reason, hint: trap.hint },
+            `AOF TRAP on ${instance.name}: ${trap.message} — do not start this Redis; run: redback agent recover --instance ${instance.name}`,
+          );
+        }
+      } catch (err) {
+        this.ctx.logger.warn({ instance: instance.name, err: (err as Error).message }, 'trap check skipped');
+      }
+    }
   }
 
   /** Runs the coordinator's schedule (and retention) for the instances it covers; the config's for the rest. */
@@ -136,6 +163,7 @@ export class AgentDaemon {
   /** Stops the schedules and waits for work in progress to finish. */
   async stop(): Promise<void> {
     this.stopping = true;
+    await this.watch.stop();
     await this.link?.stop();
     await this.schedules.stop();
     await this.queue.drain();

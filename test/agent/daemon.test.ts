@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, runCli, runCliJson } from '../helpers/cli.js';
@@ -95,5 +95,29 @@ describe('kill -9 during a copy, and the daemon', () => {
     const list = await runCliJson(['agent', 'list', '--config', fast, '--json']);
     const hourly = list.json.copies.filter((c: { tier: string }) => c.tier === 'hourly');
     expect(hourly.length).toBe(1);
+  }, 60_000);
+
+  it('warns loudly at start about an instance caught in the AOF trap', async () => {
+    const trapped = await TestRedisServer.start({ dir: join(tmp.path, 'redis-trap'), appendonly: true });
+    await fillAllTypes(trapped.client(), { perType: 3 });
+    await trapped.client().call('SAVE');
+    await trapped.kill9();
+    rmSync(join(trapped.dir, 'appendonlydir'), { recursive: true, force: true });
+    const cfg = writeAgentConfig(tmp.path, {
+      backupDir: join(tmp.path, 'backups-trap'),
+      schedules: { hourly: null, daily: null },
+      instances: [{ name: 'main', url: trapped.url, configFile: trapped.confPath, control: { type: 'process' } }],
+    }, 'trap.yaml');
+    const daemon = startDaemon(cfg);
+    try {
+      await waitFor(() => daemon.output().includes('agent started'), 20_000);
+    } finally {
+      daemon.child.kill('SIGTERM');
+    }
+    await daemon.exited;
+    const trapLine = daemon.output().split('\n').find((l) => l.includes('AOF TRAP on main'));
+    expect(trapLine).toBeDefined();
+    expect(JSON.parse(trapLine!).level).toBe('error');
+    expect(trapLine).toContain('redback agent recover --instance main');
   }, 60_000);
 });
