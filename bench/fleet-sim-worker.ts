@@ -60,11 +60,11 @@ function connect(i: number): void {
     } else if (m.body === 'command') {
       received.push(Date.now());
       const jobId = m.command!.jobId;
-      // Answer after the other arrivals of this poll are recorded, so answering does not delay them.
-      setImmediate(() => {
-        stream.write({ jobAccepted: { jobId } });
-        stream.write({ jobResult: { jobId, ok: true, errorCode: '', errorMessage: '', errorHint: '', resultJson: '' } });
-      });
+      if (process.env.BENCH_SIM_SILENT === '1') return;
+      // Like a real agent: accept at once (after this poll's other arrivals are recorded), and
+      // answer when the simulated snapshot is done, 1 to 3 seconds later.
+      setImmediate(() => stream.write({ jobAccepted: { jobId } }));
+      setTimeout(() => stream.write({ jobResult: { jobId, ok: true, errorCode: '', errorMessage: '', errorHint: '', resultJson: '' } }), 1000 + Math.random() * 2000);
     }
   });
   // Like a real agent: a session that fails is opened again after a moment.

@@ -60,10 +60,10 @@ async function runSize(n: number): Promise<Record<string, number>> {
       metrics: { listen: `127.0.0.1:${metricsPort}` },
       heartbeat: { interval: `${intervalMs}ms`, staleAfterMissed: 3, offlineAfter: '5m' },
       schedules: { maxForksPerMinute: Math.max(10, Math.ceil(n / 60) + 1) },
-      log: { level: 'warn' },
+      log: { level: 'info' },
     }),
   );
-  const coordinator = new CliProcess(['coordinator', 'run', '--config', config], { REDBACK_LOG_LEVEL: 'warn' });
+  const coordinator = new CliProcess(['coordinator', 'run', '--config', config]);
   await waitFor(async () => {
     if (coordinator.child.exitCode !== null) throw new Error(`coordinator exited: ${coordinator.output()}`);
     try {
@@ -74,7 +74,7 @@ async function runSize(n: number): Promise<Record<string, number>> {
     }
   }, 30_000, 100);
   const pid = coordinator.child.pid!;
-  const workers = Math.min(4, Math.max(1, Math.ceil(n / 500)));
+  const workers = Math.min(Number(process.env.BENCH_SIM_PROCESSES ?? 4), Math.max(1, Math.ceil(n / 500)));
   const per = Math.ceil(n / workers);
   const children = Array.from({ length: workers }, (_, w) =>
     fork(join(here, 'fleet-sim-worker.js'), [`127.0.0.1:${port}`, AGENT, `sim${w}`, String(w * per), String(Math.min(n, (w + 1) * per)), String(intervalMs)], {
@@ -125,9 +125,12 @@ async function runSize(n: number): Promise<Record<string, number>> {
       return times.length >= n;
     }, 60_000, 200);
     latencies.push(...times.map((t) => t - before));
+    if (process.env.BENCH_DEBUG) process.stderr.write(`round ${round}: rpc ${Date.now() - before} ms, first ${Math.min(...times) - before} ms, last ${Math.max(...times) - before} ms\n`);
     await new Promise((r) => setTimeout(r, 2000));
   }
   client.close();
+  // How long the coordinator itself took to encode and write every command of a round.
+  const fanOutMs = coordinator.logs().filter((l) => l.msg === 'jobs created').map((l) => Number(l.sendMs));
   for (const c of children) c.send({ type: 'stop' });
   await coordinator.stop();
   rmSync(dir, { recursive: true, force: true });
@@ -144,6 +147,7 @@ async function runSize(n: number): Promise<Record<string, number>> {
     commandP50Ms: percentile(latencies, 50),
     commandP99Ms: percentile(latencies, 99),
     commandMaxMs: latencies.at(-1)!,
+    coordinatorFanOutMs: Math.max(...fanOutMs),
     triggerRpcMs,
   };
 }
@@ -151,10 +155,10 @@ async function runSize(n: number): Promise<Record<string, number>> {
 const results = [];
 for (const n of sizes) results.push(await runSize(n));
 console.log(`\nfleet: coordinator vs N simulated agents, heartbeats every ${intervalMs / 1000} s (2 cores shared with the simulators)`);
-console.log('   N   hb/s (expected)  coord CPU  coord RSS (peak)      cmd p50   cmd p99   cmd max');
+console.log('   N   hb/s (expected)  coord CPU  coord RSS (peak)      cmd p50   cmd p99   cmd max  coord fan-out');
 for (const r of results) {
   console.log(
-    `${String(r.agents).padStart(5)}  ${String(r.heartbeatsPerSecond).padStart(5)} (${String(r.expectedHeartbeatsPerSecond).padStart(5)})   ${(r.coordinatorCpuShare! * 100).toFixed(1).padStart(6)}%  ${mb(r.coordinatorRssBytes!).padStart(10)} (${mb(r.coordinatorPeakRssBytes!)})  ${String(r.commandP50Ms).padStart(6)} ms ${String(r.commandP99Ms).padStart(6)} ms ${String(r.commandMaxMs).padStart(6)} ms`,
+    `${String(r.agents).padStart(5)}  ${String(r.heartbeatsPerSecond).padStart(5)} (${String(r.expectedHeartbeatsPerSecond).padStart(5)})   ${(r.coordinatorCpuShare! * 100).toFixed(1).padStart(6)}%  ${mb(r.coordinatorRssBytes!).padStart(10)} (${mb(r.coordinatorPeakRssBytes!)})  ${String(r.commandP50Ms).padStart(6)} ms ${String(r.commandP99Ms).padStart(6)} ms ${String(r.commandMaxMs).padStart(6)} ms  ${String(r.coordinatorFanOutMs).padStart(6)} ms`,
   );
 }
 const big = results.find((r) => r.agents === 5000);

@@ -1470,29 +1470,31 @@ function instanceFromRow(row: InstanceRow): InstanceRecord {
 }
 
 /** A new job as createJobs records it, built without touching the database. */
-export function newJobRecord(input: CreateJobInput, state: 'queued' | 'sent', nowMs: number): JobRecord {
+export function newJobRecord(input: CreateJobInput, state: 'queued' | 'sent', nowMs: number, argsJson?: string): JobRecord {
   const timeoutMs = Math.max(0, Math.floor(input.timeoutMs ?? 0));
-  return jobFromRow({
-    job_id: input.jobId,
+  const created = new Date(nowMs);
+  return {
+    jobId: input.jobId,
     type: input.type,
-    agent_id: input.agentId,
+    agentId: input.agentId,
     instance: input.instance,
-    args_json: JSON.stringify(input.args ?? {}),
+    args: input.args ?? {},
+    argsJson: argsJson ?? JSON.stringify(input.args ?? {}),
     state,
-    created_at: nowMs,
-    sent_at: state === 'sent' ? nowMs : null,
-    started_at: null,
-    finished_at: null,
-    timeout_ms: timeoutMs,
-    deadline_at: timeoutMs > 0 ? nowMs + timeoutMs : null,
-    error_code: null,
-    error_message: null,
-    error_hint: null,
-    result_json: null,
+    createdAt: created,
+    sentAt: state === 'sent' ? created : null,
+    startedAt: null,
+    finishedAt: null,
+    timeoutMs,
+    deadlineAt: timeoutMs > 0 ? new Date(nowMs + timeoutMs) : null,
+    errorCode: null,
+    errorMessage: null,
+    errorHint: null,
+    resultJson: null,
     phase: null,
     done: null,
     total: null,
-  });
+  };
 }
 
 function jobFromRow(row: JobRow): JobRecord {

@@ -168,7 +168,8 @@ export async function followJob(client: ControlClient, job: JobInfo__Output, jso
   if (!json) process.stderr.write(`job ${job.jobId}: ${job.state}\n`);
   await client.watchJob(job.jobId, (event) => {
     if (!event.job) return;
-    if (!json && event.job.state !== last.state) process.stderr.write(`job ${job.jobId}: ${event.job.state}${event.message ? ` (${event.message})` : ''}\n`);
+    const detail = event.message && event.message !== event.job.state ? ` (${event.message})` : '';
+    if (!json && event.job.state !== last.state) process.stderr.write(`job ${job.jobId}: ${event.job.state}${detail}\n`);
     last = event.job;
     if (event.job.total > 0) progress.update(event.job.done, event.job.total, event.job.phase);
   });

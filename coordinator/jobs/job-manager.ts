@@ -19,6 +19,9 @@ export interface JobRequest {
   timeoutMs?: number;
 }
 
+/** How long agents' job messages wait to be applied together. */
+const INBOX_DELAY_MS = 20;
+
 const TERMINAL = new Set(['succeeded', 'failed', 'cancelled', 'timed-out']);
 
 export function isTerminal(job: JobRecord): boolean {
@@ -35,7 +38,9 @@ export class JobManager {
   private readonly events = new EventEmitter();
   private timer: NodeJS.Timeout | null = null;
   private pendingInserts: JobRecord[] = [];
-  private insertScheduled = false;
+  private inbox: Array<() => void> = [];
+  private inboxTimer: NodeJS.Timeout | null = null;
+  private insertTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly catalog: Catalog,
@@ -55,6 +60,7 @@ export class JobManager {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    this.settle();
   }
 
   create(request: JobRequest): JobRecord {
@@ -64,18 +70,20 @@ export class JobManager {
   /**
    * Creates jobs and sends each to its agent if connected:
    * 1. build the job records in memory ('sent' for agents with a session, 'queued' for the rest);
-   * 2. write the commands to the sessions (HTTP/2 puts them on the wire at the end of this turn);
-   * 3. insert the records in one transaction from a setImmediate queued after those writes, so the
-   *    catalog work does not hold the commands back. Answers are read in a later poll phase of the
-   *    event loop, after the insert, so the catalog always knows a job before its result arrives.
+   * 2. write the commands to the sessions (HTTP/2 puts them on the wire when this turn ends);
+   * 3. insert the records in one transaction a few milliseconds later, so the catalog work does
+   *    not hold the commands back. Whatever reads jobs (answers, cancel, expiry, the control
+   *    service) calls settle() first, so no job is ever looked up before it is inserted.
    * A fleet-wide command of thousands of jobs reaches the agents first and costs one commit.
    */
   createMany(requests: readonly JobRequest[]): JobRecord[] {
     const now = Date.now();
-    const records = requests.map((request) =>
+    const stamp = compactTimestamp(new Date(now));
+    const ids = randomBytes(4 * requests.length).toString('hex');
+    const records = requests.map((request, i) =>
       newJobRecord(
         {
-          jobId: `${compactTimestamp(new Date(now))}-${request.type}-${randomBytes(4).toString('hex')}`,
+          jobId: `${stamp}-${request.type}-${ids.slice(8 * i, 8 * i + 8)}`,
           type: request.type,
           agentId: request.agentId,
           instance: request.instance,
@@ -86,20 +94,27 @@ export class JobManager {
         now,
       ),
     );
+    const sendStarted = performance.now();
     for (const job of records) if (job.state === 'sent') this.sendCommand(job);
+    const sendMs = performance.now() - sendStarted;
     this.pendingInserts.push(...records);
-    if (!this.insertScheduled) {
-      this.insertScheduled = true;
-      setImmediate(() => this.flushInserts());
-    }
-    for (const job of records) this.emit(job, job.state === 'sent' ? 'sent to agent' : 'queued');
-    this.logger.info({ jobs: records.length, sent: records.filter((j) => j.state === 'sent').length, type: requests[0]?.type }, 'jobs created');
+    // The catalog insert waits until HTTP/2 has flushed the commands. Nothing can read a job before
+    // it is inserted: every reader (answers, cancel, expiry, the control service) settles first.
+    this.insertTimer ??= setTimeout(() => this.flushInserts(), INBOX_DELAY_MS);
+    setImmediate(() => {
+      for (const job of records) this.emit(job, job.state === 'sent' ? 'sent to agent' : 'queued');
+      this.logger.info(
+        { jobs: records.length, sent: records.filter((j) => j.state === 'sent').length, type: requests[0]?.type, sendMs: Math.round(sendMs) },
+        'jobs created',
+      );
+    });
     return records;
   }
 
-  /** Writes jobs created this turn to the catalog (also called before anything reads them). */
-  flushInserts(): void {
-    this.insertScheduled = false;
+  /** Writes jobs created this turn to the catalog. */
+  private flushInserts(): void {
+    if (this.insertTimer) clearTimeout(this.insertTimer);
+    this.insertTimer = null;
     if (this.pendingInserts.length === 0) return;
     const batch = this.pendingInserts;
     this.pendingInserts = [];
@@ -112,7 +127,7 @@ export class JobManager {
 
   /** Sends every open job of an agent that just connected (again, if it was sent before). */
   dispatchOpen(agentId: string): void {
-    this.flushInserts();
+    this.settle();
     for (const job of this.catalog.openJobsForAgent(agentId)) this.send(job);
   }
 
@@ -138,14 +153,60 @@ export class JobManager {
     return sent;
   }
 
+  /**
+   * Agents' job messages are applied in batches, one catalog transaction every few milliseconds,
+   * so thousands of answers to a fleet-wide command cost a few commits, not thousands.
+   */
+  private enqueue(apply: () => void): void {
+    this.inbox.push(apply);
+    this.inboxTimer ??= setTimeout(() => this.drainInbox(), INBOX_DELAY_MS);
+  }
+
+  /** Makes the catalog current: jobs created this turn and every queued agent message are written. */
+  settle(): void {
+    this.flushInserts();
+    this.drainInbox();
+  }
+
+  /** Applies every queued agent message now. */
+  private drainInbox(): void {
+    if (this.inboxTimer) clearTimeout(this.inboxTimer);
+    this.inboxTimer = null;
+    if (this.inbox.length === 0) return;
+    const batch = this.inbox;
+    this.inbox = [];
+    this.flushInserts();
+    this.catalog.inTransaction(() => {
+      for (const apply of batch) {
+        try {
+          apply();
+        } catch (err) {
+          this.logger.error({ err: (err as Error).message }, 'failed to apply a job message');
+        }
+      }
+    });
+  }
+
   accepted(agentId: string, jobId: string): void {
+    this.enqueue(() => this.applyAccepted(agentId, jobId));
+  }
+
+  progress(agentId: string, p: { jobId: string; phase: string; done: number; total: number; message: string }): void {
+    this.enqueue(() => this.applyProgress(agentId, p));
+  }
+
+  result(agentId: string, r: { jobId: string; ok: boolean; errorCode: string; errorMessage: string; errorHint: string; resultJson: string }): void {
+    this.enqueue(() => this.applyResult(agentId, r));
+  }
+
+  private applyAccepted(agentId: string, jobId: string): void {
     const job = this.owned(agentId, jobId);
     if (!job || isTerminal(job)) return;
     const { job: running } = this.catalog.updateJob(jobId, { state: 'running' });
     this.emit(running, 'agent started the job');
   }
 
-  progress(agentId: string, p: { jobId: string; phase: string; done: number; total: number; message: string }): void {
+  private applyProgress(agentId: string, p: { jobId: string; phase: string; done: number; total: number; message: string }): void {
     const job = this.owned(agentId, p.jobId);
     if (!job || isTerminal(job)) return;
     const { job: updated } = this.catalog.updateJob(p.jobId, {
@@ -157,7 +218,7 @@ export class JobManager {
     this.emit(updated, p.message || undefined);
   }
 
-  result(agentId: string, r: { jobId: string; ok: boolean; errorCode: string; errorMessage: string; errorHint: string; resultJson: string }): void {
+  private applyResult(agentId: string, r: { jobId: string; ok: boolean; errorCode: string; errorMessage: string; errorHint: string; resultJson: string }): void {
     const job = this.owned(agentId, r.jobId);
     if (!job) return;
     const { job: done, applied } = this.catalog.updateJob(r.jobId, {
@@ -166,14 +227,13 @@ export class JobManager {
       ...(r.ok ? {} : { errorCode: r.errorCode || 'JOB_FAILED', errorMessage: r.errorMessage || 'job failed', errorHint: r.errorHint || null }),
     });
     if (!applied) return; // already finished (a late result after a timeout or cancel)
-    this.logger.info({ jobId: done.jobId, state: done.state, err: done.errorMessage ?? undefined }, 'job finished');
-    this.catalog.addJobEvent(done.jobId, 'result', r.ok ? 'succeeded' : `failed: ${r.errorMessage}`);
+    this.logger.debug({ jobId: done.jobId, state: done.state, err: done.errorMessage ?? undefined }, 'job finished');
     this.emit(done, r.ok ? 'succeeded' : r.errorMessage);
     this.onFinished(done);
   }
 
   cancel(jobId: string): JobRecord {
-    this.flushInserts();
+    this.settle();
     const job = this.catalog.getJob(jobId);
     if (!job) throw new RedbackError('NOT_FOUND', `no job ${jobId}`, { hint: 'list jobs with: redback jobs' });
     if (isTerminal(job)) return job;
@@ -186,7 +246,7 @@ export class JobManager {
 
   /** Times out jobs past their deadline and tells their agents to stop. */
   expire(now = new Date()): JobRecord[] {
-    this.flushInserts();
+    this.settle();
     const expired = this.catalog.expireJobs(now);
     for (const job of expired) {
       this.sessions.get(job.agentId)?.send({ cancel: { jobId: job.jobId } });

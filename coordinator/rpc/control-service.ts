@@ -57,7 +57,7 @@ export function controlHandlers(state: CoordinatorState): ControlServiceHandlers
       return { backups: backups.map(backupInfo) };
     }),
     ListJobs: unary((req) => {
-      state.jobs.flushInserts();
+      state.jobs.settle();
       const jobs = state.catalog.listJobs({
         ...(req.instance ? { instance: req.instance } : {}),
         ...(req.state ? { state: req.state as never } : {}),
@@ -79,23 +79,30 @@ export function controlHandlers(state: CoordinatorState): ControlServiceHandlers
         }),
       );
     }),
-    TriggerFleetBackup: unary((req) => {
-      const tier = (req.tier || 'manual') as Tier;
-      if (!TIERS.includes(tier)) throw new RedbackError('USAGE', `unknown tier "${req.tier}"`, { hint: `use one of ${TIERS.join(', ')}` });
-      const jobs = state.jobs.createMany(
-        state.catalog.listInstanceKeys().map((i) => ({
-          type: 'snapshot',
-          agentId: i.agentId,
-          instance: i.name,
-          args: { tier },
-          ...(req.timeoutMs > 0 ? { timeoutMs: req.timeoutMs } : {}),
-        })),
-      );
-      return { jobs: jobs.map(jobInfo) };
-    }),
+    // Not `unary`: the reply (thousands of jobs) is encoded after the commands left, not before.
+    TriggerFleetBackup: (call, callback) => {
+      try {
+        state.auth.requireAdmin(call.metadata, call.getPeer());
+        const req = call.request;
+        const tier = (req.tier || 'manual') as Tier;
+        if (!TIERS.includes(tier)) throw new RedbackError('USAGE', `unknown tier "${req.tier}"`, { hint: `use one of ${TIERS.join(', ')}` });
+        const jobs = state.jobs.createMany(
+          state.catalog.listInstanceKeys().map((i) => ({
+            type: 'snapshot',
+            agentId: i.agentId,
+            instance: i.name,
+            args: { tier },
+            ...(req.timeoutMs > 0 ? { timeoutMs: req.timeoutMs } : {}),
+          })),
+        );
+        setImmediate(() => callback(null, { jobs: jobs.map(jobInfo) }));
+      } catch (err) {
+        callback(toGrpcError(err) as grpc.ServiceError);
+      }
+    },
     CancelJob: unary((req) => jobInfo(state.jobs.cancel(req.jobId))),
     GetJob: unary((req) => {
-      state.jobs.flushInserts();
+      state.jobs.settle();
       const job = state.catalog.getJob(req.jobId);
       if (!job) throw new RedbackError('NOT_FOUND', `no job ${req.jobId}`, { hint: 'list jobs with: redback jobs' });
       return jobInfo(job);
@@ -103,7 +110,7 @@ export function controlHandlers(state: CoordinatorState): ControlServiceHandlers
     WatchJob: (call) => {
       try {
         state.auth.requireAdmin(call.metadata, call.getPeer());
-        state.jobs.flushInserts();
+        state.jobs.settle();
         const job = state.catalog.getJob(call.request.jobId);
         if (!job) throw new RedbackError('NOT_FOUND', `no job ${call.request.jobId}`, { hint: 'list jobs with: redback jobs' });
         call.write({ job: jobInfo(job), message: '' });
