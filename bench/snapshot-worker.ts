@@ -1,5 +1,6 @@
 // One run of redback's copy pipeline in its own process, so its peak RSS is its own.
 // Usage: node snapshot-worker.js <source.rdb> <backupDir>
+import { readFileSync } from 'node:fs';
 import { createAgentContext } from '../agent/agent-context.js';
 import { copyIntoTier } from '../agent/snapshot/take-snapshot.js';
 import { silentLogger } from '../shared/log/logger.js';
@@ -18,4 +19,7 @@ const ctx = createAgentContext(config as never, silentLogger);
 const t0 = performance.now();
 const manifest = await copyIntoTier(ctx, config.instances[0] as never, 'manual', source, { source: 'existing', redisRunId: null });
 const ms = performance.now() - t0;
-process.stdout.write(JSON.stringify({ ms, bytes: manifest.bytes, maxRssBytes: process.resourceUsage().maxRSS * 1024, path: manifest.path }) + '\n');
+// Peak RSS of this process: VmHWM belongs to this address space (getrusage's maxrss can carry the
+// RSS of the parent that forked us, e.g. the benchmark process holding the dataset it wrote).
+const hwm = Number(/VmHWM:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 0) * 1024;
+process.stdout.write(JSON.stringify({ ms, bytes: manifest.bytes, maxRssBytes: hwm, path: manifest.path }) + '\n');

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { constants, existsSync } from 'node:fs';
+import { chmod, copyFile, open, stat, type FileHandle } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { isErrorCode, RedbackError, storageError } from '../../shared/errors/index.js';
@@ -23,30 +23,41 @@ export interface PipelineOptions {
   syncEveryBytes?: number;
   /** Files at least this large are checked on a worker thread (default 32 MiB). */
   workerThresholdBytes?: number;
+  /**
+   * How bytes reach the destination: 'kernel' (default on Linux) copies the open source inside
+   * the kernel (sendfile / copy_file_range) while the read pass checks the same open file;
+   * 'stream' writes the chunks the read pass read.
+   */
+  copyMode?: 'kernel' | 'stream';
 }
 
 const DEFAULT_CHUNK = 4 * 1024 * 1024;
 const SLOTS = 4;
 
-/** Checks RDB chunks; inline on this thread, or on a worker thread (the second core). */
+/** Hashes and checks RDB chunks; inline on this thread, or on worker threads (the other cores). */
 interface RdbChecker {
   /** Hands over slot `slot`; resolves when the checker no longer needs its bytes. */
   submit(slot: number, length: number): Promise<void>;
-  finish(): Promise<RdbSummary>;
+  finish(): Promise<{ summary: RdbSummary; sha256: string }>;
   close(): Promise<void>;
 }
 
 /**
  * One streaming pass over an RDB:
  * 1. read a chunk into one of SLOTS buffers (the next read is issued before this chunk is hashed);
- * 2. start writing it to the destination (thread pool), with an fdatasync every syncEveryBytes so
- *    write-back overlaps the work instead of piling up for the final sync;
- * 3. hand it to the RDB checker (structure and CRC-64: two worker threads for large files) and feed
- *    it to SHA-256 on this thread;
+ * 2. hand it to the checker: SHA-256, CRC-64 and the structure walk (three worker threads for
+ *    large files, so this thread only reads);
+ * 3. with a destination, the bytes get there one of two ways:
+ *    - kernel (Linux default): the kernel copies the same open file (/proc/self/fd/N, so the same
+ *      inode even if Redis renames a new dump.rdb over the path) to the destination while step 1
+ *      reads it; no user-space write, which is where a copy spends its time on many VMs;
+ *    - stream: each chunk is written from its buffer (thread pool), with an fdatasync every
+ *      syncEveryBytes so write-back overlaps the hashing;
+ *    either way the destination must end up exactly as long as what was checked, and is
+ *    fdatasync'ed before this returns; the caller renames it and syncs the directory;
  * 4. a slot is reused only when its write finished and the checker released it.
- * Memory is SLOTS × chunkSize whatever the file size. The source is opened once, so a dump.rdb that
- * Redis replaces meanwhile (rename) does not change what is read. With a destination, the file is
- * fdatasync'ed before this returns; the caller renames it and syncs the directory.
+ * Memory is SLOTS × chunkSize whatever the file size. The source is opened once; Redis never
+ * changes a dump.rdb in place (it writes a temp file and renames), so the open inode is stable.
  *
  * Throws RDB_CORRUPT when the content is not a valid RDB; the destination is then left for the
  * caller to quarantine.
@@ -64,20 +75,37 @@ export async function runCopyPipeline(source: string, options: PipelineOptions =
   const writes: Array<Promise<unknown> | null> = new Array(SLOTS).fill(null);
   const released: Array<Promise<void> | null> = new Array(SLOTS).fill(null);
   let checker: RdbChecker | null = null;
+  let copying: Promise<void> | null = null;
   try {
     const total = (await input.stat()).size;
     const useWorker = total >= (options.workerThresholdBytes ?? 32 * 1024 * 1024) && existsSync(WORKER_FILE);
     const sabs = Array.from({ length: SLOTS }, () => (useWorker ? new SharedArrayBuffer(chunkSize) : new ArrayBuffer(chunkSize)));
     const pool = sabs.map((b) => Buffer.from(b));
     checker = useWorker ? workerChecker(sabs as SharedArrayBuffer[]) : inlineChecker(pool);
-    if (options.destination) {
+    const kernelCopy = options.destination !== undefined && (options.copyMode ?? (process.platform === 'linux' ? 'kernel' : 'stream')) === 'kernel';
+    if (options.destination && kernelCopy) {
+      const destination = options.destination;
+      // Copy, then fdatasync at once: the flush to disk overlaps the rest of the read pass.
+      copying = copyFile(`/proc/self/fd/${input.fd}`, destination, constants.COPYFILE_EXCL)
+        .then(async () => {
+          const copied = await open(destination, 'r+');
+          try {
+            await copied.datasync();
+          } finally {
+            await copied.close();
+          }
+        })
+        .catch((err) => {
+          throw storageError(err, 'write', destination);
+        });
+      copying.catch(() => undefined); // awaited after the read pass
+    } else if (options.destination) {
       try {
         output = await open(options.destination, 'wx', FILE_MODE);
       } catch (err) {
         throw storageError(err, 'create', options.destination);
       }
     }
-    const hash = createHash('sha256');
     let syncing: Promise<void> | null = null;
     let sinceSync = 0;
     let position = 0;
@@ -115,12 +143,21 @@ export async function runCopyPipeline(source: string, options: PipelineOptions =
       position += bytesRead;
       index++;
       pendingRead = readInto(index % SLOTS, position);
-      hash.update(chunk);
       options.onProgress?.(position, Math.max(total, position));
     }
     await Promise.all([...writes, ...released]);
-    const summary = await checker.finish();
-    if (output) {
+    const { summary, sha256 } = await checker.finish();
+    if (copying) {
+      await copying;
+      const copied = await stat(options.destination!);
+      await chmod(options.destination!, FILE_MODE);
+      if (copied.size !== position) {
+        throw new RedbackError('STORAGE_ERROR', `copy of ${source} has ${copied.size} bytes, ${position} were checked`, {
+          hint: 'the source changed while it was copied, or the backup file system misbehaves; retry',
+        });
+      }
+    }
+    if (output && !copying) {
       await syncing;
       try {
         await output.datasync();
@@ -128,9 +165,9 @@ export async function runCopyPipeline(source: string, options: PipelineOptions =
         throw storageError(err, 'sync', options.destination!);
       }
     }
-    return { bytes: position, sha256: hash.digest('hex'), summary };
+    return { bytes: position, sha256, summary };
   } finally {
-    await Promise.allSettled([...writes, ...released]);
+    await Promise.allSettled([...writes, ...released, ...(copying ? [copying] : [])]);
     await checker?.close();
     await input.close().catch(() => undefined);
     await output?.close().catch(() => undefined);
@@ -141,27 +178,33 @@ const WORKER_FILE = fileURLToPath(new URL('./rdb-check-worker.js', import.meta.u
 
 function inlineChecker(pool: Buffer[]): RdbChecker {
   const reader = new RdbStreamReader();
+  const hash = createHash('sha256');
   return {
-    submit: async (slot, length) => reader.update(pool[slot]!.subarray(0, length)),
-    finish: async () => reader.finish(),
+    submit: async (slot, length) => {
+      const chunk = pool[slot]!.subarray(0, length);
+      hash.update(chunk);
+      reader.update(chunk);
+    },
+    finish: async () => ({ summary: reader.finish(), sha256: hash.digest('hex') }),
     close: async () => undefined,
   };
 }
 
-/** Two worker threads: one computes the CRC-64, the other walks the structure. */
+/** Three worker threads: SHA-256, the CRC-64, and the structure walk. */
 function workerChecker(slots: SharedArrayBuffer[]): RdbChecker {
-  const crcWorker = new ChunkWorker('crc', slots);
-  const parseWorker = new ChunkWorker('parse', slots);
+  const workers = { sha: new ChunkWorker('sha256', slots), crc: new ChunkWorker('crc', slots), parse: new ChunkWorker('parse', slots) };
+  const all = Object.values(workers);
   return {
     submit: async (slot, length) => {
-      await Promise.all([crcWorker.submit(slot, length), parseWorker.submit(slot, length)]);
+      await Promise.all(all.map((w) => w.submit(slot, length)));
     },
     finish: async () => {
-      const crc = (await crcWorker.finish({})) as bigint;
-      return (await parseWorker.finish({ crc })) as RdbSummary;
+      const [sha256, crc] = (await Promise.all([workers.sha.finish({}), workers.crc.finish({})])) as [string, bigint];
+      const summary = (await workers.parse.finish({ crc })) as RdbSummary;
+      return { summary, sha256 };
     },
     close: async () => {
-      await Promise.all([crcWorker.close(), parseWorker.close()]);
+      await Promise.all(all.map((w) => w.close()));
     },
   };
 }
@@ -175,7 +218,7 @@ class ChunkWorker {
   private failure: RedbackError | null = null;
   private finishWaiter: { resolve: (v: unknown) => void; reject: (e: Error) => void } | null = null;
 
-  constructor(role: 'crc' | 'parse', slots: SharedArrayBuffer[]) {
+  constructor(role: 'crc' | 'parse' | 'sha256', slots: SharedArrayBuffer[]) {
     this.acks = slots.map(() => []);
     this.worker = new Worker(WORKER_FILE, { workerData: { role, slots }, execArgv: [] });
     this.worker.on('message', (msg: WorkerReply) => {

@@ -1,13 +1,14 @@
 // Worker thread of the copy pipeline. Role 'crc' computes the RDB's CRC-64 (all but the 8-byte
-// trailer); role 'parse' walks the structure. With SHA-256 on the main thread, the three pieces of
-// work spread over the machine's cores. Chunks arrive as views of shared buffers and are
+// trailer); 'parse' walks the structure; 'sha256' hashes the file. The main thread only reads, so
+// the three pieces of work spread over the machine's cores. Chunks arrive as views of shared buffers and are
 // acknowledged once consumed, so the main thread can reuse the slot.
+import { createHash } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
 import { RedbackError } from '../../shared/errors/index.js';
 import { RdbStreamReader, TrailerCrc } from '../../shared/rdb/index.js';
 
 interface WorkerInput {
-  role: 'crc' | 'parse';
+  role: 'crc' | 'parse' | 'sha256';
   slots: SharedArrayBuffer[];
 }
 
@@ -15,12 +16,13 @@ const { role, slots } = workerData as WorkerInput;
 const views = slots.map((sab) => new Uint8Array(sab));
 const crc = role === 'crc' ? new TrailerCrc() : null;
 const reader = role === 'parse' ? new RdbStreamReader({ externalCrc: true }) : null;
+const sha = role === 'sha256' ? createHash('sha256') : null;
 let failed = false;
 
 parentPort!.on('message', (msg: { slot: number; length: number } | { finish: true; crc?: bigint }) => {
   if ('finish' in msg) {
     try {
-      parentPort!.postMessage(crc ? { result: crc.digest() } : { result: reader!.finish(msg.crc) });
+      parentPort!.postMessage(crc ? { result: crc.digest() } : sha ? { result: sha.digest('hex') } : { result: reader!.finish(msg.crc) });
     } catch (err) {
       parentPort!.postMessage({ error: serialise(err) });
     }
@@ -30,6 +32,7 @@ parentPort!.on('message', (msg: { slot: number; length: number } | { finish: tru
     try {
       const chunk = views[msg.slot]!.subarray(0, msg.length);
       if (crc) crc.update(chunk);
+      else if (sha) sha.update(chunk);
       else reader!.update(chunk);
     } catch (err) {
       failed = true;
