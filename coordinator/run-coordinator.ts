@@ -1,3 +1,4 @@
+import { runUntilSignal } from '../shared/cli/run-until-signal.js';
 import { loadCoordinatorConfig } from '../shared/config/coordinator-config.js';
 import { createLogger } from '../shared/log/logger.js';
 import { Coordinator } from './coordinator.js';
@@ -7,17 +8,6 @@ export async function runCoordinator(flags: { config: string }): Promise<number>
   const config = loadCoordinatorConfig(flags.config);
   const logger = createLogger({ level: config.log.level, destination: 'stdout', name: 'redback-coordinator' });
   const coordinator = await Coordinator.start(config, logger);
-  const keepAlive = setInterval(() => undefined, 60_000);
-  await new Promise<void>((resolve) => {
-    const shutdown = (signal: string) => {
-      logger.info({ signal }, 'stopping');
-      void coordinator.stop().finally(() => {
-        clearInterval(keepAlive);
-        resolve();
-      });
-    };
-    process.once('SIGTERM', () => shutdown('SIGTERM'));
-    process.once('SIGINT', () => shutdown('SIGINT'));
-  });
+  await runUntilSignal(logger, () => coordinator.stop());
   return 0;
 }

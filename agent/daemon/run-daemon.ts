@@ -1,4 +1,5 @@
 import { loadAgentConfig } from '../../shared/config/agent-config.js';
+import { runUntilSignal } from '../../shared/cli/run-until-signal.js';
 import { createLogger } from '../../shared/log/logger.js';
 import { createAgentContext } from '../agent-context.js';
 import { AgentDaemon } from './agent-daemon.js';
@@ -9,18 +10,6 @@ export async function runAgentDaemon(flags: { config: string }): Promise<number>
   const logger = createLogger({ level: config.log.level, destination: 'stdout', name: 'redback-agent' });
   const daemon = new AgentDaemon(createAgentContext(config, logger));
   await daemon.start();
-  // Signal listeners do not keep Node's event loop alive; this timer does, until shutdown.
-  const keepAlive = setInterval(() => undefined, 60_000);
-  await new Promise<void>((resolve) => {
-    const shutdown = (signal: string) => {
-      logger.info({ signal }, 'stopping');
-      void daemon.stop().finally(() => {
-        clearInterval(keepAlive);
-        resolve();
-      });
-    };
-    process.once('SIGTERM', () => shutdown('SIGTERM'));
-    process.once('SIGINT', () => shutdown('SIGINT'));
-  });
+  await runUntilSignal(logger, () => daemon.stop());
   return 0;
 }

@@ -5,28 +5,29 @@ import type { InstanceFacts } from '../state/instance-facts.js';
  * The facts a runbook is planned with, kept in its journal (JSON) so a resumed or rolled-back run
  * acts on exactly what was planned.
  */
-export interface PlanFacts {
-  instance: string;
-  host: string;
-  port: number;
-  dir: string;
-  dbfilename: string;
-  appenddirname: string;
-  appendfilename: string;
-  configFile: string | null;
-  rdbFile: string;
-  aofDir: string;
-  manifestPath: string;
-  /** appendonly of the config on disk (what a plain start uses); null unknown. */
-  appendonly: boolean | null;
-  replicaof: string | null;
-  maxmemory: number | null;
-  role: string | null;
-  redisVersion: string | null;
+export type PlanFacts = Pick<
+  InstanceFacts,
+  | 'instance'
+  | 'host'
+  | 'port'
+  | 'dir'
+  | 'dbfilename'
+  | 'appenddirname'
+  | 'appendfilename'
+  | 'configFile'
+  | 'rdbFile'
+  | 'aofDir'
+  | 'manifestPath'
+  | 'appendonly'
+  | 'replicaof'
+  | 'maxmemory'
+  | 'role'
+  | 'redisVersion'
+> & {
   controlType: 'process' | 'systemd' | 'exec' | null;
   /** redis-server binary of 'process' control. */
   binary: string | null;
-}
+};
 
 export function planFactsOf(facts: InstanceFacts, instance: InstanceConfig): PlanFacts {
   const control = instance.control;

@@ -14,7 +14,7 @@ import { waitAofRewritten, waitLoaded } from '../recovery/redis-wait.js';
 import { totalKeysOf, type ExpectedRdb, type RestoreSource, type SourceDescriptor } from '../recovery/restore-source.js';
 import { guardStart } from '../recovery/trap-guard.js';
 import { connectForRecovery } from '../state/instance-facts.js';
-import { emptyReport, trapFactsOf, type LastSeenSummary, type RecoveryDeps, type RecoveryState } from './recovery-steps.js';
+import { emptyReport, trapFactsOf, waitLoadedStep, type LastSeenSummary, type RecoveryDeps, type RecoveryState } from './recovery-steps.js';
 import type { Runbook, Step, StepEnv } from './runbook.js';
 
 export type RestoreLocalState = RecoveryState & {
@@ -282,19 +282,7 @@ export function restoreLocalRunbook(deps: RecoveryDeps, source: RestoreSource | 
     },
   };
 
-  const wait: Step<S> = {
-    name: 'wait-loaded',
-    describe: () => 'wait until INFO persistence says loading:0',
-    run: async (s, env) => {
-      const loaded = await waitLoaded(deps.instance, {
-        timeoutMs: deps.timeouts.loadMs,
-        isRunning: () => deps.controller.isRunning(),
-        onProgress: (m, f) => env.progress(m, f),
-      });
-      s.report.loadMs = loaded.loadMs;
-      env.note(`loaded in ${formatDuration(loaded.loadMs)}`);
-    },
-  };
+  const wait = waitLoadedStep<S>(deps);
 
   const verify: Step<S> = {
     name: 'verify-keys',

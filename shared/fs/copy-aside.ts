@@ -1,8 +1,9 @@
 import { constants } from 'node:fs';
-import { copyFile, mkdir, open, stat, writeFile } from 'node:fs/promises';
+import { copyFile, open, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { storageError } from '../errors/index.js';
-import { DIR_MODE, FILE_MODE, compactTimestamp, exists, fsyncDir } from './durable.js';
+import { FILE_MODE, fsyncDir } from './durable.js';
+import { newQuarantineFolder } from './move-aside.js';
 
 /**
  * The copying sibling of `moveAside` (shared/fs/move-aside.ts): copies files into
@@ -20,10 +21,8 @@ export async function copyAside(
   reason: Record<string, unknown>,
   now: Date = new Date(),
 ): Promise<string> {
-  let folder = join(quarantineRoot, `${compactTimestamp(now)}-${label}`);
-  for (let n = 2; await exists(folder); n++) folder = join(quarantineRoot, `${compactTimestamp(now)}-${label}-${n}`);
+  const folder = await newQuarantineFolder(quarantineRoot, label, now);
   try {
-    await mkdir(folder, { recursive: true, mode: DIR_MODE });
     const copied: Array<{ source: string; bytes: number }> = [];
     for (const file of files) {
       const dest = join(folder, basename(file));

@@ -3,6 +3,18 @@ import { basename, join } from 'node:path';
 import { storageError } from '../errors/index.js';
 import { DIR_MODE, FILE_MODE, compactTimestamp, exists, fsyncDir } from './durable.js';
 
+/** Creates `<root>/<timestamp>-<label>[-n]/` (0700), a name no earlier move or copy used. */
+export async function newQuarantineFolder(quarantineRoot: string, label: string, now: Date): Promise<string> {
+  let folder = join(quarantineRoot, `${compactTimestamp(now)}-${label}`);
+  for (let n = 2; await exists(folder); n++) folder = join(quarantineRoot, `${compactTimestamp(now)}-${label}-${n}`);
+  try {
+    await mkdir(folder, { recursive: true, mode: DIR_MODE });
+  } catch (err) {
+    throw storageError(err, 'create', folder);
+  }
+  return folder;
+}
+
 /**
  * Moves files into `<quarantineRoot>/<timestamp>-<label>/`, never deleting anything, and writes a
  * `REASON.json` beside them. Returns the folder. This is how redback "removes" a bad copy or a
@@ -16,10 +28,8 @@ export async function moveAside(
   reason: Record<string, unknown>,
   now: Date = new Date(),
 ): Promise<string> {
-  let folder = join(quarantineRoot, `${compactTimestamp(now)}-${label}`);
-  for (let n = 2; await exists(folder); n++) folder = join(quarantineRoot, `${compactTimestamp(now)}-${label}-${n}`);
+  const folder = await newQuarantineFolder(quarantineRoot, label, now);
   try {
-    await mkdir(folder, { recursive: true, mode: DIR_MODE });
     const moved: string[] = [];
     for (const file of files) {
       if (!(await exists(file))) continue;
