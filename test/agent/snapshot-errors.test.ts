@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, runCliJson } from '../helpers/cli.js';
@@ -206,6 +206,18 @@ describe('snapshot errors: a clear error, a documented exit code, no copy lost',
       expect(r.stderr).toMatch(/rdbchecksum yes/);
       await expectOnlyFirstCopy();
     });
+  });
+
+  it('mode existing with a dump.rdb older than snapshot.maxAge: exit 6, nothing copied', async () => {
+    await redis.client().call('SAVE');
+    const old = new Date(Date.now() - 3600_000);
+    utimesSync(join(redis.dir, 'dump.rdb'), old, old);
+    const cfg = config('tooold', { url: redis.url }, { snapshot: { mode: 'existing', maxAge: '15m' } });
+    const r = await runCli(['agent', 'snapshot', '--config', cfg, '--instance', 'main']);
+    expect(r.code).toBe(6);
+    expectOneLineError(r.stderr, /older than snapshot.maxAge/);
+    const list = await runCliJson(['agent', 'list', '--config', cfg, '--json']);
+    expect(list.json.copies).toEqual([]);
   });
 
   it('invalid config: exit 3 listing every problem with its key path', async () => {
