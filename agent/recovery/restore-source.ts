@@ -1,7 +1,6 @@
-import { constants } from 'node:fs';
-import { copyFile, open, unlink } from 'node:fs/promises';
+import { unlink } from 'node:fs/promises';
 import type { InstanceConfig } from '../../shared/config/agent-config.js';
-import { RedbackError, storageError } from '../../shared/errors/index.js';
+import { RedbackError } from '../../shared/errors/index.js';
 import type { RdbSummary } from '../../shared/rdb/rdb-summary.js';
 import type { AgentContext } from '../agent-context.js';
 import { runCopyPipeline } from '../snapshot/copy-pipeline.js';
@@ -102,13 +101,10 @@ export function keysOfSummary(summary: RdbSummary): { keys: Record<string, numbe
 }
 
 /**
- * The fetch shared by file-based sources:
- * 1. copy the file to `destination` in the kernel (`copyFile`: a copy-on-write clone where the file
- *    system supports it, else sendfile; several times faster than a copy through user space);
- * 2. read the STAGED file once through the verifying pipeline (SHA-256, structure, CRC-64) and
- *    compare with `expected`: what is checked is exactly what Redis will load;
- * 3. fsync it when `durable`.
- * Whatever fails, no staged file is left behind.
+ * The fetch shared by file-based sources: one pass of the copy pipeline, which has the kernel
+ * copy the open source file to `destination` while it reads the same open file once for SHA-256,
+ * the structure and the CRC-64 (fsync'ed when `durable`); then the results are compared with
+ * `expected`. Whatever fails, no staged file is left behind.
  */
 export async function fetchFileVerified(
   label: string,
@@ -119,13 +115,11 @@ export async function fetchFileVerified(
 ): Promise<FetchResult> {
   let result;
   try {
-    try {
-      await copyFile(path, destination, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE);
-    } catch (err) {
-      throw storageError(err, `copy ${label} to`, destination);
-    }
-    result = await runCopyPipeline(destination, options.onProgress ? { onProgress: options.onProgress } : {});
-    if (options.durable !== false) await fsyncFile(destination);
+    result = await runCopyPipeline(path, {
+      destination,
+      durable: options.durable !== false,
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    });
   } catch (err) {
     await unlink(destination).catch(() => undefined);
     if (err instanceof RedbackError && err.code === 'RDB_CORRUPT') {
@@ -151,15 +145,4 @@ export async function fetchFileVerified(
     });
   }
   return { sha256: result.sha256, bytes: result.bytes, summary: result.summary };
-}
-
-async function fsyncFile(path: string): Promise<void> {
-  const handle = await open(path, 'r');
-  try {
-    await handle.datasync();
-  } catch (err) {
-    throw storageError(err, 'sync', path);
-  } finally {
-    await handle.close();
-  }
 }

@@ -29,6 +29,11 @@ export interface PipelineOptions {
    * 'stream' writes the chunks the read pass read.
    */
   copyMode?: 'kernel' | 'stream';
+  /**
+   * fdatasync the destination before returning (default true). A restore turns it off for its
+   * staged RDB, whose durability comes from the AOF rewrite that follows.
+   */
+  durable?: boolean;
 }
 
 const DEFAULT_CHUNK = 4 * 1024 * 1024;
@@ -88,6 +93,7 @@ export async function runCopyPipeline(source: string, options: PipelineOptions =
       // Copy, then fdatasync at once: the flush to disk overlaps the rest of the read pass.
       copying = copyFile(`/proc/self/fd/${input.fd}`, destination, constants.COPYFILE_EXCL)
         .then(async () => {
+          if (options.durable === false) return;
           const copied = await open(destination, 'r+');
           try {
             await copied.datasync();
@@ -130,7 +136,7 @@ export async function runCopyPipeline(source: string, options: PipelineOptions =
         });
         writes[slot]!.catch(() => undefined); // awaited before the slot is reused
         sinceSync += bytesRead;
-        if (sinceSync >= syncEvery && syncing === null) {
+        if (options.durable !== false && sinceSync >= syncEvery && syncing === null) {
           sinceSync = 0;
           syncing = out.datasync().finally(() => {
             syncing = null;
@@ -157,7 +163,7 @@ export async function runCopyPipeline(source: string, options: PipelineOptions =
         });
       }
     }
-    if (output && !copying) {
+    if (output && !copying && options.durable !== false) {
       await syncing;
       try {
         await output.datasync();
