@@ -14,7 +14,7 @@ import { sessionHandler } from './rpc/agent-service.js';
 import { Authenticator } from './rpc/auth.js';
 import { controlHandlers } from './rpc/control-service.js';
 import { SchedulePusher } from './scheduler/schedule-pusher.js';
-import { agentViews, fleetStatus } from './status/fleet-status.js';
+import { agentViews, instanceViews } from './status/fleet-status.js';
 
 /**
  * The coordinator process: a gRPC server (agents' sessions and the operators' control service),
@@ -48,7 +48,7 @@ export class Coordinator {
           agents: () =>
             agentViews(state).map((a) => ({ agentId: a.agentId, liveness: a.liveness, heartbeatAgeSeconds: a.heartbeatAgeSeconds, backupFreeBytes: a.backupFreeBytes })),
           instances: () =>
-            fleetStatus(state).instances.map((i) => ({
+            instanceViews(state).map((i) => ({
               agentId: i.record.agentId,
               instance: i.record.name,
               up: i.record.up === true,

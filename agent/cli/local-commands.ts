@@ -1,7 +1,7 @@
 import { RedbackError } from '../../shared/errors/index.js';
 import { formatAge, formatBytes, formatKeys, printJson, renderTable } from '../../shared/output/format.js';
 import { byteProgress } from '../../shared/output/progress.js';
-import { TIERS, totalKeys, type Tier } from '../../shared/manifest/copy-manifest.js';
+import { parseTier, totalKeys } from '../../shared/manifest/copy-manifest.js';
 import { findInstance, selectInstances } from '../agent-context.js';
 import { pruneInstance } from '../retention/prune.js';
 import { ensureDailyCopy, takeSnapshot } from '../snapshot/take-snapshot.js';
@@ -15,15 +15,13 @@ export interface SnapshotFlags extends AgentFlags {
 }
 
 export async function runSnapshotCommand(flags: SnapshotFlags): Promise<number> {
-  if (!TIERS.includes(flags.tier as Tier)) {
-    throw new RedbackError('USAGE', `unknown tier "${flags.tier}"`, { hint: `use one of: ${TIERS.join(', ')}` });
-  }
+  const tier = parseTier(flags.tier);
   const ctx = loadAgentForCommand(flags);
   const instance = findInstance(ctx.config, flags.instance);
   const progress = byteProgress(!flags.json, `snapshot ${instance.name}`);
   try {
     const outcome = await takeSnapshot(ctx, instance, {
-      tier: flags.tier as Tier,
+      tier,
       ...(flags.mode ? { mode: flags.mode } : {}),
       onProgress: (phase, done, total) => (phase === 'copy' ? progress.update(done, total, 'copy') : undefined),
     });

@@ -16,10 +16,6 @@ export class InstanceQueue {
     return next;
   }
 
-  busy(instance: string): boolean {
-    return this.tails.has(instance);
-  }
-
   async drain(): Promise<void> {
     while (this.tails.size > 0) await Promise.all(this.tails.values());
   }

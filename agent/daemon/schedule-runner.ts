@@ -50,11 +50,6 @@ export class ScheduleRunner {
     }
   }
 
-  /** The next run of each schedule, for status reports. */
-  nextRuns(): Array<{ key: string; next: string | null }> {
-    return [...this.tasks].map(([key, { task }]) => ({ key, next: task.getNextRun()?.toISOString() ?? null }));
-  }
-
   async stop(): Promise<void> {
     for (const { task } of this.tasks.values()) await task.destroy();
     this.tasks.clear();

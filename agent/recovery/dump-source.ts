@@ -4,7 +4,8 @@ import { RedbackError } from '../../shared/errors/index.js';
 import type { RdbSummary } from '../../shared/rdb/rdb-summary.js';
 import type { AgentContext } from '../agent-context.js';
 import { runCopyPipeline } from '../snapshot/copy-pipeline.js';
-import { fetchFileVerified, keysOfSummary, registerRestoreSource, type ExpectedRdb, type RestoreSource } from './restore-source.js';
+import { keysOfSummary } from '../../shared/rdb/rdb-summary.js';
+import { fetchFileVerified, registerRestoreSource, type ExpectedRdb, type RestoreSource } from './restore-source.js';
 
 /** What one read of dump.rdb found. */
 export interface DumpInspection {

@@ -1,6 +1,7 @@
 import { unlink } from 'node:fs/promises';
 import type { InstanceConfig } from '../../shared/config/agent-config.js';
 import { RedbackError } from '../../shared/errors/index.js';
+import { crc64Hex } from '../../shared/rdb/crc64.js';
 import type { RdbSummary } from '../../shared/rdb/rdb-summary.js';
 import type { AgentContext } from '../agent-context.js';
 import { runCopyPipeline } from '../snapshot/copy-pipeline.js';
@@ -89,16 +90,6 @@ export function totalKeysOf(keys: Record<string, number>): number {
   return Object.values(keys).reduce((a, b) => a + b, 0);
 }
 
-/** Keys per database from an RDB summary (the RESIZEDB hints when present, else counted). */
-export function keysOfSummary(summary: RdbSummary): { keys: Record<string, number>; expires: Record<string, number> } {
-  const keys: Record<string, number> = {};
-  const expires: Record<string, number> = {};
-  for (const [db, s] of Object.entries(summary.databases)) {
-    keys[db] = s.resizeKeys ?? s.keys;
-    expires[db] = s.resizeExpires ?? s.expires;
-  }
-  return { keys, expires };
-}
 
 /**
  * The fetch shared by file-based sources: one pass of the copy pipeline, which has the kernel
@@ -134,7 +125,7 @@ export async function fetchFileVerified(
   if (result.bytes !== expected.bytes) problems.push(`size is ${result.bytes}, expected ${expected.bytes}`);
   if (result.sha256 !== expected.sha256) problems.push(`sha256 ${result.sha256.slice(0, 16)}… differs from the manifest's ${expected.sha256.slice(0, 16)}…`);
   if (result.summary.rdbVersion !== expected.rdbVersion) problems.push(`rdb version ${result.summary.rdbVersion}, manifest says ${expected.rdbVersion}`);
-  const crc = result.summary.storedChecksum.toString(16).padStart(16, '0');
+  const crc = crc64Hex(result.summary.storedChecksum);
   if (options.crc64 && crc !== options.crc64) problems.push(`crc64 trailer ${crc} differs from the manifest's ${options.crc64}`);
   if (result.summary.checksumDisabled && !options.allowUnchecksummed) problems.push('the RDB has no CRC-64 (rdbchecksum no) so it cannot be verified');
   if (problems.length > 0) {

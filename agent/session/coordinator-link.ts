@@ -50,9 +50,6 @@ export class CoordinatorLink {
   private readonly health = new HealthProbe();
   private readonly client: grpc.Client & { Session(metadata: grpc.Metadata): SessionStream };
   readonly agentId: string;
-  private connectedOnce: (() => void) | null = null;
-  /** Resolves the first time a Welcome arrives (tests and the demo wait on it). */
-  readonly firstWelcome = new Promise<void>((resolve) => (this.connectedOnce = resolve));
 
   constructor(
     private readonly ctx: AgentContext,
@@ -167,7 +164,6 @@ export class CoordinatorLink {
         this.logger.info({ coordinatorVersion: message.welcome!.coordinatorVersion }, 'connected to coordinator');
         await this.sendInventory();
         this.startHeartbeats(message.welcome!.heartbeatIntervalMs || 5000);
-        this.connectedOnce?.();
         return;
       }
       case 'schedule':

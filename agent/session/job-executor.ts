@@ -1,5 +1,5 @@
 import { RedbackError } from '../../shared/errors/index.js';
-import { TIERS, type Tier } from '../../shared/manifest/copy-manifest.js';
+import { parseTier } from '../../shared/manifest/copy-manifest.js';
 import type { AgentContext } from '../agent-context.js';
 import { findInstance } from '../agent-context.js';
 import type { InstanceQueue } from '../daemon/instance-queue.js';
@@ -26,8 +26,7 @@ export async function executeJob(
   const instance = findInstance(ctx.config, command.instance);
   switch (command.type) {
     case 'snapshot': {
-      const tier = (command.args.tier as Tier | undefined) ?? 'manual';
-      if (!TIERS.includes(tier)) throw new RedbackError('USAGE', `unknown tier "${tier}"`);
+      const tier = parseTier(String(command.args.tier ?? 'manual'));
       return queue.run(instance.name, async () => {
         job.report('bgsave', 0, 0, 'waiting for BGSAVE');
         const outcome = await takeSnapshot(ctx, instance, {

@@ -5,7 +5,8 @@ import type { InstanceConfig } from '../../shared/config/agent-config.js';
 import { ensureDir, fsyncDir, TEMP_PREFIX, writeFileAtomic } from '../../shared/fs/durable.js';
 import { sealManifest, type CopyManifest, type CopyManifestBody, type Tier } from '../../shared/manifest/copy-manifest.js';
 import { PRODUCER } from '../../shared/version/version.js';
-import type { RdbSummary } from '../../shared/rdb/rdb-summary.js';
+import { crc64Hex } from '../../shared/rdb/crc64.js';
+import { keysOfSummary, type RdbSummary } from '../../shared/rdb/rdb-summary.js';
 import type { AgentContext } from '../agent-context.js';
 import { runBgsave } from '../redis/bgsave.js';
 import { discoverLayout, rdbPath, type InstanceLayout } from '../redis/discover.js';
@@ -153,31 +154,26 @@ export async function copyIntoTier(
   } catch (err) {
     throw storageError(err, 'rename copy into', finalPath);
   }
-  const manifest = buildManifest(ctx, instance.name, tier, id, finalPath, result.bytes, result.sha256, result.summary, options.source, options.redisRunId, null);
+  const manifest = buildManifest(
+    ctx,
+    { instance: instance.name, tier, id, path: finalPath, bytes: result.bytes, sha256: result.sha256, summary: result.summary },
+    options.source,
+    options.redisRunId,
+  );
   await writeFileAtomic(ctx.layout.manifestFile(instance.name, tier, id), JSON.stringify(manifest, null, 2) + '\n');
   ctx.logger.info({ instance: instance.name, copy: id, tier, bytes: result.bytes }, 'copy complete');
   return manifest;
 }
 
+/** The manifest of a copy just written, from what the pipeline learned of its bytes. */
 function buildManifest(
   ctx: AgentContext,
-  instance: string,
-  tier: Tier,
-  id: string,
-  path: string,
-  bytes: number,
-  sha256: string,
-  summary: RdbSummary,
+  copy: { instance: string; tier: Tier; id: string; path: string; bytes: number; sha256: string; summary: RdbSummary },
   source: CopyManifestBody['source'],
   redisRunId: string | null,
-  linkedFrom: string | null,
 ): CopyManifest {
-  const keys: Record<string, number> = {};
-  const expires: Record<string, number> = {};
-  for (const [db, s] of Object.entries(summary.databases)) {
-    keys[db] = s.resizeKeys ?? s.keys;
-    expires[db] = s.resizeExpires ?? s.expires;
-  }
+  const { instance, tier, id, path, bytes, sha256, summary } = copy;
+  const { keys, expires } = keysOfSummary(summary);
   return sealManifest({
     format: 'redback.copy/v1',
     id,
@@ -187,7 +183,7 @@ function buildManifest(
     file: `${id}.rdb`,
     bytes,
     sha256,
-    crc64: summary.storedChecksum.toString(16).padStart(16, '0'),
+    crc64: crc64Hex(summary.storedChecksum),
     rdbVersion: summary.rdbVersion,
     redisVersion: summary.redisVersion,
     createdAt: ctx.clock.now().toISOString(),
@@ -197,7 +193,7 @@ function buildManifest(
     keys,
     expires,
     source,
-    linkedFrom,
+    linkedFrom: null,
     pinned: false,
     host: hostname(),
     redisRunId,

@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { RedbackError } from '../../shared/errors/index.js';
+import { crc64Hex } from '../../shared/rdb/crc64.js';
 import type { LocalCopy } from '../store/local-store.js';
 import { runCopyPipeline } from './copy-pipeline.js';
 
@@ -26,7 +27,7 @@ export async function verifyCopy(copy: LocalCopy, onProgress?: (done: number, to
     const result = await runCopyPipeline(copy.rdbFile, onProgress ? { onProgress } : {});
     if (result.bytes !== m.bytes) return { ...base, ok: false, problem: `size is ${result.bytes}, manifest says ${m.bytes}` };
     if (result.sha256 !== m.sha256) return { ...base, ok: false, problem: `sha256 mismatch: file ${result.sha256.slice(0, 16)}…, manifest ${m.sha256.slice(0, 16)}…` };
-    const crc = result.summary.storedChecksum.toString(16).padStart(16, '0');
+    const crc = crc64Hex(result.summary.storedChecksum);
     if (crc !== m.crc64) return { ...base, ok: false, problem: `rdb crc64 trailer ${crc} differs from manifest ${m.crc64}` };
     return { ...base, ok: true };
   } catch (err) {

@@ -869,18 +869,6 @@ export class Catalog {
   // ---- jobs --------------------------------------------------------------------------------------
 
   /** A new job in state 'queued' (with a 'state' event). Throws INTERNAL on a duplicate id. */
-  /**
-   * Creates many jobs in one transaction, already in `state` ('sent' when the coordinator sends
-   * them in the same tick). The records are built from the inputs, not read back: a fleet-wide
-   * command of thousands of jobs costs two inserts per job.
-   */
-  createJobs(inputs: readonly CreateJobInput[], state: 'queued' | 'sent' = 'queued'): JobRecord[] {
-    const now = this.now();
-    const records = inputs.map((input) => newJobRecord(input, state, now));
-    this.insertJobRecords(records);
-    return records;
-  }
-
   /** Inserts jobs built with newJobRecord (and their first state event) in one transaction. */
   insertJobRecords(records: readonly JobRecord[]): void {
     this.db.transaction(() => {
@@ -1469,7 +1457,7 @@ function instanceFromRow(row: InstanceRow): InstanceRecord {
   };
 }
 
-/** A new job as createJobs records it, built without touching the database. */
+/** A new job as insertJobRecords stores it, built without touching the database. */
 export function newJobRecord(input: CreateJobInput, state: 'queued' | 'sent', nowMs: number, argsJson?: string): JobRecord {
   const timeoutMs = Math.max(0, Math.floor(input.timeoutMs ?? 0));
   const created = new Date(nowMs);

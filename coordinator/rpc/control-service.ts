@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { RedbackError } from '../../shared/errors/index.js';
-import { TIERS, type Tier } from '../../shared/manifest/copy-manifest.js';
+import { parseTier } from '../../shared/manifest/copy-manifest.js';
 import type { ControlServiceHandlers } from '../../shared/proto/generated/redback/v1/ControlService.js';
 import type { AgentInfo } from '../../shared/proto/generated/redback/v1/AgentInfo.js';
 import type { BackupInfo } from '../../shared/proto/generated/redback/v1/BackupInfo.js';
@@ -11,7 +11,7 @@ import type { BackupRecord, JobRecord } from '../catalog/index.js';
 import type { CoordinatorState } from '../coordinator-state.js';
 import { resolveInstance } from '../fleet/resolve-instance.js';
 import { isTerminal } from '../jobs/job-manager.js';
-import { agentViews, fleetStatus, type AgentView, type InstanceView } from '../status/fleet-status.js';
+import { agentViews, fleetStatus, instanceViews, type AgentView, type InstanceView } from '../status/fleet-status.js';
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : '');
 
@@ -47,7 +47,7 @@ export function controlHandlers(state: CoordinatorState): ControlServiceHandlers
       };
     }),
     ListAgents: unary(() => ({ agents: agentViews(state).map(agentInfo) })),
-    ListInstances: unary(() => ({ instances: fleetStatus(state).instances.map(instanceStatus) })),
+    ListInstances: unary(() => ({ instances: instanceViews(state).map(instanceStatus) })),
     ListBackups: unary((req) => {
       const filter = req.instance ? resolveInstance(state.catalog, req.instance) : null;
       const backups = state.catalog.listBackups({
@@ -66,8 +66,7 @@ export function controlHandlers(state: CoordinatorState): ControlServiceHandlers
       return { jobs: jobs.map(jobInfo) };
     }),
     TriggerBackup: unary((req) => {
-      const tier = (req.tier || 'manual') as Tier;
-      if (!TIERS.includes(tier)) throw new RedbackError('USAGE', `unknown tier "${req.tier}"`, { hint: `use one of ${TIERS.join(', ')}` });
+      const tier = parseTier(req.tier || 'manual');
       const instance = resolveInstance(state.catalog, req.instance, req.agentId);
       return jobInfo(
         state.jobs.create({
@@ -84,8 +83,7 @@ export function controlHandlers(state: CoordinatorState): ControlServiceHandlers
       try {
         state.auth.requireAdmin(call.metadata, call.getPeer());
         const req = call.request;
-        const tier = (req.tier || 'manual') as Tier;
-        if (!TIERS.includes(tier)) throw new RedbackError('USAGE', `unknown tier "${req.tier}"`, { hint: `use one of ${TIERS.join(', ')}` });
+        const tier = parseTier(req.tier || 'manual');
         const jobs = state.jobs.createMany(
           state.catalog.listInstanceKeys().map((i) => ({
             type: 'snapshot',

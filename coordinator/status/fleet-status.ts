@@ -85,10 +85,10 @@ export function agentViews(state: CoordinatorState, now = new Date()): AgentView
  * their schedule (the newest copy is older than two schedule periods plus slack, or there is none),
  * and which jobs failed in the last day without a later success.
  */
-export function fleetStatus(state: CoordinatorState, now = new Date()): FleetStatus {
-  const agents = agentViews(state, now);
+/** Every current instance with whether it is protected, and its problems (read by status and metrics). */
+export function instanceViews(state: CoordinatorState, now = new Date(), agents: AgentView[] = agentViews(state, now)): InstanceView[] {
   const liveness = new Map(agents.map((a) => [a.agentId, a.liveness]));
-  const instances: InstanceView[] = state.catalog.listInstances().map((record) => {
+  return state.catalog.listInstances().map((record) => {
     const schedule = state.schedules.scheduleOf(record.agentId, record.name);
     const periods = [schedule?.hourlyCron, schedule?.dailyCron]
       .filter((c): c is string => !!c)
@@ -111,6 +111,11 @@ export function fleetStatus(state: CoordinatorState, now = new Date()): FleetSta
       problems,
     };
   });
+}
+
+export function fleetStatus(state: CoordinatorState, now = new Date()): FleetStatus {
+  const agents = agentViews(state, now);
+  const instances = instanceViews(state, now, agents);
   const failedJobs = state.catalog
     .failedJobsSince(new Date(now.getTime() - 24 * HOUR))
     .filter((job) => {

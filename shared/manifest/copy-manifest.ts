@@ -1,9 +1,16 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { RedbackError } from '../errors/index.js';
 
 /** Local tiers. `manual` copies are taken on request and kept until their own retention says so. */
 export const TIERS = ['hourly', 'daily', 'manual'] as const;
 export type Tier = (typeof TIERS)[number];
+
+/** A tier named by a user or a command; USAGE error naming the valid ones otherwise. */
+export function parseTier(value: string): Tier {
+  if ((TIERS as readonly string[]).includes(value)) return value as Tier;
+  throw new RedbackError('USAGE', `unknown tier "${value}"`, { hint: `use one of: ${TIERS.join(', ')}` });
+}
 
 export const COPY_MANIFEST_FORMAT = 'redback.copy/v1';
 

@@ -11,6 +11,17 @@ export interface RdbDatabaseSummary {
   resizeExpires: number | null;
 }
 
+/** Keys per database from an RDB summary (the RESIZEDB hints when present, else counted). */
+export function keysOfSummary(summary: Pick<RdbSummary, 'databases'>): { keys: Record<string, number>; expires: Record<string, number> } {
+  const keys: Record<string, number> = {};
+  const expires: Record<string, number> = {};
+  for (const [db, s] of Object.entries(summary.databases)) {
+    keys[db] = s.resizeKeys ?? s.keys;
+    expires[db] = s.resizeExpires ?? s.expires;
+  }
+  return { keys, expires };
+}
+
 export interface RdbSummary {
   /** From the magic `REDIS00NN`. Redis 7.0 writes 10, 7.2 writes 11, 7.4+ writes 12. */
   rdbVersion: number;
