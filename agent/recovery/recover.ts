@@ -2,7 +2,7 @@ import type { InstanceConfig } from '../../shared/config/agent-config.js';
 import { asRedbackError, RedbackError } from '../../shared/errors/index.js';
 import type { AgentContext } from '../agent-context.js';
 import { JournalStore, type RunJournal } from '../runbooks/journal.js';
-import type { RecoveryDeps } from '../runbooks/recovery-steps.js';
+import type { RecoveryDeps } from './recovery-steps.js';
 import { planOf, type PlannedStep, type RunbookName } from '../runbooks/runbook.js';
 import { runJournalOf, RunbookRunner, type StepEvent } from '../runbooks/runner.js';
 import { withInstanceLock } from '../store/instance-lock.js';

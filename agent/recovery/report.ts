@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunJournal } from '../runbooks/journal.js';
-import type { RecoveryReport, LastSeenSummary } from '../runbooks/recovery-steps.js';
+import type { RecoveryReport, LastSeenSummary } from './recovery-steps.js';
 import type { RecoveryState } from './plan.js';
 
 /** What a recovery run did, for people (the CLI report) and machines (--json). */
@@ -56,7 +56,7 @@ export function buildRunReport(journal: RunJournal, journalDir: string): RunRepo
     loadMs: r.loadMs,
     aofFix: r.aofFix ?? null,
     confBackup: r.confBackup ?? null,
-    source: state.kind === 'restore-local' ? state.sourceLabel : null,
+    source: state.kind === 'restore' ? state.sourceLabel : null,
     steps: journal.steps.map((s) => ({ name: s.name, status: s.status, notes: s.notes, warnings: s.warnings ?? [], error: s.error ?? null })),
     undone: journal.steps.filter((s) => s.status === 'rolled-back' && !s.notes.includes('nothing to undo')).map((s) => s.name),
     warnings: journal.steps.flatMap((s) => (s.warnings ?? []).map((w) => `${s.name}: ${w}`)),

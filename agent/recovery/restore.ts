@@ -7,18 +7,18 @@ import { formatDuration } from '../../shared/time/clock.js';
 import type { RedisController } from '../control/index.js';
 import { infoNumber, parseKeyspace, readInfo } from '../redis/info.js';
 import { effectiveValue, readRedisConf, setDirectives } from '../redis/redis-conf.js';
-import type { PlanFacts } from '../recovery/plan-facts.js';
-import { assertPreflight, runPreflight, type PreflightCheck } from '../recovery/preflight.js';
-import { moveIntoQuarantine, restoreFromQuarantine, runQuarantineDir } from '../recovery/quarantine.js';
-import { waitAofRewritten, waitLoaded } from '../recovery/redis-wait.js';
-import { totalKeysOf, type ExpectedRdb, type RestoreSource, type SourceDescriptor } from '../recovery/restore-source.js';
-import { guardStart } from '../recovery/trap-guard.js';
+import type { PlanFacts } from './plan-facts.js';
+import { assertPreflight, runPreflight, type PreflightCheck } from './preflight.js';
+import { moveIntoQuarantine, restoreFromQuarantine, runQuarantineDir } from './quarantine.js';
+import { waitAofRewritten, waitLoaded } from './redis-wait.js';
+import { totalKeysOf, type ExpectedRdb, type RestoreSource, type SourceDescriptor, type SourceKind } from './restore-source.js';
+import { guardStart } from './trap-guard.js';
 import { connectForRecovery } from '../state/instance-facts.js';
 import { emptyReport, trapFactsOf, waitLoadedStep, type LastSeenSummary, type RecoveryDeps, type RecoveryState } from './recovery-steps.js';
-import type { Runbook, Step, StepEnv } from './runbook.js';
+import type { Runbook, Step, StepEnv } from '../runbooks/runbook.js';
 
-export type RestoreLocalState = RecoveryState & {
-  kind: 'restore-local';
+export type RestoreState = RecoveryState & {
+  kind: 'restore';
   source: SourceDescriptor;
   sourceLabel: string;
   expected: ExpectedRdb;
@@ -39,9 +39,9 @@ export type RestoreLocalState = RecoveryState & {
   aofRewriteMs: number | null;
 };
 
-export function restoreLocalState(facts: PlanFacts, lastSeen: LastSeenSummary | null, source: RestoreSource): RestoreLocalState {
+export function restoreState(facts: PlanFacts, lastSeen: LastSeenSummary | null, source: RestoreSource): RestoreState {
   return {
-    kind: 'restore-local',
+    kind: 'restore',
     facts,
     lastSeen,
     report: { ...emptyReport(), keysExpected: totalKeysOf(source.expected.keys) },
@@ -62,10 +62,29 @@ export function restoreLocalState(facts: PlanFacts, lastSeen: LastSeenSummary | 
   };
 }
 
-type S = RestoreLocalState;
+type S = RestoreState;
+
+/** The journal/CLI name of a restore from a source of this kind. */
+export function restoreRunbookName(kind: SourceKind): RestoreRunbookName {
+  switch (kind) {
+    case 'offsite':
+      return 'restore-offsite';
+    case 'remote':
+      return 'restore-remote';
+    default:
+      return 'restore-local';
+  }
+}
+
+export type RestoreRunbookName = 'restore-local' | 'restore-offsite' | 'restore-remote';
+
+export const RESTORE_RUNBOOK_NAMES: readonly RestoreRunbookName[] = ['restore-local', 'restore-offsite', 'restore-remote'];
 
 /**
- * S10 (and the way out of the AOF trap): the safe restore of DESIGN.md from a pluggable source.
+ * S10 (and the way out of the AOF trap): the safe restore of DESIGN.md from a pluggable source
+ * (a local copy, dump.rdb, an offsite set, another agent's copy: see restore-source.ts). The steps
+ * are the same for every source; only fetch-and-verify reads it. The runbook's name follows the
+ * source's kind (restoreRunbookName), so journals and the CLI say restore-local / restore-offsite.
  *
  *   preflight → fetch-and-verify (Redis untouched so far) → stop-redis → move-aside (dump.rdb and
  *   the whole AOF directory into <dir>/redback-quarantine/<run>/) → place-rdb (rename + fsync) →
@@ -75,9 +94,10 @@ type S = RestoreLocalState;
  * Any failure before the point of no return is rolled back: Redis stopped, the placed file moved
  * aside, the originals moved back, redis.conf restored, and Redis started again if it was running.
  */
-export function restoreLocalRunbook(deps: RecoveryDeps, source: RestoreSource | null): Runbook<S> {
+export function restoreRunbook(deps: RecoveryDeps, source: RestoreSource | null, kind: SourceKind = source?.kind ?? 'local-copy'): Runbook<S> {
+  const name = restoreRunbookName(kind);
   const needSource = (): RestoreSource => {
-    if (!source) throw new RedbackError('INTERNAL', 'restore-local run without its source');
+    if (!source) throw new RedbackError('INTERNAL', `${name} run without its source`);
     return source;
   };
   const q = (s: S, env: StepEnv): string => (s.report.quarantineDir ??= runQuarantineDir(s.facts.dir, env.runId));
@@ -407,7 +427,7 @@ export function restoreLocalRunbook(deps: RecoveryDeps, source: RestoreSource | 
   };
 
   return {
-    name: 'restore-local',
+    name,
     summary: 'restore an RDB the safe way (S12): stop, move aside, place, load with the AOF off, verify, rebuild the AOF',
     steps: [preflight, fetch, stop, moveAside, place, aofOff, startAofOff, wait, verify, enableAof, rewriteConfig],
   };

@@ -5,12 +5,12 @@ import { formatDuration } from '../../shared/time/clock.js';
 import type { AgentContext } from '../agent-context.js';
 import type { RedisController } from '../control/index.js';
 import { parseKeyspace, readInfo } from '../redis/info.js';
-import type { PlanFacts } from '../recovery/plan-facts.js';
-import { waitLoaded } from '../recovery/redis-wait.js';
-import { guardStart } from '../recovery/trap-guard.js';
+import type { PlanFacts } from './plan-facts.js';
+import { waitLoaded } from './redis-wait.js';
+import { guardStart } from './trap-guard.js';
 import { connectForRecovery } from '../state/instance-facts.js';
 import type { Keyspace } from '../state/instance-state.js';
-import type { Step, StepEnv } from './runbook.js';
+import type { Step, StepEnv } from '../runbooks/runbook.js';
 
 /** What recovery runbooks need besides their state: rebuilt from the config on resume. */
 export interface RecoveryDeps {
