@@ -34,6 +34,7 @@ export const ERROR_CODES = {
   CANCELLED: { exit: 13, grpc: 1 /* CANCELLED */, retryable: false },
   UNHEALTHY: { exit: 14, grpc: 9, retryable: false },
   OFFSITE_ERROR: { exit: 15, grpc: 14, retryable: true },
+  NEEDS_ATTENTION: { exit: 16, grpc: 9, retryable: false },
 } as const satisfies Record<string, { exit: number; grpc: number; retryable: boolean }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -60,4 +61,5 @@ export const EXIT_CODE_TABLE: ReadonlyArray<{ exit: number; meaning: string }> =
   { exit: 13, meaning: 'job failed, timed out or was cancelled' },
   { exit: 14, meaning: 'unhealthy: `redback status` found a problem' },
   { exit: 15, meaning: 'offsite storage (S3) error' },
+  { exit: 16, meaning: 'a recovery run needs attention: its rollback or resume stopped; then recover --resume, --rollback or --close' },
 ];
