@@ -28,6 +28,7 @@ export interface RecoverFlags extends AgentFlags {
   runbook?: string;
   resume?: boolean;
   rollback?: boolean;
+  close?: boolean;
 }
 
 /** `redback agent recover`: diagnose, show the plan and why, confirm, run, report. */
@@ -46,6 +47,7 @@ export async function runRecoverCommand(flags: RecoverFlags): Promise<number> {
     ...(flags.backup ? { backupId: flags.backup } : {}),
     resume: flags.resume === true,
     rollback: flags.rollback === true,
+    close: flags.close === true,
     onDiagnosis: (d) => out(renderDiagnosis(d, ctx.clock.now())),
     onPlan: (plan) => out(renderPlan(plan)),
     confirm: (plan) => confirm(flags, plan),
@@ -71,7 +73,7 @@ export async function runRecoverCommand(flags: RecoverFlags): Promise<number> {
 async function confirm(flags: RecoverFlags, plan: PlanView): Promise<boolean> {
   if (flags.yes) return true;
   if (!process.stdin.isTTY) {
-    throw new RedbackError('USAGE', `refusing to ${plan.mode === 'rollback' ? 'roll back' : 'run'} ${plan.runbook} without confirmation: this is not an interactive terminal`, {
+    throw new RedbackError('USAGE', `refusing to ${plan.mode === 'rollback' ? 'roll back' : plan.mode} ${plan.runbook} without confirmation: this is not an interactive terminal`, {
       hint: 'read the plan (--dry-run), then run again with --yes',
     });
   }
@@ -178,6 +180,10 @@ export function renderPlan(plan: PlanView): string {
   const lines = ['', `Plan: ${plan.runbook}${plan.mode !== 'run' ? ` (${plan.mode} of run ${plan.runId})` : ''}: ${plan.summary}`];
   if (plan.mode !== 'run') lines.push(`      ${plan.reason}`);
   for (const step of plan.steps) lines.push(`  ${String(step.index).padStart(2)}. ${step.name}: ${step.description}`);
+  if (plan.mode === 'close') {
+    lines.push('', 'Closing changes nothing on disk or in Redis: the steps not finished or undone are marked "kept".');
+    for (const m of plan.stillAside ?? []) lines.push(`  WARNING: ${m.from} is in quarantine (${m.to}): redis would start without it; --rollback puts it back`);
+  }
   lines.push('');
   return lines.join('\n');
 }
@@ -196,8 +202,12 @@ export function renderReport(r: RunReport, wallMs: number): string {
   if (r.quarantineDir) row('moved aside', `${r.quarantineDir}/ (nothing deleted)`);
   for (const m of r.movedAside) row('', `${m.from} → ${m.to}`);
   if (r.confBackup) row('redis.conf', `original kept in ${r.confBackup}`);
-  if (r.status === 'rolled-back' || r.undone.length) row('rolled back', r.undone.length ? `${r.undone.join(', ')} (the instance is as it was before the run)` : 'nothing had been changed');
-  if (r.status === 'needs-attention') row('ATTENTION', 'the rollback stopped (point of no return or a failing rollback step): read the journal, then --resume or fix by hand');
+  // "As it was before the run" only when no live file of the run is still in quarantine.
+  const asBefore = r.status === 'rolled-back' && r.stillAside.length === 0;
+  if (r.status === 'rolled-back' || r.undone.length) row('rolled back', r.undone.length ? `${r.undone.join(', ')}${asBefore ? ' (the instance is as it was before the run)' : ''}` : 'nothing had been changed');
+  for (const m of r.stillAside) row('IN QUARANTINE', `${m.from} is at ${m.to}: redis would start without it`);
+  if (r.status === 'needs-attention') row('ATTENTION', 'the run stopped halfway (point of no return, a failing rollback step, or a resume that could not start): read the journal, then --resume, --rollback or --close');
+  if (r.closed) row('closed', `${r.closed.reason} (was ${r.closed.previousStatus}); steps not finished or undone are marked kept`);
   for (const w of r.warnings) row('WARNING', w);
   row('journal', r.journalFile);
   return lines.join('\n');

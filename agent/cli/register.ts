@@ -85,6 +85,7 @@ export function registerAgentCommands(program: Command): void {
     .addOption(new Option('--runbook <name>', 'run this runbook instead of the one the diagnosis chose').choices(['restart', 'repair-aof', 'restore-local']))
     .option('--resume', 'continue an interrupted run')
     .option('--rollback', 'undo an interrupted or failed run')
+    .option('--close', 'close an unfinished run as it stands, after showing its state (nothing is undone or redone)')
     .option('--json', 'print the diagnosis, plan and report as JSON')
     .addHelpText(
       'after',
@@ -93,6 +94,7 @@ export function registerAgentCommands(program: Command): void {
         'redback agent recover --config agent.yaml --instance main --yes',
         'redback agent recover --config agent.yaml --instance main --backup 20261124T031500Z-3fa9c1',
         'redback agent recover --config agent.yaml --instance main --resume',
+        'redback agent recover --config agent.yaml --instance main --close --dry-run',
       ),
     )
     .action(action(async (flags) => (await recover()).runRecoverCommand(flags)));

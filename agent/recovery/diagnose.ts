@@ -254,7 +254,7 @@ function decide(x: DecideInput): { scenario: Scenario; runbook: RunbookName | nu
     return {
       scenario: 'interrupted-run',
       runbook: null,
-      reason: `run ${x.unfinished.runId} (${x.unfinished.runbook}) did not finish (${x.unfinished.status}${x.unfinished.step ? ` at ${x.unfinished.step}` : ''}): resume it with --resume or undo it with --rollback`,
+      reason: `run ${x.unfinished.runId} (${x.unfinished.runbook}) did not finish (${x.unfinished.status}${x.unfinished.step ? ` at ${x.unfinished.step}` : ''}): continue it with --resume (or undo it with --rollback, or close it as it stands with --close)`,
       warnings,
     };
   }

@@ -2,17 +2,17 @@ import type { InstanceConfig } from '../../shared/config/agent-config.js';
 import { RedbackError } from '../../shared/errors/index.js';
 import type { AgentContext } from '../agent-context.js';
 import type { RunJournal } from '../runbooks/journal.js';
-import { DEFAULT_RECOVERY_TIMEOUTS, type LastSeenSummary, type RecoveryDeps } from '../runbooks/recovery-steps.js';
-import { repairAofRunbook, repairAofState, type RepairAofState } from '../runbooks/repair-aof.js';
-import { restartRunbook, restartState, type RestartState } from '../runbooks/restart.js';
-import { restoreLocalRunbook, restoreLocalState, type RestoreLocalState } from '../runbooks/restore-local.js';
+import { DEFAULT_RECOVERY_TIMEOUTS, type LastSeenSummary, type RecoveryDeps } from './recovery-steps.js';
+import { repairAofRunbook, repairAofState, type RepairAofState } from './repair-aof.js';
+import { restartRunbook, restartState, type RestartState } from './restart.js';
+import { restoreRunbook, restoreState, type RestoreState } from './restore.js';
 import { planOf, type PlannedStep, type Runbook, type RunbookName } from '../runbooks/runbook.js';
 import type { Diagnosis } from './diagnose.js';
 import { controllerFor } from './instance-control.js';
 import type { PlanFacts } from './plan-facts.js';
 import { openRestoreSource } from './sources.js';
 
-export type RecoveryState = RestartState | RepairAofState | RestoreLocalState;
+export type RecoveryState = RestartState | RepairAofState | RestoreState;
 
 export interface RecoveryPlan {
   name: RunbookName;
@@ -66,11 +66,11 @@ export async function planRecovery(ctx: AgentContext, instance: InstanceConfig, 
         });
       }
       const source = await openRestoreSource(ctx, instance, diagnosis.source.descriptor);
-      runbook = restoreLocalRunbook(deps, source) as Runbook<RecoveryState>;
-      state = restoreLocalState(facts, lastSeen, source);
+      runbook = restoreRunbook(deps, source) as Runbook<RecoveryState>;
+      state = restoreState(facts, lastSeen, source);
     }
   }
-  return { name, summary: runbook.summary, reason, runbook, state, steps: planOf(runbook, state) };
+  return { name: runbook.name, summary: runbook.summary, reason, runbook, state, steps: planOf(runbook, state) };
 }
 
 /** The runbook of an unfinished journal, rebuilt from the facts and source it recorded. */
@@ -82,11 +82,15 @@ export async function runbookForJournal(ctx: AgentContext, instance: InstanceCon
       return restartRunbook(deps) as Runbook<RecoveryState>;
     case 'repair-aof':
       return repairAofRunbook(deps) as Runbook<RecoveryState>;
-    case 'restore-local': {
-      const s = state as RestoreLocalState;
+    case 'restore-local':
+    case 'restore-offsite':
+    case 'restore-remote': {
+      const s = state as RestoreState;
       // The source is only read by fetch-and-verify; a source that is gone must not block a rollback.
       const source = await openRestoreSource(ctx, instance, s.source).catch(() => null);
-      return restoreLocalRunbook(deps, source) as Runbook<RecoveryState>;
+      const book = restoreRunbook(deps, source, s.source.kind) as Runbook<RecoveryState>;
+      if (book.name !== journal.runbook) throw new RedbackError('INTERNAL', `journal ${journal.runId} is ${journal.runbook} but its source is ${s.source.kind}`);
+      return book;
     }
     default:
       throw new RedbackError('USAGE', `journal ${journal.runId} is for runbook ${journal.runbook}, which this agent cannot run`);

@@ -2,6 +2,7 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { storageError } from '../../shared/errors/index.js';
 import { ensureDir, exists, fsyncDir } from '../../shared/fs/durable.js';
+import { failpoint } from '../../shared/testing/failpoints.js';
 
 /**
  * Live files a runbook replaces are moved (renamed, never deleted) into one folder per run INSIDE
@@ -43,6 +44,86 @@ export async function moveIntoQuarantine(folder: string, source: string, reason:
   }
   await appendReason(folder, { from: source, to: target, reason, at: new Date().toISOString() });
   return target;
+}
+
+/**
+ * One move aside as a runbook journals it. `moved` is false while the move is only planned: the
+ * journal is written BEFORE the rename, so a process killed between the rename and the next
+ * checkpoint still leaves a record of where the live file went. Journals written before this
+ * field existed have no `moved`: treat it as true.
+ */
+export interface MoveRecord {
+  from: string;
+  to: string;
+  /** Which move of the runbook this is (e.g. `rdb`, `aof-dir`); names its failpoints. */
+  what?: string;
+  reason?: string;
+  moved?: boolean;
+}
+
+/**
+ * Moves a live file or directory into the run's quarantine `folder` in three journaled phases:
+ * plan (the record, with its destination, is appended to `moves` and checkpointed), rename (and
+ * fsync both directories), done (`moved: true`, REASON.json, checkpoint). Run again after a kill
+ * it looks at the file system: a planned move whose source is still there is renamed now; one
+ * whose destination exists was renamed already; a source that is there again after its move is
+ * moved too (a file is never replaced). Returns the record, or null when `source` does not exist
+ * and nothing was planned for it.
+ */
+export async function moveAsideJournaled(
+  moves: MoveRecord[],
+  move: { what: string; folder: string; source: string; reason: string; name?: string },
+  checkpoint: () => Promise<void>,
+): Promise<MoveRecord | null> {
+  const planned = moves.find((m) => m.what === move.what && m.moved === false);
+  if (planned) {
+    const [sourceThere, targetThere] = [await exists(planned.from), await exists(planned.to)];
+    if (!sourceThere && !targetThere) {
+      moves.splice(moves.indexOf(planned), 1); // the source vanished before the rename: nothing moved
+      await checkpoint();
+      return null;
+    }
+    if (!targetThere) await renameAside(planned.from, planned.to); // planned, killed before the rename
+    planned.moved = true;
+    await appendReason(dirname(planned.to), { from: planned.from, to: planned.to, reason: planned.reason ?? move.reason, at: new Date().toISOString() });
+    await checkpoint();
+    return planned;
+  }
+  if (!(await exists(move.source))) return moves.filter((m) => m.what === move.what).pop() ?? null; // done before (a resumed step)
+  const name = move.name ?? basename(move.source);
+  let target = join(move.folder, name);
+  for (let n = 2; await exists(target); n++) target = join(move.folder, `${name}.${n}`);
+  const record: MoveRecord = { what: move.what, from: move.source, to: target, reason: move.reason, moved: false };
+  moves.push(record);
+  await checkpoint();
+  failpoint(`move:${move.what}:before-rename`);
+  await renameAside(move.source, target);
+  failpoint(`move:${move.what}:after-rename`);
+  record.moved = true;
+  await appendReason(move.folder, { from: move.source, to: target, reason: move.reason, at: new Date().toISOString() });
+  await checkpoint();
+  return record;
+}
+
+async function renameAside(source: string, target: string): Promise<void> {
+  try {
+    await ensureDir(dirname(target));
+    await rename(source, target);
+    await fsyncDir(dirname(target));
+    await fsyncDir(dirname(source));
+  } catch (err) {
+    throw storageError(err, 'move aside', source);
+  }
+}
+
+/**
+ * The moves of a run whose live file is still in quarantine: the destination exists and nothing
+ * is at the original place. A rollback is not finished while this is not empty.
+ */
+export async function stillAside(moves: ReadonlyArray<MoveRecord>): Promise<MoveRecord[]> {
+  const out: MoveRecord[] = [];
+  for (const m of moves) if ((await exists(m.to)) && !(await exists(m.from))) out.push(m);
+  return out;
 }
 
 /** Puts a quarantined file back (rollback); the place must be free. */

@@ -2,7 +2,7 @@ import type { InstanceConfig } from '../../shared/config/agent-config.js';
 import { asRedbackError, RedbackError } from '../../shared/errors/index.js';
 import type { AgentContext } from '../agent-context.js';
 import { JournalStore, type RunJournal } from '../runbooks/journal.js';
-import type { RecoveryDeps } from '../runbooks/recovery-steps.js';
+import type { RecoveryDeps } from './recovery-steps.js';
 import { planOf, type PlannedStep, type RunbookName } from '../runbooks/runbook.js';
 import { runJournalOf, RunbookRunner, type StepEvent } from '../runbooks/runner.js';
 import { withInstanceLock } from '../store/instance-lock.js';
@@ -15,9 +15,11 @@ export interface PlanView {
   summary: string;
   reason: string;
   steps: PlannedStep[];
-  /** Set when continuing or undoing an unfinished run. */
+  /** Set when continuing, undoing or closing an unfinished run. */
   runId?: string;
-  mode: 'run' | 'resume' | 'rollback';
+  mode: 'run' | 'resume' | 'rollback' | 'close';
+  /** close: live files the run moved aside that are in quarantine now (Redis would start without them). */
+  stillAside?: Array<{ from: string; to: string }>;
 }
 
 export interface RecoverOptions {
@@ -26,6 +28,8 @@ export interface RecoverOptions {
   backupId?: string;
   resume?: boolean;
   rollback?: boolean;
+  /** Close the unfinished run as it stands (after showing its state); nothing else is changed. */
+  close?: boolean;
   timeouts?: Partial<RecoveryDeps['timeouts']>;
   /** Asked after the plan is shown; false cancels (nothing is changed). */
   confirm?: (plan: PlanView, diagnosis: Diagnosis) => Promise<boolean>;
@@ -50,7 +54,7 @@ export interface RecoverOutcome {
  * instance lock. A dry run takes no lock and changes nothing.
  */
 export async function recoverInstance(ctx: AgentContext, instance: InstanceConfig, options: RecoverOptions = {}): Promise<RecoverOutcome> {
-  if (options.resume && options.rollback) throw new RedbackError('USAGE', '--resume and --rollback exclude each other');
+  if ([options.resume, options.rollback, options.close].filter(Boolean).length > 1) throw new RedbackError('USAGE', '--resume, --rollback and --close exclude each other');
   const work = () => recoverLocked(ctx, instance, options);
   return options.dryRun ? work() : withInstanceLock(ctx.layout.lockFile(instance.name), 'recover', work);
 }
@@ -64,31 +68,40 @@ async function recoverLocked(ctx: AgentContext, instance: InstanceConfig, option
   options.onDiagnosis?.(diagnosis);
   const outcome = (plan: PlanView | null, report: RunReport | null = null, error: RedbackError | null = null): RecoverOutcome => ({ diagnosis, plan, dryRun, report, error });
 
-  if (options.resume || options.rollback) {
+  if (options.resume || options.rollback || options.close) {
     const journal = await journals.unfinished(instance.name);
-    if (!journal) throw new RedbackError('USAGE', `${instance.name} has no unfinished recovery run to ${options.resume ? 'resume' : 'roll back'}`, { hint: 'run recover without --resume/--rollback' });
-    const runbook = await runbookForJournal(ctx, instance, journal, options.timeouts);
-    const mode = options.resume ? 'resume' : 'rollback';
+    const mode = options.resume ? 'resume' : options.rollback ? 'rollback' : 'close';
+    if (!journal) throw new RedbackError('USAGE', `${instance.name} has no unfinished recovery run to ${mode === 'rollback' ? 'roll back' : mode}`, { hint: 'run recover without --resume/--rollback/--close' });
+    const standing = buildRunReport(journal, journals.dir(instance.name));
+    // Closing needs no runbook (and works for a journal this version cannot run).
+    const runbook = mode === 'close' ? null : await runbookForJournal(ctx, instance, journal, options.timeouts);
+    const described = runbook ? planOf(runbook, journal.state as never) : [];
     const plan: PlanView = {
       runbook: journal.runbook,
-      summary: runbook.summary,
+      summary: runbook?.summary ?? `close run ${journal.runId} as it stands: nothing is undone or redone`,
       reason: `${mode} run ${journal.runId} (${journal.status})`,
-      steps: planOf(runbook, journal.state as never),
+      // Each step with where the run left it, so the human sees what state things are in.
+      steps: journal.steps.map((r, i) => ({ index: i + 1, name: r.name, description: `[${r.status}] ${described[i]?.description ?? r.notes.at(-1) ?? ''}` })),
       runId: journal.runId,
       mode,
+      ...(mode === 'close' ? { stillAside: standing.stillAside } : {}),
     };
     options.onPlan?.(plan);
     if (dryRun) return outcome(plan);
     await requireConfirmation(options, plan, diagnosis);
     const runner = new RunbookRunner(journals, ctx.logger);
     const run = (): Promise<RunJournal> =>
-      mode === 'resume' ? runner.resume(runbook, journal, { onEvent: options.onEvent }) : runner.rollback(runbook, journal, { onEvent: options.onEvent });
+      mode === 'resume'
+        ? runner.resume(runbook!, journal, { onEvent: options.onEvent })
+        : mode === 'rollback'
+          ? runner.rollback(runbook!, journal, { onEvent: options.onEvent })
+          : runner.close(journal, standing.stillAside.length ? `closed by hand with live data still in quarantine: ${standing.stillAside.map((m) => m.to).join(', ')}` : 'closed by hand');
     return finish(run, plan);
   }
 
   if (diagnosis.unfinished && !dryRun) {
     throw new RedbackError('UNSAFE_REFUSED', `an earlier recovery run of ${instance.name} did not finish: ${diagnosis.reason}`, {
-      hint: `finish it first: redback agent recover --instance ${instance.name} --resume (continue) or --rollback (undo); the journal is ${journals.dir(instance.name)}/${diagnosis.unfinished.runId}.json`,
+      hint: `finish it first: ${escapeHint(instance.name)}; the journal is ${journals.dir(instance.name)}/${diagnosis.unfinished.runId}.json`,
     });
   }
   if (diagnosis.unfinished) return outcome(null);
@@ -102,15 +115,38 @@ async function recoverLocked(ctx: AgentContext, instance: InstanceConfig, option
   return finish(() => runner.run(planned.runbook, instance.name, planned.state, { onEvent: options.onEvent }), plan);
 
   async function finish(run: () => Promise<RunJournal>, plan: PlanView): Promise<RecoverOutcome> {
+    let journal: RunJournal;
+    let error: RedbackError | null = null;
     try {
-      const journal = await run();
-      return outcome(plan, buildRunReport(journal, journals.dir(instance.name)));
+      journal = await run();
     } catch (err) {
-      const journal = runJournalOf(err);
-      if (!journal) throw err;
-      return outcome(plan, buildRunReport(journal, journals.dir(instance.name)), asRedbackError(err));
+      const failed = runJournalOf(err);
+      if (!failed) throw err;
+      journal = failed;
+      error = asRedbackError(err);
     }
+    const report = buildRunReport(journal, journals.dir(instance.name));
+    // A run, resume or rollback that stopped halfway is never a success, whatever stopped it.
+    if (journal.status === 'needs-attention') error = needsAttention(instance.name, report, error);
+    return outcome(plan, report, error);
   }
+}
+
+/** The three documented ways out of an unfinished run. */
+export function escapeHint(instance: string): string {
+  return `redback agent recover --instance ${instance} --resume (continue the run), --rollback (undo it) or --close (leave things as they are and close it)`;
+}
+
+function needsAttention(instance: string, report: RunReport, cause: RedbackError | null): RedbackError {
+  const why =
+    report.steps.flatMap((s) => s.notes.filter((n) => /point of no return|rollback failed/.test(n)).map((n) => `${s.name}: ${n}`))[0] ??
+    report.error?.message ??
+    'a step could not be undone';
+  return new RedbackError('NEEDS_ATTENTION', `run ${report.runId} of ${instance} needs attention: ${why}${cause && !why.includes(cause.message) ? ` (after: ${cause.message})` : ''}`, {
+    hint: `read the report above and the journal ${report.journalFile}; then ${escapeHint(instance)}`,
+    ...(cause ? { cause } : {}),
+    details: { runId: report.runId, status: report.status, ...(cause ? { causeCode: cause.code } : {}) },
+  });
 }
 
 async function requireConfirmation(options: RecoverOptions, plan: PlanView, diagnosis: Diagnosis): Promise<void> {

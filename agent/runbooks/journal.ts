@@ -3,13 +3,15 @@ import { join } from 'node:path';
 import { ensureDir, writeFileAtomic } from '../../shared/fs/durable.js';
 import type { RunbookName } from './runbook.js';
 
-export type StepStatus = 'pending' | 'running' | 'done' | 'failed' | 'rolled-back' | 'skipped';
+/** `kept`: the run was closed (`recover --close`) without finishing or undoing this step; what it changed is left as it is. */
+export type StepStatus = 'pending' | 'running' | 'done' | 'failed' | 'rolled-back' | 'skipped' | 'kept';
 /**
  * `running` and `rolling-back` on disk mean the process died midway; `failed` is a failed run that
  * was not rolled back; `needs-attention` is a rollback that stopped (point of no return, or a
- * rollback step failed). All four are "unfinished": resume or roll back.
+ * rollback step failed). All four are "unfinished": resume, roll back, or close. `closed` is an
+ * unfinished run a human closed as it stood (`recover --close`).
  */
-export type RunStatus = 'running' | 'rolling-back' | 'succeeded' | 'failed' | 'rolled-back' | 'needs-attention';
+export type RunStatus = 'running' | 'rolling-back' | 'succeeded' | 'failed' | 'rolled-back' | 'needs-attention' | 'closed';
 
 export const UNFINISHED_STATUSES: ReadonlySet<RunStatus> = new Set(['running', 'rolling-back', 'failed', 'needs-attention']);
 
@@ -37,6 +39,8 @@ export interface RunJournal {
   state: unknown;
   steps: JournalStep[];
   error?: { code: string; message: string; hint?: string };
+  /** Set by `recover --close`: why, and what the run's status was. */
+  closed?: { reason: string; previousStatus: RunStatus };
 }
 
 /** Journals live in `<backupDir>/.agent/runbooks/<instance>/<runId>.json`. */

@@ -46,6 +46,12 @@ export interface Runbook<S> {
   /** One line: what the runbook is for (printed with the plan). */
   summary: string;
   steps: ReadonlyArray<Step<S>>;
+  /**
+   * Runs once before a resumed run continues (`--resume`), to bring back what the remaining steps
+   * take for granted but a crash or reboot may have undone: typically, Redis was started by a
+   * step that is done, and is down now. `done(name)` says whether a step completed.
+   */
+  beforeResume?(state: S, done: (step: string) => boolean, env: StepEnv): Promise<void>;
 }
 
 export interface PlannedStep {

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { asRedbackError, RedbackError } from '../../shared/errors/index.js';
 import { compactTimestamp } from '../../shared/fs/durable.js';
 import type { Logger } from '../../shared/log/logger.js';
-import type { JournalStep, JournalStore, RunJournal } from './journal.js';
+import { failpoint } from '../../shared/testing/failpoints.js';
+import { UNFINISHED_STATUSES as UNFINISHED, type JournalStep, type JournalStore, type RunJournal } from './journal.js';
 import { planOf, type Runbook, type StepEnv } from './runbook.js';
 
 export interface StepEvent {
@@ -67,14 +68,55 @@ export class RunbookRunner {
   /** Continues an unfinished run: the step that was running (or failed) is run again. */
   async resume<S>(runbook: Runbook<S>, journal: RunJournal, options: RunOptions = {}): Promise<RunJournal> {
     this.checkMatches(runbook, journal);
-    if (journal.status === 'succeeded' || journal.status === 'rolled-back') {
+    if (journal.status === 'succeeded' || journal.status === 'rolled-back' || journal.status === 'closed') {
       throw new RedbackError('USAGE', `run ${journal.runId} already ended (${journal.status}); nothing to resume`);
     }
     journal.status = 'running';
     delete journal.error;
     delete journal.finishedAt;
     this.logger.warn({ runId: journal.runId, runbook: runbook.name }, 'resuming interrupted runbook');
+    if (runbook.beforeResume) {
+      const state = journal.state as S;
+      const first = Math.max(0, journal.steps.findIndex((r) => r.status !== 'done' && r.status !== 'skipped'));
+      const done = (name: string) => journal.steps.some((r) => r.name === name && (r.status === 'done' || r.status === 'skipped'));
+      try {
+        await runbook.beforeResume(state, done, this.env(journal, journal.steps[first]!, first, runbook.steps.length, options, state));
+      } catch (err) {
+        const error = asRedbackError(err);
+        journal.status = 'needs-attention';
+        journal.finishedAt = (options.now ?? (() => new Date()))().toISOString();
+        journal.error = { code: error.code, message: `cannot resume: ${error.message}`, ...(error.hint ? { hint: error.hint } : {}) };
+        await this.journals.save(journal);
+        throw Object.assign(error, { runJournal: journal });
+      }
+      journal.state = state;
+      await this.journals.save(journal);
+    }
     return this.execute(runbook, journal, options);
+  }
+
+  /**
+   * Closes an unfinished run as it stands, doing nothing else (`recover --close`): the way out when
+   * neither resuming nor rolling back is wanted (a human fixed things by hand). Steps that were not
+   * finished or undone become `kept`; the run becomes `closed` and no longer blocks new runs.
+   */
+  async close(journal: RunJournal, reason: string, options: Pick<RunOptions, 'now'> = {}): Promise<RunJournal> {
+    if (!UNFINISHED.has(journal.status)) {
+      throw new RedbackError('USAGE', `run ${journal.runId} already ended (${journal.status}); nothing to close`);
+    }
+    const previous = journal.status;
+    for (const record of journal.steps) {
+      if (record.status === 'pending' || record.status === 'running' || record.status === 'failed') {
+        record.notes.push(`kept as it was when the run was closed (${previous})`);
+        record.status = 'kept';
+      }
+    }
+    journal.status = 'closed';
+    journal.finishedAt = (options.now ?? (() => new Date()))().toISOString();
+    journal.closed = { reason, previousStatus: previous };
+    await this.journals.save(journal);
+    this.logger.warn({ runId: journal.runId, previous }, 'unfinished run closed as it stood');
+    return journal;
   }
 
   /** Undoes the completed (and half-finished) steps of a run in reverse order. */
@@ -113,7 +155,9 @@ export class RunbookRunner {
       this.logger.info({ runId: journal.runId, runbook: runbook.name, step: step.name, index: i + 1, total }, 'step started');
       try {
         if (options.signal?.aborted) throw new RedbackError('CANCELLED', 'runbook cancelled');
+        failpoint(`step:${step.name}:before`);
         await step.run(state, env);
+        failpoint(`step:${step.name}:after`);
       } catch (err) {
         const error = asRedbackError(err);
         record.status = 'failed';
@@ -167,7 +211,9 @@ export class RunbookRunner {
       const env = this.env(journal, record, i, total, options, state);
       options.onEvent?.({ runId: journal.runId, step: step.name, index: i + 1, total, status: 'rollback-started' });
       try {
+        failpoint(`rollback:${step.name}:before`);
         await step.rollback(state, env);
+        failpoint(`rollback:${step.name}:after`);
         record.status = 'rolled-back';
         journal.state = state;
         options.onEvent?.({ runId: journal.runId, step: step.name, index: i + 1, total, status: 'rolled-back' });

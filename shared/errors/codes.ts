@@ -37,6 +37,7 @@ export const ERROR_CODES = {
   OFFSITE_AUTH: { exit: 15, grpc: 16, retryable: false },
   OFFSITE_REFUSED: { exit: 15, grpc: 7 /* PERMISSION_DENIED */, retryable: false },
   SHORT_READ: { exit: 8, grpc: 15, retryable: false },
+  NEEDS_ATTENTION: { exit: 16, grpc: 9, retryable: false },
 } as const satisfies Record<string, { exit: number; grpc: number; retryable: boolean }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -63,4 +64,5 @@ export const EXIT_CODE_TABLE: ReadonlyArray<{ exit: number; meaning: string }> =
   { exit: 13, meaning: 'job failed, timed out or was cancelled' },
   { exit: 14, meaning: 'unhealthy: `redback status` found a problem' },
   { exit: 15, meaning: 'offsite storage (S3): unreachable, credentials rejected, or request refused' },
+  { exit: 16, meaning: 'a recovery run needs attention: its rollback or resume stopped; then recover --resume, --rollback or --close' },
 ];

@@ -7,8 +7,8 @@ import { controllerFor } from '../../agent/recovery/instance-control.js';
 import { planRecovery } from '../../agent/recovery/plan.js';
 import { localCopySource, type RestoreSource } from '../../agent/recovery/sources.js';
 import { JournalStore } from '../../agent/runbooks/journal.js';
-import { DEFAULT_RECOVERY_TIMEOUTS } from '../../agent/runbooks/recovery-steps.js';
-import { restoreLocalRunbook, restoreLocalState } from '../../agent/runbooks/restore-local.js';
+import { DEFAULT_RECOVERY_TIMEOUTS } from '../../agent/recovery/recovery-steps.js';
+import { restoreRunbook, restoreState } from '../../agent/recovery/restore.js';
 import { runJournalOf, RunbookRunner } from '../../agent/runbooks/runner.js';
 import { takeSnapshot } from '../../agent/snapshot/take-snapshot.js';
 import { silentLogger } from '../../shared/log/logger.js';
@@ -127,7 +127,7 @@ describe('recovery failures, rollback and resume', () => {
     expect(diagnosis.scenario).toBe('healthy');
     const deps = { ctx, instance, controller: controllerFor(ctx, instance, diagnosis.facts), timeouts: DEFAULT_RECOVERY_TIMEOUTS };
     const err = await new RunbookRunner(new JournalStore(ctx.layout.agentStateDir()), silentLogger)
-      .run(restoreLocalRunbook(deps, lying), instance.name, restoreLocalState(diagnosis.facts, null, lying))
+      .run(restoreRunbook(deps, lying), instance.name, restoreState(diagnosis.facts, null, lying))
       .catch((e: unknown) => e);
     expect((err as { code: string }).code).toBe('RESTORE_FAILED');
     const journal = runJournalOf(err)!;

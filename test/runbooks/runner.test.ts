@@ -16,7 +16,18 @@ interface Toy {
   value?: number;
 }
 
-type Hooks = { hang?: string; onRun?: (name: string) => void };
+type Hooks = { hang?: string; onRun?: (name: string) => void; onHang?: () => void };
+
+/**
+ * A run abandoned forever at a point, like a process killed there: `hung` resolves once the run
+ * is stuck. The stuck run never settles (so it can never reject later, behind the test's back);
+ * what "the next process" runs is a different runbook object without the hang.
+ */
+function hangSignal(): { hung: Promise<void>; onHang: () => void } {
+  let onHang!: () => void;
+  const hung = new Promise<void>((resolve) => (onHang = resolve));
+  return { hung, onHang };
+}
 
 function toyStep(name: string, hooks: Hooks = {}, extra: Partial<Step<Toy>> = {}): Step<Toy> {
   return {
@@ -26,7 +37,10 @@ function toyStep(name: string, hooks: Hooks = {}, extra: Partial<Step<Toy>> = {}
       hooks.onRun?.(name);
       s.log.push(`run:${name}`);
       env.note(`${name} ran`);
-      if (hooks.hang === name) await new Promise(() => undefined); // the process "dies" here
+      if (hooks.hang === name) {
+        hooks.onHang?.();
+        await new Promise(() => undefined); // the process "dies" here
+      }
       if (s.failAt === name) throw new RedbackError('RESTORE_FAILED', `${name} broke`);
     },
     rollback: async (s) => {
@@ -100,8 +114,9 @@ describe('RunbookRunner (toy runbooks)', () => {
     const { root, store, runner } = setup();
     const ran: string[] = [];
     // The first process hangs inside step c, i.e. it is killed there: we abandon it.
-    void runner.run(toyRunbook({ hang: 'c', onRun: (s) => ran.push(s) }), 'inst', { log: [] });
-    for (let i = 0; i < 200 && !(await store.unfinished('inst'))?.steps.some((s) => s.name === 'c' && s.status === 'running'); i++) await new Promise((r) => setTimeout(r, 10));
+    const { hung, onHang } = hangSignal();
+    void runner.run(toyRunbook({ hang: 'c', onRun: (s) => ran.push(s), onHang }), 'inst', { log: [] });
+    await hung;
     // A new process: only the journal on disk is left.
     const found = await new JournalStore(root).unfinished('inst');
     expect(found?.status).toBe('running');
@@ -116,8 +131,9 @@ describe('RunbookRunner (toy runbooks)', () => {
 
   it('a run killed midway can be rolled back instead: the half-finished step is undone too', async () => {
     const { store, runner } = setup();
-    void runner.run(toyRunbook({ hang: 'b' }), 'inst', { log: [] });
-    for (let i = 0; i < 200 && !(await store.unfinished('inst'))?.steps.some((s) => s.name === 'b' && s.status === 'running'); i++) await new Promise((r) => setTimeout(r, 10));
+    const { hung, onHang } = hangSignal();
+    void runner.run(toyRunbook({ hang: 'b', onHang }), 'inst', { log: [] });
+    await hung;
     const found = (await store.unfinished('inst'))!;
     const undone = await new RunbookRunner(store, silentLogger).rollback(toyRunbook(), found);
     expect(undone.status).toBe('rolled-back');
@@ -152,9 +168,11 @@ describe('RunbookRunner (toy runbooks)', () => {
   });
 
   it('a run killed while rolling back is found (rolling-back) and its rollback continues where it stopped', async () => {
-    const { store, runner } = setup();
-    let hangUndo = true;
-    const book: Runbook<Toy> = {
+    const { root, store, runner } = setup();
+    // Two "processes": the first hangs for ever inside b's rollback (it is killed there); the
+    // second has the same steps without the hang. Deciding the hang per runbook object, not with a
+    // flag the test flips, keeps the first run from waking up and failing ("c broke") later.
+    const book = (onHangInB?: () => void): Runbook<Toy> => ({
       name: 'restart',
       summary: 'toy',
       steps: [
@@ -162,25 +180,23 @@ describe('RunbookRunner (toy runbooks)', () => {
         {
           ...toyStep('b'),
           rollback: async (s) => {
-            if (hangUndo) await new Promise(() => undefined);
+            if (onHangInB) {
+              onHangInB();
+              await new Promise(() => undefined);
+            }
             s.log.push('undo:b');
           },
         },
         toyStep('c'),
       ],
-    };
-    void runner.run(book, 'inst', { log: [], failAt: 'c' });
-    // wait until the process "dies" inside b's rollback (c is already undone)
-    const hangingInB = async () => {
-      const j = await store.unfinished('inst');
-      return j?.status === 'rolling-back' && j.steps[2]!.status === 'rolled-back';
-    };
-    for (let i = 0; i < 300 && !(await hangingInB()); i++) await new Promise((r) => setTimeout(r, 10));
-    const found = (await store.unfinished('inst'))!;
+    });
+    const { hung, onHang } = hangSignal();
+    void runner.run(book(onHang), 'inst', { log: [], failAt: 'c' });
+    await hung; // c is undone and journaled, b's rollback is under way
+    const found = (await new JournalStore(root).unfinished('inst'))!;
     expect(found.status).toBe('rolling-back');
     expect(found.steps.map((s) => s.status)).toEqual(['done', 'done', 'rolled-back']);
-    hangUndo = false;
-    const undone = await new RunbookRunner(store, silentLogger).rollback(book, found);
+    const undone = await new RunbookRunner(store, silentLogger).rollback(book(), found);
     expect(undone.status).toBe('rolled-back');
     expect((undone.state as Toy).log.filter((l) => l.startsWith('undo'))).toEqual(['undo:c', 'undo:b', 'undo:a']);
   });

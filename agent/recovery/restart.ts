@@ -1,9 +1,9 @@
 import { RedbackError } from '../../shared/errors/index.js';
 import { exists } from '../../shared/fs/durable.js';
 import { checkAof } from '../aof/check-aof.js';
-import type { PlanFacts } from '../recovery/plan-facts.js';
-import { confirmStep, emptyReport, startStep, trapGuardStep, waitLoadedStep, type LastSeenSummary, type RecoveryDeps, type RecoveryState } from './recovery-steps.js';
-import type { Runbook, Step } from './runbook.js';
+import type { PlanFacts } from './plan-facts.js';
+import { confirmStep, emptyReport, restartIfStarted, startStep, trapGuardStep, waitLoadedStep, type LastSeenSummary, type RecoveryDeps, type RecoveryState } from './recovery-steps.js';
+import type { Runbook, Step } from '../runbooks/runbook.js';
 
 export type RestartState = RecoveryState & { kind: 'restart' };
 
@@ -21,6 +21,7 @@ export function restartRunbook(deps: RecoveryDeps): Runbook<RestartState> {
     name: 'restart',
     summary: 'start redis again and let it load its AOF (or RDB); confirm the data came back',
     steps: [trapGuardStep(deps), checkFilesStep(), startStep(deps), waitLoadedStep(deps), confirmStep(deps)],
+    beforeResume: restartIfStarted(deps),
   };
 }
 

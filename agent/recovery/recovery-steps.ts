@@ -5,12 +5,12 @@ import { formatDuration } from '../../shared/time/clock.js';
 import type { AgentContext } from '../agent-context.js';
 import type { RedisController } from '../control/index.js';
 import { parseKeyspace, readInfo } from '../redis/info.js';
-import type { PlanFacts } from '../recovery/plan-facts.js';
-import { waitLoaded } from '../recovery/redis-wait.js';
-import { guardStart } from '../recovery/trap-guard.js';
+import type { PlanFacts } from './plan-facts.js';
+import { waitLoaded } from './redis-wait.js';
+import { guardStart } from './trap-guard.js';
 import { connectForRecovery } from '../state/instance-facts.js';
 import type { Keyspace } from '../state/instance-state.js';
-import type { Step, StepEnv } from './runbook.js';
+import type { Runbook, Step, StepEnv } from '../runbooks/runbook.js';
 
 /** What recovery runbooks need besides their state: rebuilt from the config on resume. */
 export interface RecoveryDeps {
@@ -88,6 +88,21 @@ export function startStep<S extends RecoveryState>(deps: RecoveryDeps): Step<S> 
       s.report.startedBy = 'redback';
       env.note(`started: ${deps.controller.describe('start')}`);
     },
+  };
+}
+
+/**
+ * The `beforeResume` of runbooks that start Redis with its own config: when start-redis is done
+ * but Redis is down now (a reboot, a crash), it is started again (trap-guarded) so the remaining
+ * steps find it.
+ */
+export function restartIfStarted<S extends RecoveryState>(deps: RecoveryDeps): NonNullable<Runbook<S>['beforeResume']> {
+  return async (s, done, env) => {
+    if (!done('start-redis') || (await deps.controller.isRunning())) return;
+    await guardStart(deps.ctx, trapFactsOf(s.facts));
+    await deps.controller.start();
+    s.report.startedBy = 'redback';
+    env.note(`redis was down: started again for the resumed run (${deps.controller.describe('start')})`);
   };
 }
 

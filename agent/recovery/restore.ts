@@ -4,21 +4,22 @@ import { RedbackError, storageError } from '../../shared/errors/index.js';
 import { ensureDir, exists, fsyncDir, writeFileAtomic } from '../../shared/fs/durable.js';
 import { formatBytes, formatKeys } from '../../shared/output/format.js';
 import { formatDuration } from '../../shared/time/clock.js';
+import { failpoint } from '../../shared/testing/failpoints.js';
 import type { RedisController } from '../control/index.js';
 import { infoNumber, parseKeyspace, readInfo } from '../redis/info.js';
 import { effectiveValue, readRedisConf, setDirectives } from '../redis/redis-conf.js';
-import type { PlanFacts } from '../recovery/plan-facts.js';
-import { assertPreflight, runPreflight, type PreflightCheck } from '../recovery/preflight.js';
-import { moveIntoQuarantine, restoreFromQuarantine, runQuarantineDir } from '../recovery/quarantine.js';
-import { waitAofRewritten, waitLoaded } from '../recovery/redis-wait.js';
-import { totalKeysOf, type ExpectedRdb, type RestoreSource, type SourceDescriptor } from '../recovery/restore-source.js';
-import { guardStart } from '../recovery/trap-guard.js';
+import type { PlanFacts } from './plan-facts.js';
+import { assertPreflight, runPreflight, type PreflightCheck } from './preflight.js';
+import { moveAsideJournaled, moveIntoQuarantine, restoreFromQuarantine, runQuarantineDir, stillAside, type MoveRecord } from './quarantine.js';
+import { waitAofRewritten, waitLoaded } from './redis-wait.js';
+import { totalKeysOf, type ExpectedRdb, type RestoreSource, type SourceDescriptor, type SourceKind } from './restore-source.js';
+import { guardStart } from './trap-guard.js';
 import { connectForRecovery } from '../state/instance-facts.js';
 import { emptyReport, trapFactsOf, waitLoadedStep, type LastSeenSummary, type RecoveryDeps, type RecoveryState } from './recovery-steps.js';
-import type { Runbook, Step, StepEnv } from './runbook.js';
+import type { Runbook, Step, StepEnv } from '../runbooks/runbook.js';
 
-export type RestoreLocalState = RecoveryState & {
-  kind: 'restore-local';
+export type RestoreState = RecoveryState & {
+  kind: 'restore';
   source: SourceDescriptor;
   sourceLabel: string;
   expected: ExpectedRdb;
@@ -31,7 +32,9 @@ export type RestoreLocalState = RecoveryState & {
   wasRunning: boolean | null;
   /** Hard link of dump.rdb made before stopping a running Redis (its shutdown save may replace dump.rdb). */
   beforeStopLink: string | null;
-  moved: Array<{ from: string; to: string }>;
+  /** Live files moved into the run's quarantine folder; each is journaled before its rename. */
+  moved: MoveRecord[];
+  /** Where the staged RDB goes; journaled before the rename. */
   placed: string | null;
   /** systemd/exec: where the original redis.conf was copied before appendonly no was written. */
   confEdit: { path: string; backupFile: string } | null;
@@ -39,9 +42,9 @@ export type RestoreLocalState = RecoveryState & {
   aofRewriteMs: number | null;
 };
 
-export function restoreLocalState(facts: PlanFacts, lastSeen: LastSeenSummary | null, source: RestoreSource): RestoreLocalState {
+export function restoreState(facts: PlanFacts, lastSeen: LastSeenSummary | null, source: RestoreSource): RestoreState {
   return {
-    kind: 'restore-local',
+    kind: 'restore',
     facts,
     lastSeen,
     report: { ...emptyReport(), keysExpected: totalKeysOf(source.expected.keys) },
@@ -62,10 +65,29 @@ export function restoreLocalState(facts: PlanFacts, lastSeen: LastSeenSummary | 
   };
 }
 
-type S = RestoreLocalState;
+type S = RestoreState;
+
+/** The journal/CLI name of a restore from a source of this kind. */
+export function restoreRunbookName(kind: SourceKind): RestoreRunbookName {
+  switch (kind) {
+    case 'offsite':
+      return 'restore-offsite';
+    case 'remote':
+      return 'restore-remote';
+    default:
+      return 'restore-local';
+  }
+}
+
+export type RestoreRunbookName = 'restore-local' | 'restore-offsite' | 'restore-remote';
+
+export const RESTORE_RUNBOOK_NAMES: readonly RestoreRunbookName[] = ['restore-local', 'restore-offsite', 'restore-remote'];
 
 /**
- * S10 (and the way out of the AOF trap): the safe restore of DESIGN.md from a pluggable source.
+ * S10 (and the way out of the AOF trap): the safe restore of DESIGN.md from a pluggable source
+ * (a local copy, dump.rdb, an offsite set, another agent's copy: see restore-source.ts). The steps
+ * are the same for every source; only fetch-and-verify reads it. The runbook's name follows the
+ * source's kind (restoreRunbookName), so journals and the CLI say restore-local / restore-offsite.
  *
  *   preflight → fetch-and-verify (Redis untouched so far) → stop-redis → move-aside (dump.rdb and
  *   the whole AOF directory into <dir>/redback-quarantine/<run>/) → place-rdb (rename + fsync) →
@@ -75,9 +97,10 @@ type S = RestoreLocalState;
  * Any failure before the point of no return is rolled back: Redis stopped, the placed file moved
  * aside, the originals moved back, redis.conf restored, and Redis started again if it was running.
  */
-export function restoreLocalRunbook(deps: RecoveryDeps, source: RestoreSource | null): Runbook<S> {
+export function restoreRunbook(deps: RecoveryDeps, source: RestoreSource | null, kind: SourceKind = source?.kind ?? 'local-copy'): Runbook<S> {
+  const name = restoreRunbookName(kind);
   const needSource = (): RestoreSource => {
-    if (!source) throw new RedbackError('INTERNAL', 'restore-local run without its source');
+    if (!source) throw new RedbackError('INTERNAL', `${name} run without its source`);
     return source;
   };
   const q = (s: S, env: StepEnv): string => (s.report.quarantineDir ??= runQuarantineDir(s.facts.dir, env.runId));
@@ -144,6 +167,7 @@ export function restoreLocalRunbook(deps: RecoveryDeps, source: RestoreSource | 
     rollback: async (s, env) => {
       if (!s.wasRunning) return;
       if (await deps.controller.isRunning()) return env.note('redis is running');
+      await refuseWhileAside(s);
       await guardStart(deps.ctx, trapFactsOf(s.facts));
       await deps.controller.start();
       await waitLoaded(deps.instance, { timeoutMs: deps.timeouts.loadMs, isRunning: () => deps.controller.isRunning() });
@@ -153,36 +177,39 @@ export function restoreLocalRunbook(deps: RecoveryDeps, source: RestoreSource | 
 
   const moveAside: Step<S> = {
     name: 'move-aside',
-    describe: (s) => `move ${s.facts.rdbFile} and ${s.facts.aofDir}/ (whatever exists) into ${s.facts.dir}/redback-quarantine/<run>/ (never deleted)`,
+    describe: (s) => `move ${s.facts.rdbFile} and ${s.facts.aofDir}/ (whatever exists) into ${s.facts.dir}/redback-quarantine/<run>/ (never deleted; each move is journaled before the rename)`,
     run: async (s, env) => {
       const folder = q(s, env);
       const legacyAof = join(s.facts.dir, s.facts.appendfilename);
-      for (const [from, why] of [
-        [s.facts.rdbFile, 'live RDB replaced by a restore'],
-        [s.facts.aofDir, 'live AOF directory replaced by a restore (the AOF is rebuilt from the restored data)'],
-        [legacyAof, 'old-style AOF file replaced by a restore'],
+      for (const [what, from, why] of [
+        ['rdb', s.facts.rdbFile, 'live RDB replaced by a restore'],
+        ['aof-dir', s.facts.aofDir, 'live AOF directory replaced by a restore (the AOF is rebuilt from the restored data)'],
+        ['aof-file', legacyAof, 'old-style AOF file replaced by a restore'],
       ] as const) {
-        if (s.moved.some((m) => m.from === from)) continue;
-        const to = await moveIntoQuarantine(folder, from, why);
-        if (!to) continue;
-        s.moved.push({ from, to });
-        s.report.movedAside = s.moved;
-        await env.checkpoint();
-        env.note(`moved ${from} → ${to}`);
+        const record = await moveAsideJournaled(s.moved, { what, folder, source: from, reason: why }, () => {
+          s.report.movedAside = movedOf(s);
+          return env.checkpoint();
+        });
+        if (record) env.note(`moved ${record.from} → ${record.to}`);
       }
+      s.report.movedAside = movedOf(s);
       if (s.moved.length === 0) env.note('no live data files to move aside');
     },
     rollback: async (s, env) => {
       await ensureStopped(deps.controller);
       const folder = q(s, env);
+      // The journal says what was planned; the file system says what happened: a move planned
+      // but never renamed has nothing in quarantine, one renamed just before a kill has.
       for (const entry of [...s.moved].reverse()) {
-        if ((await exists(entry.from)) && (await exists(entry.to))) {
+        if (!(await exists(entry.to))) continue; // never renamed, or already back
+        if (await exists(entry.from)) {
           const displaced = await moveIntoQuarantine(join(folder, 'displaced-by-rollback'), entry.from, 'created after the restore began; moved away so the original can go back');
           env.note(`moved ${entry.from} → ${displaced}`);
         }
         await restoreFromQuarantine(entry);
         env.note(`moved back ${entry.to} → ${entry.from}`);
       }
+      await refuseWhileAside(s);
     },
   };
 
@@ -195,18 +222,25 @@ export function restoreLocalRunbook(deps: RecoveryDeps, source: RestoreSource | 
         if (s.placed && (await exists(s.placed))) return env.note(`already placed at ${s.placed}`);
         throw new RedbackError('RESTORE_FAILED', `the staged RDB ${staged} disappeared`, { hint: 'roll back (--rollback) and run recover again' });
       }
-      if (await exists(s.facts.rdbFile)) {
-        const to = await moveIntoQuarantine(q(s, env), s.facts.rdbFile, 'appeared after the move-aside step', `${s.facts.dbfilename}.unexpected`);
-        if (to) s.moved.push({ from: s.facts.rdbFile, to });
+      const unexpected = await moveAsideJournaled(
+        s.moved,
+        { what: 'unexpected-rdb', folder: q(s, env), source: s.facts.rdbFile, reason: 'appeared after the move-aside step', name: `${s.facts.dbfilename}.unexpected` },
+        () => env.checkpoint(),
+      );
+      if (unexpected) env.warn(`${s.facts.rdbFile} appeared after the move-aside step: moved to ${unexpected.to}`);
+      if (s.placed !== s.facts.rdbFile) {
+        s.placed = s.facts.rdbFile; // journaled before the rename: a rollback then looks for it
+        await env.checkpoint();
       }
       try {
         await matchDirOwner(staged, s.facts.dir);
+        failpoint('move:place-rdb:before-rename');
         await rename(staged, s.facts.rdbFile);
         await fsyncDir(s.facts.dir);
+        failpoint('move:place-rdb:after-rename');
       } catch (err) {
         throw storageError(err, 'place restored RDB at', s.facts.rdbFile);
       }
-      s.placed = s.facts.rdbFile;
       env.note(`placed ${formatBytes(s.expected.bytes)} at ${s.facts.rdbFile}`);
     },
     rollback: async (s, env) => {
@@ -248,9 +282,7 @@ export function restoreLocalRunbook(deps: RecoveryDeps, source: RestoreSource | 
     },
     rollback: async (s, env) => {
       if (!s.confEdit) return;
-      const original = await readFile(s.confEdit.backupFile);
-      const mode = (await stat(s.confEdit.path)).mode & 0o7777;
-      await writeFileAtomic(s.confEdit.path, original, mode);
+      await restoreConf(s.confEdit);
       env.note(`restored ${s.confEdit.path} from ${s.confEdit.backupFile}`);
     },
   };
@@ -406,11 +438,52 @@ export function restoreLocalRunbook(deps: RecoveryDeps, source: RestoreSource | 
     },
   };
 
+  /**
+   * `--resume` after a reboot or a crash of Redis: once start-aof-off is done the remaining steps
+   * talk to Redis, so it is started again the way the run left it — with the AOF off and the
+   * placed RDB before enable-aof, with its config (the rebuilt AOF) after.
+   */
+  const beforeResume = async (s: S, done: (step: string) => boolean, env: StepEnv): Promise<void> => {
+    if (!done('start-aof-off') || (await deps.controller.isRunning())) return;
+    if (done('enable-aof')) {
+      if (s.confEdit) await restoreConf(s.confEdit); // the AOF exists again: redis.conf may say yes
+      await guardStart(deps.ctx, trapFactsOf(s.facts));
+      await deps.controller.start();
+      env.note('redis was down: started with its config (the AOF rebuilt by this run)');
+    } else {
+      await guardStart(deps.ctx, trapFactsOf(s.facts), false);
+      await deps.controller.start(isProcess ? { overrides: { appendonly: 'no' } } : {});
+      env.note('redis was down: started again with the AOF off to load the placed RDB');
+    }
+    s.report.startedBy = 'redback';
+    await waitLoaded(deps.instance, { timeoutMs: deps.timeouts.loadMs, isRunning: () => deps.controller.isRunning() });
+  };
+
   return {
-    name: 'restore-local',
+    name,
     summary: 'restore an RDB the safe way (S12): stop, move aside, place, load with the AOF off, verify, rebuild the AOF',
     steps: [preflight, fetch, stop, moveAside, place, aofOff, startAofOff, wait, verify, enableAof, rewriteConfig],
+    beforeResume,
   };
+}
+
+function movedOf(s: S): Array<{ from: string; to: string }> {
+  return s.moved.filter((m) => m.moved !== false).map((m) => ({ from: m.from, to: m.to }));
+}
+
+/** A rollback never starts Redis, nor says it is done, while live data of this run sits in quarantine. */
+async function refuseWhileAside(s: S): Promise<void> {
+  const aside = await stillAside(s.moved);
+  if (aside.length === 0) return;
+  throw new RedbackError('RESTORE_FAILED', `live data is still in quarantine: ${aside.map((m) => `${m.from} is at ${m.to}`).join('; ')}`, {
+    hint: 'move it back by hand (mv), then run recover --rollback again; do not start redis before',
+  });
+}
+
+async function restoreConf(edit: { path: string; backupFile: string }): Promise<void> {
+  const original = await readFile(edit.backupFile);
+  const mode = (await stat(edit.path)).mode & 0o7777;
+  await writeFileAtomic(edit.path, original, mode);
 }
 
 /**

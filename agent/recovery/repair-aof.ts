@@ -1,10 +1,10 @@
 import { RedbackError } from '../../shared/errors/index.js';
 import { formatBytes } from '../../shared/output/format.js';
 import { checkAof, fixAof } from '../aof/check-aof.js';
-import type { PlanFacts } from '../recovery/plan-facts.js';
-import { runQuarantineDir } from '../recovery/quarantine.js';
-import { confirmStep, emptyReport, startStep, trapGuardStep, waitLoadedStep, type LastSeenSummary, type RecoveryDeps, type RecoveryState } from './recovery-steps.js';
-import type { Runbook, Step } from './runbook.js';
+import type { PlanFacts } from './plan-facts.js';
+import { runQuarantineDir } from './quarantine.js';
+import { confirmStep, emptyReport, restartIfStarted, startStep, trapGuardStep, waitLoadedStep, type LastSeenSummary, type RecoveryDeps, type RecoveryState } from './recovery-steps.js';
+import type { Runbook, Step } from '../runbooks/runbook.js';
 
 export type RepairAofState = RecoveryState & {
   kind: 'repair-aof';
@@ -28,6 +28,7 @@ export function repairAofRunbook(deps: RecoveryDeps): Runbook<RepairAofState> {
     name: 'repair-aof',
     summary: 'repair a torn AOF tail with redis-check-aof --fix (original kept), then start redis',
     steps: [trapGuardStep(deps), ensureStoppedStep(deps), fixStep(), startStep(deps), waitLoadedStep(deps), confirmStep(deps)],
+    beforeResume: restartIfStarted(deps),
   };
 }
 
