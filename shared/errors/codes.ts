@@ -34,6 +34,7 @@ export const ERROR_CODES = {
   CANCELLED: { exit: 13, grpc: 1 /* CANCELLED */, retryable: false },
   UNHEALTHY: { exit: 14, grpc: 9, retryable: false },
   OFFSITE_ERROR: { exit: 15, grpc: 14, retryable: true },
+  RDB_UNSUPPORTED: { exit: 8, grpc: 9, retryable: false },
 } as const satisfies Record<string, { exit: number; grpc: number; retryable: boolean }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -52,7 +53,7 @@ export const EXIT_CODE_TABLE: ReadonlyArray<{ exit: number; meaning: string }> =
   { exit: 5, meaning: 'Redis unreachable, wrong password, or Redis returned an error' },
   { exit: 6, meaning: 'snapshot failed: BGSAVE error or timeout, dump.rdb too old' },
   { exit: 7, meaning: 'backup storage: disk full, read-only, permission denied' },
-  { exit: 8, meaning: 'integrity: corrupt or truncated RDB/AOF, checksum mismatch, verify failed' },
+  { exit: 8, meaning: 'integrity: corrupt or truncated RDB/AOF, checksum mismatch, verify failed; an RDB format redback cannot read (too old, too new, Valkey)' },
   { exit: 9, meaning: 'refused as unsafe, or a pre-flight check / restore step failed' },
   { exit: 10, meaning: 'another redback operation holds the lock' },
   { exit: 11, meaning: 'coordinator unreachable' },
