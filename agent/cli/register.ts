@@ -10,6 +10,14 @@ const CONFIG_FLAG = ['--config <file>', 'agent config (YAML)', process.env.REDBA
 
 /** `redback agent ...`: commands that run on a Redis host and need no coordinator. */
 export function registerAgentCommands(program: Command): void {
+  program
+    .command('inspect')
+    .description('read any RDB file (without loading it): version, redis-ver, creation time, used memory, keys and expires per database, checksum; exits 8 naming the problem when it is not a loadable RDB')
+    .argument('<file>', 'an RDB file (dump.rdb, a copy, a file from elsewhere)')
+    .option('--json', 'print JSON')
+    .addHelpText('after', examples('redback inspect /var/lib/redis/dump.rdb', 'redback inspect backup.rdb --json'))
+    .action(action(async (file: string, flags: { json?: boolean }) => (await import('./inspect-command.js')).runInspectCommand(file, flags)));
+
   const agent = program.command('agent').description('commands that run on a Redis host (no coordinator needed)');
 
   agent

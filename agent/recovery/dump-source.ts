@@ -41,7 +41,7 @@ export async function inspectDump(path: string): Promise<DumpInspection> {
       expected: { sha256: result.sha256, bytes: result.bytes, keys, expires, usedMem: result.summary.usedMem, rdbVersion: result.summary.rdbVersion, snapshotAt },
     };
   } catch (err) {
-    if (err instanceof RedbackError && (err.code === 'RDB_CORRUPT' || err.code === 'NOT_FOUND')) {
+    if (err instanceof RedbackError && (err.code === 'RDB_CORRUPT' || err.code === 'RDB_UNSUPPORTED' || err.code === 'NOT_FOUND')) {
       return { ...base, valid: false, problem: err.message, summary: null, expected: null };
     }
     throw err;

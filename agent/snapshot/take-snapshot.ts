@@ -137,6 +137,11 @@ export async function copyIntoTier(
         details: { quarantine: folder, source: sourcePath },
       });
     }
+    // A format redback cannot read (too old, too new, Valkey) is not damage: say exactly that.
+    if (err instanceof RedbackError && err.code === 'RDB_UNSUPPORTED') {
+      await unlink(tempPath).catch(() => undefined);
+      throw new RedbackError('RDB_UNSUPPORTED', `${sourcePath}: ${err.message}`, { hint: err.hint, details: { ...err.details, source: sourcePath }, cause: err });
+    }
     // Anything else (disk full, read-only, I/O error): our own partial temp file is not a backup.
     await unlink(tempPath).catch(() => undefined);
     throw err;

@@ -38,6 +38,7 @@ export const ERROR_CODES = {
   OFFSITE_REFUSED: { exit: 15, grpc: 7 /* PERMISSION_DENIED */, retryable: false },
   SHORT_READ: { exit: 8, grpc: 15, retryable: false },
   NEEDS_ATTENTION: { exit: 16, grpc: 9, retryable: false },
+  RDB_UNSUPPORTED: { exit: 8, grpc: 9, retryable: false },
 } as const satisfies Record<string, { exit: number; grpc: number; retryable: boolean }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -56,7 +57,7 @@ export const EXIT_CODE_TABLE: ReadonlyArray<{ exit: number; meaning: string }> =
   { exit: 5, meaning: 'Redis unreachable, wrong password, or Redis returned an error' },
   { exit: 6, meaning: 'snapshot failed: BGSAVE error or timeout, dump.rdb too old' },
   { exit: 7, meaning: 'backup storage: disk full, read-only, permission denied' },
-  { exit: 8, meaning: 'integrity: corrupt or truncated RDB/AOF, checksum mismatch, verify failed' },
+  { exit: 8, meaning: 'integrity: corrupt or truncated RDB/AOF, checksum mismatch, verify failed; an RDB format redback cannot read (too old, too new, Valkey)' },
   { exit: 9, meaning: 'refused as unsafe, or a pre-flight check / restore step failed' },
   { exit: 10, meaning: 'another redback operation holds the lock' },
   { exit: 11, meaning: 'coordinator unreachable' },

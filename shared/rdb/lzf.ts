@@ -41,3 +41,38 @@ export function lzfDecompress(input: Uint8Array, outputLength: number): Uint8Arr
   }
   return op === outputLength ? out : null;
 }
+
+/**
+ * Decompresses only the first `want` bytes of an LZF stream (or fewer when the stream is shorter),
+ * e.g. to read the header of a compressed listpack without decompressing it. Null when the bytes
+ * read are not valid LZF.
+ */
+export function lzfDecompressPrefix(input: Uint8Array, want: number): Uint8Array | null {
+  const out = new Uint8Array(want + 264); // one back reference produces at most 264 bytes
+  let ip = 0;
+  let op = 0;
+  const inEnd = input.length;
+  while (ip < inEnd && op < want) {
+    const ctrl = input[ip++]!;
+    if (ctrl < 32) {
+      const run = Math.min(ctrl + 1, inEnd - ip, out.length - op);
+      out.set(input.subarray(ip, ip + run), op);
+      ip += run;
+      op += run;
+    } else {
+      let len = ctrl >> 5;
+      if (len === 7) {
+        if (ip >= inEnd) return null;
+        len += input[ip++]!;
+      }
+      if (ip >= inEnd) return null;
+      const ref = op - ((ctrl & 0x1f) << 8) - input[ip++]! - 1;
+      len += 2;
+      if (ref < 0) return null;
+      len = Math.min(len, out.length - op);
+      for (let i = 0; i < len; i++) out[op + i] = out[ref + i]!;
+      op += len;
+    }
+  }
+  return out.subarray(0, Math.min(op, want));
+}

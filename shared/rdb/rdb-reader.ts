@@ -25,7 +25,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { RedbackError, storageError } from '../errors/index.js';
 import { TrailerCrc, crc64Hex } from './crc64.js';
-import { lzfDecompress } from './lzf.js';
+import { lzfDecompress, lzfDecompressPrefix } from './lzf.js';
 import type { RdbDatabaseSummary, RdbSummary } from './rdb-summary.js';
 
 /** The newest RDB format this reader understands (Redis 7.4 writes 12). */
@@ -114,20 +114,76 @@ const VALUE_WHAT: ReadonlyArray<string | null> = [
   'a hash value with field expirations (listpack)', // 25
 ];
 
-/** Types whose value is exactly one RDB string (a blob, or a plain string). */
-const SINGLE_STRING_TYPE: ReadonlyArray<boolean> = VALUE_WHAT.map(
-  (_, t) =>
-    t === T_STRING ||
-    t === T_HASH_ZIPMAP ||
-    t === T_LIST_ZIPLIST ||
-    t === T_SET_INTSET ||
-    t === T_ZSET_ZIPLIST ||
-    t === T_HASH_ZIPLIST ||
-    t === T_HASH_LISTPACK ||
-    t === T_ZSET_LISTPACK ||
-    t === T_SET_LISTPACK ||
-    t === T_HASH_LISTPACK_EX_PRE_GA,
-);
+// Encoded blobs: one RDB string holding a zipmap, ziplist, intset or listpack. The reader reads
+// only its header (element count and total size, decompressing LZF just that far) to tell empty
+// values (which Redis skips on load) and blobs whose size field disagrees (which Redis refuses).
+const BLOB_NONE = 0;
+const BLOB_ZIPMAP = 1;
+const BLOB_ZIPLIST = 2;
+const BLOB_INTSET = 3;
+const BLOB_LISTPACK = 4;
+/** Bytes of each blob kind's header that the reader looks at. */
+const BLOB_HEADER = [0, 2, 10, 8, 6];
+const BLOB_NAME = ['', 'zipmap', 'ziplist', 'intset', 'listpack'];
+/** Longest LZF input that can be needed to produce a blob header (a 1-byte literal costs 2 bytes). */
+const LZF_HEADER_INPUT = 32;
+
+/** The blob kind of each value type that is exactly one encoded blob. */
+const BLOB_OF_TYPE: ReadonlyArray<number> = VALUE_WHAT.map((_, t) => {
+  switch (t) {
+    case T_HASH_ZIPMAP:
+      return BLOB_ZIPMAP;
+    case T_LIST_ZIPLIST:
+    case T_ZSET_ZIPLIST:
+    case T_HASH_ZIPLIST:
+      return BLOB_ZIPLIST;
+    case T_SET_INTSET:
+      return BLOB_INTSET;
+    case T_HASH_LISTPACK:
+    case T_ZSET_LISTPACK:
+    case T_SET_LISTPACK:
+    case T_HASH_LISTPACK_EX_PRE_GA:
+      return BLOB_LISTPACK;
+    default:
+      return BLOB_NONE;
+  }
+});
+
+/**
+ * Elements in a blob from its first bytes `h` (as many as BLOB_HEADER asks, fewer only when the
+ * blob is shorter), `total` being its uncompressed size. Returns a count (a large one when the
+ * header says "unknown, too many to count"), or a string saying why Redis would refuse the blob.
+ */
+function blobElements(kind: number, h: Uint8Array, total: number): number | string {
+  const name = BLOB_NAME[kind]!;
+  if (total < (kind === BLOB_ZIPMAP ? 1 : BLOB_HEADER[kind]!) || h.length < Math.min(total, BLOB_HEADER[kind]!)) {
+    return `${name} of ${total} bytes is shorter than its header`;
+  }
+  switch (kind) {
+    case BLOB_ZIPMAP: {
+      const n = h[0]!;
+      // 254 and more: "count unknown"; an empty zipmap is its length byte and the end marker.
+      if (n < 254) return n;
+      return total >= 2 && h[1] === 0xff ? 0 : n;
+    }
+    case BLOB_ZIPLIST: {
+      const bytes = u32le(h, 0);
+      if (bytes !== total) return `ziplist header says ${bytes} bytes, the string holds ${total}`;
+      return h[8]! | (h[9]! << 8);
+    }
+    case BLOB_INTSET: {
+      const width = u32le(h, 0);
+      const n = u32le(h, 4);
+      if ((width !== 2 && width !== 4 && width !== 8) || 8 + width * n !== total) return `intset header (${n} integers of ${width} bytes) does not match its ${total} bytes`;
+      return n;
+    }
+    default: {
+      const bytes = u32le(h, 0);
+      if (bytes !== total) return `listpack header says ${bytes} bytes, the string holds ${total}`;
+      return h[4]! | (h[5]! << 8);
+    }
+  }
+}
 
 const CORRUPT_HINT =
   'the file is damaged: take a new snapshot or use another copy (redis-check-rdb FILE gives details)';
@@ -216,6 +272,12 @@ export class RdbStreamReader {
   private currentDb = 0;
   private currentDbSummary: RdbDatabaseSummary | null = null;
   private pendingExpire = false;
+  /** Set by the value parsers: the value just read has no elements (Redis skips the key). */
+  private valueEmpty = false;
+  /** Elements of the last blob read by fastSkipBlob / skipBlob. */
+  private blobCount = 0;
+  private functions = 0;
+  private preReleaseFunctions = 0;
   private storedLo = 0;
   private storedHi = 0;
   /** Describes where the parser is, for "truncated" messages. */
@@ -301,7 +363,7 @@ export class RdbStreamReader {
       }
       const databases: Record<number, RdbDatabaseSummary> = {};
       for (const [id, db] of [...this.dbs.entries()].sort((a, b) => a[0] - b[0])) {
-        if (db.keys > 0 || (db.resizeKeys ?? 0) > 0) databases[id] = db;
+        if (db.keys > 0 || db.emptyKeys > 0 || (db.resizeKeys ?? 0) > 0) databases[id] = db;
       }
       const aux = this.aux;
       this.summary = {
@@ -312,6 +374,8 @@ export class RdbStreamReader {
         usedMem: parseAuxInt(aux['used-mem']),
         aofBase: (parseAuxInt(aux['aof-base']) ?? 0) !== 0,
         databases,
+        functions: this.functions,
+        preReleaseFunctions: this.preReleaseFunctions,
         bytes: this.total,
         storedChecksum,
         computedChecksum,
@@ -433,6 +497,13 @@ export class RdbStreamReader {
     {
       const b = this.buf;
       const p = this.pos;
+      if (utf8.decode(b.subarray(p, p + 6)) === 'VALKEY') {
+        const magic = utf8.decode(b.subarray(p, p + 9)).replace(/[^\x20-\x7e]/g, '?');
+        throw new RedbackError('RDB_UNSUPPORTED', `the file is a Valkey RDB (magic ${magic}), not a Redis one: Redis cannot load it`, {
+          hint: 'restore it into a Valkey server with Valkey\'s tools; redback reads the RDB files Redis writes (formats 5 to 12)',
+          details: { magic },
+        });
+      }
       if (b[p] !== 0x52 || b[p + 1] !== 0x45 || b[p + 2] !== 0x44 || b[p + 3] !== 0x49 || b[p + 4] !== 0x53) {
         throw this.notRdb('bad magic');
       }
@@ -445,19 +516,23 @@ export class RdbStreamReader {
       this.pos = p + 9;
       if (version > RDB_MAX_VERSION) {
         throw new RedbackError(
-          'RDB_CORRUPT',
-          `rdb version ${version} is newer than redback understands (at most ${RDB_MAX_VERSION})`,
+          'RDB_UNSUPPORTED',
+          `rdb version ${version} is newer than redback reads (formats ${RDB_MIN_VERSION} to ${RDB_MAX_VERSION}, up to Redis 7.4): the file is not damaged`,
           {
-            hint: `the file was written by a newer Redis than 7.4; upgrade redback, and restore it only into a Redis that can load rdb version ${version}`,
+            hint: `it was written by a Redis newer than this redback knows: upgrade redback to check it, and restore it only into a Redis that loads rdb version ${version}`,
             details: { rdbVersion: version },
           },
         );
       }
       if (version < RDB_MIN_VERSION) {
-        throw new RedbackError('RDB_CORRUPT', `rdb version ${version} is too old to be checked (no checksum before version ${RDB_MIN_VERSION})`, {
-          hint: 'load it into a Redis of that era and take a new snapshot',
-          details: { rdbVersion: version },
-        });
+        throw new RedbackError(
+          'RDB_UNSUPPORTED',
+          `rdb version ${version} is too old for redback (written by Redis before 2.6, it has no checksum): the file is not necessarily damaged`,
+          {
+            hint: 'Redis 7 still loads it: put it in place as dump.rdb by hand, start Redis, then take a new copy with `redback agent snapshot`',
+            details: { rdbVersion: version },
+          },
+        );
       }
       this.version = version;
     }
@@ -474,18 +549,26 @@ export class RdbStreamReader {
         this.what = 'a key name';
         if (!this.fastSkipString()) yield* this.skipString();
         this.what = what;
-        if (SINGLE_STRING_TYPE[type]) {
+        this.valueEmpty = false;
+        if (type === T_STRING) {
           if (!this.fastSkipString()) yield* this.skipString();
+        } else if (BLOB_OF_TYPE[type] !== BLOB_NONE) {
+          const kind = BLOB_OF_TYPE[type]!;
+          if (!this.fastSkipBlob(kind)) yield* this.skipBlob(kind);
+          this.valueEmpty = this.blobCount === 0;
         } else {
           yield* this.skipValue(type);
         }
         let db = this.currentDbSummary;
         if (db === null) db = this.dbSummary();
-        db.keys++;
-        if (this.pendingExpire) {
-          db.expires++;
-          this.pendingExpire = false;
+        if (this.valueEmpty) {
+          db.emptyKeys++;
+        } else {
+          db.keys++;
+          if (this.pendingExpire) db.expires++;
+          if (type >= T_HASH_METADATA_PRE_GA) db.hashesWithFieldTtl++;
         }
+        this.pendingExpire = false;
         continue;
       }
 
@@ -557,11 +640,23 @@ export class RdbStreamReader {
           yield* this.skipModuleValue();
           break;
         }
-        case OP_FUNCTION_PRE_GA:
-          throw this.corrupt('function library in the pre-release 7.0 format (opcode 246) is not supported', this.offset() - 1);
+        case OP_FUNCTION_PRE_GA: {
+          // Redis 7.0 rc1/rc2: name, engine, has-description flag [, description], code.
+          this.what = 'a function library (7.0 pre-release format)';
+          if (!this.fastSkipString()) yield* this.skipString();
+          if (!this.fastSkipString()) yield* this.skipString();
+          if (this.end - this.pos < 9) yield 9;
+          const hasDescription = this.readLen();
+          if (hasDescription !== 0 && !this.fastSkipString()) yield* this.skipString();
+          if (!this.fastSkipString()) yield* this.skipString();
+          this.functions++;
+          this.preReleaseFunctions++;
+          break;
+        }
         case OP_FUNCTION2:
           this.what = 'a function library';
           if (!this.fastSkipString()) yield* this.skipString();
+          this.functions++;
           break;
         case OP_SLOT_INFO:
           this.what = 'a slot-info record';
@@ -579,7 +674,7 @@ export class RdbStreamReader {
   private dbSummary(): RdbDatabaseSummary {
     let db = this.dbs.get(this.currentDb);
     if (db === undefined) {
-      db = { keys: 0, expires: 0, resizeKeys: null, resizeExpires: null };
+      db = { keys: 0, expires: 0, emptyKeys: 0, hashesWithFieldTtl: 0, resizeKeys: null, resizeExpires: null };
       this.dbs.set(this.currentDb, db);
     }
     this.currentDbSummary = db;
@@ -649,6 +744,76 @@ export class RdbStreamReader {
     if (end - p < len) return false;
     this.pos = p + len;
     return true;
+  }
+
+  /**
+   * Skips one encoded blob (a string) synchronously if it lies entirely in the current buffer,
+   * leaving its element count in blobCount; returns false (consuming nothing) otherwise.
+   */
+  private fastSkipBlob(kind: number): boolean {
+    const b = this.buf;
+    const end = this.end;
+    const p = this.pos;
+    if (end - p < 9) return false;
+    const first = b[p]!;
+    if (first >> 6 === 3) {
+      if ((first & 0x3f) !== 3) return false; // an integer is never a blob: the slow path says so
+      let q = lenAt(b, p + 1);
+      if (q < 0) return false;
+      const compressed = lenValue;
+      if (end - q < 9) return false;
+      q = lenAt(b, q);
+      if (q < 0) return false;
+      const length = lenValue;
+      if (end - q < compressed) return false;
+      this.checkBlob(kind, this.lzfHeader(kind, b.subarray(q, q + Math.min(compressed, LZF_HEADER_INPUT)), q), length, p);
+      this.pos = q + compressed;
+      return true;
+    }
+    const q = lenAt(b, p);
+    if (q < 0) return false;
+    const len = lenValue;
+    if (end - q < len) return false;
+    this.checkBlob(kind, b.subarray(q, q + Math.min(len, BLOB_HEADER[kind]!)), len, p);
+    this.pos = q + len;
+    return true;
+  }
+
+  /** Skips one encoded blob of any size, across chunks; its element count goes to blobCount. */
+  private *skipBlob(kind: number): Generator<number, void, undefined> {
+    if (this.end - this.pos < 9) yield 9;
+    const start = this.offset();
+    const first = this.buf[this.pos]!;
+    if (first >> 6 === 3) {
+      if ((first & 0x3f) !== 3) throw this.corrupt(`a ${BLOB_NAME[kind]} is stored as an integer`);
+      this.pos++;
+      if (this.end - this.pos < 9) yield 9;
+      const compressed = this.readLen();
+      if (this.end - this.pos < 9) yield 9;
+      const length = this.readLen();
+      const need = Math.min(compressed, LZF_HEADER_INPUT);
+      if (this.end - this.pos < need) yield need;
+      this.checkBlob(kind, this.lzfHeader(kind, this.buf.subarray(this.pos, this.pos + need), this.offset()), length, start);
+      yield* this.skipBytes(compressed);
+      return;
+    }
+    const len = this.readLen();
+    const need = Math.min(len, BLOB_HEADER[kind]!);
+    if (this.end - this.pos < need) yield need;
+    this.checkBlob(kind, this.buf.subarray(this.pos, this.pos + need), len, start);
+    yield* this.skipBytes(len);
+  }
+
+  private lzfHeader(kind: number, compressed: Uint8Array, at: number): Uint8Array {
+    const header = lzfDecompressPrefix(compressed, BLOB_HEADER[kind]!);
+    if (header === null) throw this.corrupt(`invalid lzf-compressed ${BLOB_NAME[kind]}`, at);
+    return header;
+  }
+
+  private checkBlob(kind: number, header: Uint8Array, total: number, at: number): void {
+    const n = blobElements(kind, header, total);
+    if (typeof n === 'string') throw this.corrupt(n, at);
+    this.blobCount = n;
   }
 
   /** Skips one RDB string of any size and encoding, across chunks. */
@@ -756,14 +921,26 @@ export class RdbStreamReader {
       case T_LIST_QUICKLIST: {
         if (this.end - this.pos < 9) yield 9;
         const n = this.readLen();
-        for (let i = 0; i < n; i++) {
-          if (!this.fastSkipString()) yield* this.skipString();
+        if (type !== T_LIST_QUICKLIST) {
+          this.valueEmpty = n === 0;
+          for (let i = 0; i < n; i++) {
+            if (!this.fastSkipString()) yield* this.skipString();
+          }
+          return;
         }
+        // Nodes are ziplists; Redis drops empty ones, and the key when no element is left.
+        let elements = 0;
+        for (let i = 0; i < n; i++) {
+          if (!this.fastSkipBlob(BLOB_ZIPLIST)) yield* this.skipBlob(BLOB_ZIPLIST);
+          elements += this.blobCount;
+        }
+        this.valueEmpty = elements === 0;
         return;
       }
       case T_HASH: {
         if (this.end - this.pos < 9) yield 9;
         const n = this.readLen();
+        this.valueEmpty = n === 0;
         for (let i = 0; i < n; i++) {
           if (!this.fastSkipString()) yield* this.skipString();
           if (!this.fastSkipString()) yield* this.skipString();
@@ -774,6 +951,7 @@ export class RdbStreamReader {
         // Member, then the score as a string prefixed by a length byte (253/254/255: nan/+inf/-inf).
         if (this.end - this.pos < 9) yield 9;
         const n = this.readLen();
+        this.valueEmpty = n === 0;
         for (let i = 0; i < n; i++) {
           if (!this.fastSkipString()) yield* this.skipString();
           if (this.end - this.pos < 9) yield 9;
@@ -786,6 +964,7 @@ export class RdbStreamReader {
         // Member, then the score as a binary double.
         if (this.end - this.pos < 9) yield 9;
         const n = this.readLen();
+        this.valueEmpty = n === 0;
         for (let i = 0; i < n; i++) {
           if (!this.fastSkipString()) yield* this.skipString();
           if (this.end - this.pos < 8) yield 8;
@@ -797,19 +976,28 @@ export class RdbStreamReader {
         // Nodes: container (1 = plain, 2 = packed listpack), then the node as a string.
         if (this.end - this.pos < 9) yield 9;
         const n = this.readLen();
+        let elements = 0;
         for (let i = 0; i < n; i++) {
           if (this.end - this.pos < 9) yield 9;
           const container = this.readLen();
           if (container !== 1 && container !== 2) throw this.corrupt(`invalid quicklist node container ${container}`);
-          if (!this.fastSkipString()) yield* this.skipString();
+          if (container === 1) {
+            if (!this.fastSkipString()) yield* this.skipString();
+            elements++;
+          } else {
+            if (!this.fastSkipBlob(BLOB_LISTPACK)) yield* this.skipBlob(BLOB_LISTPACK);
+            elements += this.blobCount;
+          }
         }
+        this.valueEmpty = elements === 0;
         return;
       }
       case T_HASH_LISTPACK_EX: {
         // Minimum field expiration time (8 bytes), then the listpack.
         if (this.end - this.pos < 9) yield 9;
         this.pos += 8;
-        if (!this.fastSkipString()) yield* this.skipString();
+        if (!this.fastSkipBlob(BLOB_LISTPACK)) yield* this.skipBlob(BLOB_LISTPACK);
+        this.valueEmpty = this.blobCount === 0;
         return;
       }
       case T_HASH_METADATA:
@@ -821,6 +1009,7 @@ export class RdbStreamReader {
         }
         if (this.end - this.pos < 9) yield 9;
         const n = this.readLen();
+        this.valueEmpty = n === 0;
         for (let i = 0; i < n; i++) {
           if (this.end - this.pos < 9) yield 9;
           this.readLen();
@@ -977,7 +1166,7 @@ export async function readRdbFile(path: string, options: { chunkSize?: number } 
       }
       return reader.finish();
     } catch (err) {
-      if (err instanceof RedbackError && err.code === 'RDB_CORRUPT') {
+      if (err instanceof RedbackError && (err.code === 'RDB_CORRUPT' || err.code === 'RDB_UNSUPPORTED')) {
         throw new RedbackError(err.code, err.message, {
           hint: err.hint,
           cause: err,

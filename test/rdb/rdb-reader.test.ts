@@ -8,6 +8,7 @@ import { crc64 } from '../../shared/rdb/crc64.js';
 import { lzfDecompress } from '../../shared/rdb/lzf.js';
 import { RdbStreamReader, readRdbFile } from '../../shared/rdb/rdb-reader.js';
 import type { RdbSummary } from '../../shared/rdb/rdb-summary.js';
+import { TestRedisServer } from '../helpers/redis-server.js';
 import { fillEveryType, makeRdbFixture, pseudoRandomBytes, type ExpectedDb } from '../helpers/rdb-fixtures.js';
 
 function feed(bytes: Uint8Array, chunkSize: number): RdbSummary {
@@ -182,13 +183,13 @@ describe('RdbStreamReader on files written by a real redis-server 7.0', () => {
     expect(s.checksumDisabled).toBe(true);
     expect(s.storedChecksum).toBe(0n);
     expect(s.computedChecksum).toBe(crc64(noChecksum.subarray(0, noChecksum.length - 8)));
-    expect(s.databases[0]).toEqual({ keys: 2, expires: 1, resizeKeys: 2, resizeExpires: 1 });
+    expect(s.databases[0]).toEqual({ keys: 2, expires: 1, emptyKeys: 0, hashesWithFieldTtl: 0, resizeKeys: 2, resizeExpires: 1 });
   });
 
   it('skips LFU (FREQ) and LRU (IDLE) records', () => {
     for (const bytes of [lfu, lru]) {
       const s = feed(bytes, 7);
-      expect(s.databases[0]).toEqual({ keys: 302, expires: 0, resizeKeys: 302, resizeExpires: 0 });
+      expect(s.databases[0]).toEqual({ keys: 302, expires: 0, emptyKeys: 0, hashesWithFieldTtl: 0, resizeKeys: 302, resizeExpires: 0 });
       expect(s.storedChecksum).toBe(s.computedChecksum);
     }
     expect(lfu.includes(Buffer.from([0xf9]))).toBe(true);
@@ -262,9 +263,10 @@ describe('RdbStreamReader on files written by a real redis-server 7.0', () => {
     const newer = Buffer.from(every);
     newer.write('0013', 5, 'latin1');
     const err = rdbError(() => feed(newer, 65536));
-    expect(err.code).toBe('RDB_CORRUPT');
-    expect(err.message).toMatch(/rdb version 13 is newer than redback understands/);
+    expect(err.code).toBe('RDB_UNSUPPORTED');
+    expect(err.message).toMatch(/rdb version 13 is newer than redback reads .*not damaged/);
     expect(err.hint).toMatch(/newer/);
+    expect(err.hint).not.toMatch(/redis-check-rdb/);
   });
 
   it('throws from update() as soon as the format is wrong, and keeps failing', () => {
@@ -356,8 +358,28 @@ class RdbWriter {
   }
 }
 
+/** Encoded blobs with real headers (element count, size) and filler bytes the reader never decodes. */
+function blob(kind: 'zipmap' | 'ziplist' | 'intset' | 'listpack', elements: number, filler = 40): Buffer {
+  const body = pseudoRandomBytes(filler, elements + filler);
+  if (kind === 'zipmap') return Buffer.concat([Buffer.from([elements]), body, Buffer.from([0xff])]);
+  if (kind === 'intset') {
+    const b = Buffer.alloc(8 + 2 * elements);
+    b.writeUInt32LE(2, 0);
+    b.writeUInt32LE(elements, 4);
+    return b;
+  }
+  const headerSize = kind === 'ziplist' ? 10 : 6;
+  const b = Buffer.concat([Buffer.alloc(headerSize), body, Buffer.from([0xff])]);
+  b.writeUInt32LE(b.length, 0);
+  if (kind === 'ziplist') b.writeUInt16LE(elements, 8);
+  else b.writeUInt16LE(elements, 4);
+  return b;
+}
+
 /** "abc" x 8 as LZF: a 3-byte literal run, then a 21-byte back reference at distance 3. */
 const LZF_ABC = Uint8Array.from([0x02, 0x61, 0x62, 0x63, 0xe0, 12, 2]);
+/** A 24-byte listpack of 2 elements as LZF: header (24, 0, 0, 0, 2, 0) literal, 17 zero bytes by reference, 0xff. */
+const LZF_LISTPACK = Uint8Array.from([0x05, 24, 0, 0, 0, 2, 0, 0xe0, 8, 0, 0x00, 0xff]);
 
 function synthetic(version = 12): { bytes: Buffer; db0Keys: number; db0Expires: number } {
   const w = new RdbWriter().raw(`REDIS${String(version).padStart(4, '0')}`);
@@ -401,9 +423,10 @@ function synthetic(version = 12): { bytes: Buffer; db0Keys: number; db0Expires: 
   w.raw(0);
   key('s-64bit-len').str('sixty-four', 64);
   // Old and blob-encoded types (contents are opaque blobs to the reader).
-  for (const type of [9, 10, 11, 12, 13, 16, 17, 20, 23]) {
-    w.raw(type);
-    key(`blob-${type}`).str(pseudoRandomBytes(50 + type, type));
+  const blobKind = { 9: 'zipmap', 10: 'ziplist', 11: 'intset', 12: 'ziplist', 13: 'ziplist', 16: 'listpack', 17: 'listpack', 20: 'listpack', 23: 'listpack' } as const;
+  for (const [type, kind] of Object.entries(blobKind)) {
+    w.raw(Number(type));
+    key(`blob-${type}`).str(blob(kind, 2 + Number(type), 50 + Number(type)));
   }
   // LIST (1) and SET (2): count + strings.
   w.raw(1);
@@ -421,10 +444,10 @@ function synthetic(version = 12): { bytes: Buffer; db0Keys: number; db0Expires: 
   key('zset-2').len(2).str('x').u64le(0x3ff0000000000000n).str('y').u64le(0x4000000000000000n);
   // LIST_QUICKLIST (14): nodes are ziplist strings.
   w.raw(14);
-  key('quicklist-v1').len(2).str(pseudoRandomBytes(40, 1)).str(pseudoRandomBytes(41, 2));
+  key('quicklist-v1').len(2).str(blob('ziplist', 0, 1)).str(blob('ziplist', 3, 41));
   // LIST_QUICKLIST_2 (18): container (2 = packed, 1 = plain) + node.
   w.raw(18);
-  key('quicklist-v2').len(3).len(2).str(pseudoRandomBytes(30, 3)).len(1).str('p'.repeat(2000)).len(2).lzf(LZF_ABC, 24);
+  key('quicklist-v2').len(3).len(2).str(blob('listpack', 4, 30)).len(1).str('p'.repeat(2000)).len(2).lzf(LZF_LISTPACK, 24);
   // STREAM_LISTPACKS (15), v1: no first/max-deleted/entries-added, group without entries-read.
   w.raw(15);
   key('stream-v1').len(1).str(pseudoRandomBytes(16, 4)).str(pseudoRandomBytes(100, 5));
@@ -460,7 +483,7 @@ function synthetic(version = 12): { bytes: Buffer; db0Keys: number; db0Expires: 
   key('hfe').u64le(1_800_000_000_000n).len(3).len(0).str('a').str('1').len(1).str('b').str('2').len(500).str('c').lzf(LZF_ABC, 24);
   // HASH_LISTPACK_EX (25): min expire (8 bytes), then the listpack.
   w.raw(25);
-  key('hfe-listpack').u64le(1_800_000_000_000n).str(pseudoRandomBytes(80, 11));
+  key('hfe-listpack').u64le(1_800_000_000_000n).str(blob('listpack', 6, 80));
   // MODULE_2 (7): module id, then opcodes through EOF.
   w.raw(7);
   key('module-value').len(0xabcdef0123n, 64).len(2).len(99).len(5).str('x'.repeat(70)).len(3).raw(1, 2, 3, 4).len(0);
@@ -493,8 +516,8 @@ describe('RdbStreamReader on synthetic files (7.2/7.4 types, modules, old encodi
     expect(s.usedMem).toBe(123_456_789);
     expect(s.aofBase).toBe(true);
     expect(s.databases).toEqual({
-      0: { keys: db0Keys, expires: db0Expires, resizeKeys: 28, resizeExpires: 2 },
-      7: { keys: 1, expires: 1, resizeKeys: null, resizeExpires: null },
+      0: { keys: db0Keys, expires: db0Expires, emptyKeys: 0, hashesWithFieldTtl: 4, resizeKeys: 28, resizeExpires: 2 },
+      7: { keys: 1, expires: 1, emptyKeys: 0, hashesWithFieldTtl: 0, resizeKeys: null, resizeExpires: null },
     });
     expect(s.storedChecksum).toBe(s.computedChecksum);
     expect(s.checksumDisabled).toBe(false);
@@ -535,7 +558,6 @@ describe('RdbStreamReader on synthetic files (7.2/7.4 types, modules, old encodi
       [(w) => w.raw(8).str('k').str('v'), /unknown value type 8/],
       [(w) => w.raw(0xf0), /unknown record type 240/],
       [(w) => w.raw(6).str('k').len(1), /pre-release 4\.0 format/],
-      [(w) => w.raw(0xf6).str('x'), /pre-release 7\.0 format/],
       [(w) => w.raw(0).str('k').raw(0xc4), /unknown string encoding 4/],
       [(w) => w.raw(1).str('k').raw(0x82), /invalid length encoding 0x82/],
       [(w) => w.raw(18).str('k').len(1).len(3).str('x'), /invalid quicklist node container 3/],
@@ -556,9 +578,104 @@ describe('RdbStreamReader on synthetic files (7.2/7.4 types, modules, old encodi
     }
   });
 
-  it('refuses versions it cannot check', () => {
-    expect(rdbError(() => feed(new RdbWriter().raw('REDIS0004').end(), 100)).message).toMatch(/rdb version 4 is too old/);
+  it('refuses versions it cannot check, and Valkey files, as RDB_UNSUPPORTED saying exactly that', () => {
+    for (const v of ['0002', '0003', '0004']) {
+      const err = rdbError(() => feed(new RdbWriter().raw(`REDIS${v}`).end(), 100));
+      expect(err.code).toBe('RDB_UNSUPPORTED');
+      expect(err.message).toMatch(new RegExp(`rdb version ${Number(v)} is too old`));
+    }
     expect(rdbError(() => feed(new RdbWriter().raw('REDIS0099').end(), 100)).message).toMatch(/rdb version 99 is newer/);
+    const valkey = rdbError(() => feed(new RdbWriter().raw('VALKEY080').raw(0xfa).str('valkey-ver').str('9.0.0').end(), 1));
+    expect(valkey.code).toBe('RDB_UNSUPPORTED');
+    expect(valkey.message).toBe('the file is a Valkey RDB (magic VALKEY080), not a Redis one: Redis cannot load it');
+    expect(valkey.hint).toMatch(/Valkey/);
+  });
+
+  it('does not count keys with no elements (Redis skips them on load), in every encoding', () => {
+    const w = new RdbWriter().raw('REDIS0012');
+    w.raw(0xfe).len(0).raw(0xfb).len(20).len(2);
+    w.raw(1).str('list').len(0);
+    w.raw(2).str('set').len(0);
+    w.raw(3).str('zset').len(0);
+    w.raw(4).str('hash').len(0);
+    w.raw(5).str('zset2').len(0);
+    w.raw(0xfc).u64le(1_900_000_000_000n); // an expire on an empty key: not counted either
+    w.raw(9).str('zipmap').str(blob('zipmap', 0, 0));
+    w.raw(10).str('ziplist-list').str(blob('ziplist', 0, 0));
+    w.raw(11).str('intset').str(blob('intset', 0));
+    w.raw(12).str('ziplist-zset').str(blob('ziplist', 0, 0));
+    w.raw(13).str('ziplist-hash').str(blob('ziplist', 0, 0));
+    w.raw(14).str('quicklist-of-empties').len(2).str(blob('ziplist', 0, 0)).str(blob('ziplist', 0, 0));
+    w.raw(14).str('quicklist-no-nodes').len(0);
+    w.raw(16).str('listpack-hash').str(blob('listpack', 0, 0));
+    w.raw(17).str('listpack-zset').str(blob('listpack', 0, 0));
+    w.raw(18).str('quicklist2').len(1).len(2).str(blob('listpack', 0, 0));
+    w.raw(20).str('listpack-set').str(blob('listpack', 0, 0));
+    w.raw(24).str('hfe').u64le(1n).len(0);
+    w.raw(25).str('hfe-lp').u64le(1n).str(blob('listpack', 0, 0));
+    w.raw(0xfc).u64le(1_900_000_000_000n);
+    w.raw(0).str('real').str('value');
+    w.raw(18).str('plain-node').len(2).len(2).str(blob('listpack', 0, 0)).len(1).str('x'.repeat(10));
+    const s = feed(w.end(), 3);
+    expect(s.databases[0]).toEqual({ keys: 2, expires: 1, emptyKeys: 18, hashesWithFieldTtl: 0, resizeKeys: 20, resizeExpires: 2 });
+  });
+
+  it('counts hashes with field expirations (RDB 12) and reads compressed blob headers', () => {
+    const w = new RdbWriter().raw('REDIS0012').raw(0xfe).len(2);
+    w.raw(25).str('a').u64le(1_800_000_000_000n).str(blob('listpack', 3));
+    w.raw(24).str('b').u64le(1_800_000_000_000n).len(1).len(1).str('f').str('v');
+    w.raw(22).str('c').len(1).len(0).str('f').str('v');
+    w.raw(16).str('d').lzf(LZF_LISTPACK, 24);
+    expect(feed(w.end(), 1).databases[2]).toMatchObject({ keys: 4, hashesWithFieldTtl: 3, emptyKeys: 0 });
+  });
+
+  it('reads the 7.0 pre-release function format (opcode 246), which redis-server 7.0 loads', async () => {
+    const w = new RdbWriter().raw('REDIS0010');
+    w.raw(0xfa).str('redis-ver').str('7.0.0');
+    // name, engine, has-description, description, code (7.0 rc1/rc2).
+    w.raw(0xf6).str('mylib').str('LUA').len(1).str('a library').str("redis.register_function('hello', function() return 'hi' end)");
+    w.raw(0xf6).str('other').str('LUA').len(0).str("redis.register_function('bye', function() return 'bye' end)");
+    w.raw(0xfe).len(0).raw(0).str('k').str('v');
+    const file = w.end();
+    const s = feed(file, 1);
+    expect(s.functions).toBe(2);
+    expect(s.preReleaseFunctions).toBe(2);
+    expect(s.databases[0]).toMatchObject({ keys: 1 });
+    // A real redis-server 7.0 loads the same file and has both libraries.
+    const dir = mkdtempSync(join(tmpdir(), 'redback-rdb-func-'));
+    writeFileSync(join(dir, 'dump.rdb'), file);
+    const server = await TestRedisServer.start({ dir });
+    try {
+      const redis = server.client();
+      expect(await redis.call('FCALL', 'hello', '0')).toBe('hi');
+      expect(await redis.call('FCALL', 'bye', '0')).toBe('bye');
+      expect(await redis.dbsize()).toBe(1);
+    } finally {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
+
+  it('refuses blobs whose header disagrees with their size (Redis refuses them too)', () => {
+    const bad = blob('listpack', 2);
+    bad.writeUInt32LE(bad.length + 1, 0);
+    const cases: Array<[(w: RdbWriter) => void, RegExp]> = [
+      [(w) => w.raw(16).str('k').str(bad), /listpack header says/],
+      [(w) => w.raw(13).str('k').str(bad), /ziplist header says/],
+      [(w) => w.raw(11).str('k').str(Buffer.from([3, 0, 0, 0, 1, 0, 0, 0, 9, 9, 9])), /intset header/],
+      [(w) => w.raw(16).str('k').str(Buffer.from([1, 0])), /shorter than its header/],
+      [(w) => w.raw(16).str('k').int8(5), /stored as an integer/],
+    ];
+    for (const [build, pattern] of cases) {
+      const w = new RdbWriter().raw('REDIS0011');
+      build(w);
+      const file = w.end();
+      for (const size of [1, file.length]) {
+        const err = rdbError(() => feed(file, size));
+        expect(err.code).toBe('RDB_CORRUPT');
+        expect(err.message).toMatch(pattern);
+      }
+    }
   });
 });
 
