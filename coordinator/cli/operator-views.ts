@@ -84,10 +84,23 @@ export interface StatusView {
   generatedAt: string;
   silentAgents: AgentInfoView[];
   unprotectedInstances: InstanceStatusView[];
+  /** Every instance with a problem (unprotected, down, loading too long, AOF trap, failed saves). */
+  problemInstances: InstanceStatusView[];
+  /** Fleet-level problems. */
+  problems: string[];
   failedJobs: JobView[];
   agentsTotal: number;
   agentsOnline: number;
   instancesTotal: number;
   instancesProtected: number;
   healthy: boolean;
+}
+
+export interface ForgetAgentView {
+  agentId: string;
+  removed: boolean;
+  wasConnected: boolean;
+  instances: number;
+  backups: number;
+  jobs: number;
 }
