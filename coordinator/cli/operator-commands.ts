@@ -3,6 +3,7 @@ import { parseDuration } from '../../shared/time/clock.js';
 import { formatAge, formatBytes, formatKeys, printJson, renderTable } from '../../shared/output/format.js';
 import { byteProgress } from '../../shared/output/progress.js';
 import { ControlClient, type ConnectionFlags } from '../rpc/control-client.js';
+import { isJobState, JOB_STATES } from '../catalog/job-records.js';
 import type { JobView } from './operator-views.js';
 
 async function withClient<T>(flags: ConnectionFlags, fn: (client: ControlClient) => Promise<T>): Promise<T> {
@@ -29,9 +30,18 @@ export async function runStatus(flags: ConnectionFlags): Promise<number> {
       lines.push('', 'silent agents:');
       lines.push(renderTable(['AGENT', 'STATE', 'LAST HEARD', 'HOST'], s.silentAgents.map((a) => [a.agentId, a.liveness, a.lastHeartbeatAt ? formatAge(a.lastHeartbeatAt) : 'never', a.hostname])));
     }
-    if (s.unprotectedInstances.length) {
-      lines.push('', 'instances without a valid copy within their schedule:');
-      lines.push(renderTable(['INSTANCE', 'AGENT', 'NEWEST COPY', 'PROBLEMS'], s.unprotectedInstances.map((i) => [i.name, i.agentId, i.newestAnyAt ? formatAge(i.newestAnyAt) : 'none', i.problems.join('; ')])));
+    if (s.problems.length) {
+      lines.push('', 'fleet problems:');
+      for (const p of s.problems) lines.push(`  ${p}`);
+    }
+    if (s.problemInstances.length) {
+      lines.push('', 'instances with problems:');
+      lines.push(
+        renderTable(
+          ['INSTANCE', 'AGENT', 'REDIS', 'NEWEST COPY', 'PROBLEMS'],
+          s.problemInstances.map((i) => [i.name, i.agentId, i.up ? 'up' : 'DOWN', i.newestAnyAt ? formatAge(i.newestAnyAt) : 'none', i.problems.join('; ')]),
+        ),
+      );
     }
     if (s.failedJobs.length) {
       lines.push('', 'failed jobs (last 24 h):');
@@ -52,6 +62,21 @@ export async function runAgents(flags: ConnectionFlags): Promise<number> {
         agents.map((a) => [a.agentId, a.liveness, a.lastHeartbeatAt ? formatAge(a.lastHeartbeatAt) : 'never', a.hostname, a.agentVersion, formatBytes(a.backupFreeBytes), a.instances.join(',')]),
       ) + '\n',
     );
+  return 0;
+}
+
+/** `redback agents forget ID`: removes a decommissioned agent (refuses a connected one unless --force). */
+export async function runForgetAgent(agentId: string, flags: ConnectionFlags & { force?: boolean; dryRun?: boolean }): Promise<number> {
+  const r = await withClient(flags, (c) => c.forgetAgent(agentId, { force: flags.force === true, dryRun: flags.dryRun === true }));
+  if (flags.json) printJson(r);
+  else {
+    const what = `${r.instances} instance(s), ${r.backups} local copy record(s), ${r.jobs} open job(s)`;
+    process.stdout.write(
+      r.removed
+        ? `forgot agent ${r.agentId}: ${what}${r.wasConnected ? ' (its session was closed)' : ''}; the copies on its host were not touched\n`
+        : `would forget agent ${r.agentId}: ${what}${r.wasConnected ? ' (it is connected: --force closes its session)' : ''}\n`,
+    );
+  }
   return 0;
 }
 
@@ -103,8 +128,15 @@ export async function runBackups(flags: ConnectionFlags & { instance?: string; a
 }
 
 export async function runJobs(flags: ConnectionFlags & { instance?: string; state?: string; limit?: string }): Promise<number> {
+  if (flags.state !== undefined && !isJobState(flags.state)) {
+    throw new RedbackError('USAGE', `unknown job state "${flags.state}"`, { hint: `use one of: ${JOB_STATES.join(', ')}` });
+  }
+  const limit = Number(flags.limit ?? 50);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) {
+    throw new RedbackError('USAGE', `--limit must be a whole number from 1 to 10000, not "${flags.limit}"`, { hint: 'redback jobs --limit 200' });
+  }
   const jobs = await withClient(flags, (c) =>
-    c.jobs({ ...(flags.instance ? { instance: flags.instance } : {}), ...(flags.state ? { state: flags.state } : {}), limit: Number(flags.limit ?? 50) }),
+    c.jobs({ ...(flags.instance ? { instance: flags.instance } : {}), ...(flags.state ? { state: flags.state } : {}), limit }),
   );
   if (flags.json) printJson(jobs);
   else
@@ -170,7 +202,7 @@ export async function followJob(client: ControlClient, job: JobView, json: boole
   if (json) printJson(last);
   if (last.state === 'succeeded') {
     if (!json) {
-      const result = last.resultJson ? (JSON.parse(last.resultJson) as { manifest?: { id: string; bytes: number; keys: Record<string, number>; tier: string } }) : {};
+      const result = (last.result ?? {}) as { manifest?: { id: string; bytes: number; keys: Record<string, number>; tier: string } };
       const m = result.manifest;
       process.stdout.write(m ? `copy ${m.id} (${m.tier}): ${formatBytes(m.bytes)}, ${formatKeys(m.keys)}\n` : `job ${last.jobId} succeeded\n`);
     }

@@ -69,7 +69,8 @@ export interface JobView {
   errorCode: string;
   errorMessage: string;
   errorHint: string;
-  resultJson: string;
+  /** What the agent returned (e.g. the copy's manifest), as an object; null until it finished. */
+  result: unknown;
   phase: string;
   done: number;
   total: number;
@@ -84,10 +85,23 @@ export interface StatusView {
   generatedAt: string;
   silentAgents: AgentInfoView[];
   unprotectedInstances: InstanceStatusView[];
+  /** Every instance with a problem (unprotected, down, loading too long, AOF trap, failed saves). */
+  problemInstances: InstanceStatusView[];
+  /** Fleet-level problems. */
+  problems: string[];
   failedJobs: JobView[];
   agentsTotal: number;
   agentsOnline: number;
   instancesTotal: number;
   instancesProtected: number;
   healthy: boolean;
+}
+
+export interface ForgetAgentView {
+  agentId: string;
+  removed: boolean;
+  wasConnected: boolean;
+  instances: number;
+  backups: number;
+  jobs: number;
 }
