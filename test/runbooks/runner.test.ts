@@ -225,6 +225,54 @@ describe('RunbookRunner (toy runbooks)', () => {
     expect(journal.steps[0]!.warnings).toEqual(['look at this']);
   });
 
+  it('close: an unfinished run is closed as it stands; unfinished steps become kept; it no longer blocks and cannot be resumed', async () => {
+    const { store, runner } = setup();
+    const { hung, onHang } = hangSignal();
+    void runner.run(toyRunbook({ hang: 'b', onHang }), 'inst', { log: [] });
+    await hung;
+    const found = (await store.unfinished('inst'))!;
+    const closed = await new RunbookRunner(store, silentLogger).close(found, 'fixed by hand');
+    expect(closed.status).toBe('closed');
+    expect(closed.steps.map((s) => s.status)).toEqual(['done', 'kept', 'kept', 'kept']);
+    expect(closed.closed).toEqual({ reason: 'fixed by hand', previousStatus: 'running' });
+    expect(onDisk(store, closed).status).toBe('closed');
+    expect(await store.unfinished('inst')).toBeNull();
+    await expect(runner.resume(toyRunbook(), closed)).rejects.toMatchObject({ code: 'USAGE' });
+    await expect(runner.close(closed, 'again')).rejects.toMatchObject({ code: 'USAGE' });
+  });
+
+  it('beforeResume runs once before a resumed run continues, knowing which steps are done; if it fails the run needs attention', async () => {
+    const { store, runner } = setup();
+    await runner.run(toyRunbook(), 'inst', { log: [], failAt: 'c' }, { rollbackOnFailure: false }).catch(() => undefined);
+    const open = (await store.unfinished('inst'))!;
+    (open.state as Toy).failAt = null;
+    const seen: string[] = [];
+    const failing: Runbook<Toy> = {
+      ...toyRunbook(),
+      beforeResume: async () => {
+        throw new RedbackError('CONTROL_FAILED', 'redis does not start');
+      },
+    };
+    const err = await runner.resume(failing, open).catch((e: unknown) => e);
+    expect(runJournalOf(err)?.status).toBe('needs-attention');
+    expect(runJournalOf(err)?.error?.message).toBe('cannot resume: redis does not start');
+    const again = (await store.unfinished('inst'))!;
+    expect(again.status).toBe('needs-attention');
+    const book: Runbook<Toy> = {
+      ...toyRunbook(),
+      beforeResume: async (s, done, env) => {
+        seen.push(['a', 'b', 'c', 'd'].filter(done).join(','));
+        s.log.push('before-resume');
+        env.note('redis started again');
+      },
+    };
+    const resumed = await runner.resume(book, again);
+    expect(resumed.status).toBe('succeeded');
+    expect(seen).toEqual(['a,b']);
+    expect((resumed.state as Toy).log.slice(-3)).toEqual(['before-resume', 'run:c', 'run:d']);
+    expect(resumed.steps[2]!.notes).toContain('redis started again');
+  });
+
   it('refuses to resume a journal that does not match the runbook', async () => {
     const { store, runner } = setup();
     await runner.run(toyRunbook(), 'inst', { log: [], failAt: 'b' }, { rollbackOnFailure: false }).catch(() => undefined);
