@@ -1,3 +1,4 @@
+import { isTerminal, StatusLine } from '../../shared/output/terminal.js';
 import { createInterface } from 'node:readline/promises';
 import { RedbackError } from '../../shared/errors/index.js';
 import { formatAge, formatBytes, formatKeys, printJson } from '../../shared/output/format.js';
@@ -89,7 +90,12 @@ async function confirm(flags: RecoverFlags, plan: PlanView): Promise<boolean> {
 function progressPrinter(out: (text: string) => void): (event: StepEvent) => void {
   const startedAt = new Map<string, number>();
   let lastProgress = 0;
-  const tty = process.stderr.isTTY;
+  // The step's live progress is one status line on stderr (a terminal only); any other line clears it first.
+  const status = isTerminal(process.stderr) ? new StatusLine(process.stderr) : null;
+  const say = (text: string): void => {
+    status?.clear();
+    out(text);
+  };
   return (e) => {
     const tag = `[${e.index}/${e.total}]`;
     const pad = ' '.repeat(tag.length + 1);
@@ -97,36 +103,34 @@ function progressPrinter(out: (text: string) => void): (event: StepEvent) => voi
       case 'started':
         startedAt.set(e.step, Date.now());
         lastProgress = Date.now();
-        out(`${tag} ${e.step}: ${e.message ?? ''}`);
+        say(`${tag} ${e.step}: ${e.message ?? ''}`);
         break;
       case 'done':
-        if (tty) process.stderr.write('\r\x1b[K');
-        out(`${pad}done (${formatDuration(Date.now() - (startedAt.get(e.step) ?? Date.now()))})`);
+        say(`${pad}done (${formatDuration(Date.now() - (startedAt.get(e.step) ?? Date.now()))})`);
         break;
       case 'failed':
-        if (tty) process.stderr.write('\r\x1b[K');
-        out(`${pad}FAILED: ${e.message}`);
+        say(`${pad}FAILED: ${e.message}`);
         break;
       case 'note':
-        out(`${pad}${e.message}`);
+        say(`${pad}${e.message}`);
         break;
       case 'warning':
-        out(`${pad}WARNING: ${e.message}`);
+        say(`${pad}WARNING: ${e.message}`);
         break;
       case 'rollback-started':
-        out(`${tag} rolling back ${e.step}`);
+        say(`${tag} rolling back ${e.step}`);
         break;
       case 'rolled-back':
-        out(`${pad}rolled back`);
+        say(`${pad}rolled back`);
         break;
       case 'rollback-failed':
-        out(`${pad}ROLLBACK FAILED: ${e.message}`);
+        say(`${pad}ROLLBACK FAILED: ${e.message}`);
         break;
       case 'progress':
-        if (tty) process.stderr.write(`\r\x1b[K${pad}${e.message}`);
+        if (status) status.show(`${pad}${e.message}`);
         else if (Date.now() - lastProgress > 5000) {
           lastProgress = Date.now();
-          out(`${pad}${e.message}`);
+          say(`${pad}${e.message}`);
         }
         break;
     }

@@ -31,14 +31,14 @@ export async function inspectDump(path: string): Promise<DumpInspection> {
   const base = { path, exists: true, bytes: info.size, mtime: info.mtime.toISOString() };
   try {
     const result = await runCopyPipeline(path);
-    const { keys, expires } = keysOfSummary(result.summary);
+    const { keys, expires, hashesWithFieldTtl } = keysOfSummary(result.summary);
     const snapshotAt = result.summary.ctime !== null ? new Date(result.summary.ctime * 1000).toISOString() : info.mtime.toISOString();
     return {
       ...base,
       valid: true,
       problem: result.summary.checksumDisabled ? 'written with rdbchecksum no: structure checked, no CRC' : null,
       summary: result.summary,
-      expected: { sha256: result.sha256, bytes: result.bytes, keys, expires, usedMem: result.summary.usedMem, rdbVersion: result.summary.rdbVersion, snapshotAt },
+      expected: { sha256: result.sha256, bytes: result.bytes, keys, expires, ...(Object.keys(hashesWithFieldTtl).length > 0 ? { hashesWithFieldTtl } : {}), usedMem: result.summary.usedMem, rdbVersion: result.summary.rdbVersion, snapshotAt },
     };
   } catch (err) {
     if (err instanceof RedbackError && (err.code === 'RDB_CORRUPT' || err.code === 'RDB_UNSUPPORTED' || err.code === 'NOT_FOUND')) {

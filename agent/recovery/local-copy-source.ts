@@ -43,6 +43,7 @@ export function expectedOfManifest(m: CopyManifest): ExpectedRdb {
     bytes: m.bytes,
     keys: m.keys,
     expires: m.expires,
+    ...(m.hashesWithFieldTtl ? { hashesWithFieldTtl: m.hashesWithFieldTtl } : {}),
     usedMem: m.usedMem,
     rdbVersion: m.rdbVersion,
     snapshotAt: m.snapshotAt ?? m.createdAt,

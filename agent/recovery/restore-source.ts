@@ -47,6 +47,8 @@ export interface ExpectedRdb {
   /** Keys per database at snapshot time; `expires` likewise. */
   keys: Record<string, number>;
   expires: Record<string, number>;
+  /** Hashes with field TTLs per database (they may vanish on load when every field expired); absent = none. */
+  hashesWithFieldTtl?: Record<string, number>;
   usedMem: number | null;
   rdbVersion: number;
   /** ISO time Redis wrote the snapshot (AUX ctime), or the best known substitute. */

@@ -178,7 +178,7 @@ function buildManifest(
   redisRunId: string | null,
 ): CopyManifest {
   const { instance, tier, id, path, bytes, sha256, summary } = copy;
-  const { keys, expires } = keysOfSummary(summary);
+  const { keys, expires, hashesWithFieldTtl } = keysOfSummary(summary);
   return sealManifest({
     format: 'redback.copy/v1',
     id,
@@ -197,6 +197,7 @@ function buildManifest(
     aofBase: summary.aofBase,
     keys,
     expires,
+    ...(Object.keys(hashesWithFieldTtl).length > 0 ? { hashesWithFieldTtl } : {}),
     source,
     linkedFrom: null,
     pinned: false,

@@ -190,11 +190,11 @@ export async function runBackup(flags: ConnectionFlags & { instance?: string; al
 export async function followJob(client: ControlClient, job: JobView, json: boolean): Promise<number> {
   const progress = byteProgress(!json, `${job.type} ${job.agentId}/${job.instance}`);
   let last = job;
-  if (!json) process.stderr.write(`job ${job.jobId}: ${job.state}\n`);
+  if (!json) progress.line(`job ${job.jobId}: ${job.state}`);
   await client.watchJob(job.jobId, (event) => {
     if (!event.job) return;
     const detail = event.message && event.message !== event.job.state ? ` (${event.message})` : '';
-    if (!json && event.job.state !== last.state) process.stderr.write(`job ${job.jobId}: ${event.job.state}${detail}\n`);
+    if (!json && event.job.state !== last.state) progress.line(`job ${job.jobId}: ${event.job.state}${detail}`);
     last = event.job;
     if (event.job.total > 0) progress.update(event.job.done, event.job.total, event.job.phase);
   });

@@ -1,4 +1,7 @@
+import { Writable } from 'node:stream';
 import { pino, type Logger, type LoggerOptions } from 'pino';
+import pretty from 'pino-pretty';
+import { escapesAllowed, isTerminal, StatusLine } from '../output/terminal.js';
 
 export type { Logger } from 'pino';
 
@@ -52,7 +55,31 @@ export function createLogger(settings: LoggerSettings = {}): Logger {
     formatters: { level: (label) => ({ level: label }) },
   };
   const fd = settings.destination === 'stderr' ? 2 : 1;
-  return pino(options, pino.destination({ fd, sync: true }));
+  const stream = fd === 2 ? process.stderr : process.stdout;
+  // On a terminal, a log line first clears a progress bar being drawn (which redraws below it).
+  const onTerminal = new Writable({
+    write(chunk: Buffer | string, _encoding, callback) {
+      StatusLine.current?.clear();
+      stream.write(chunk);
+      callback();
+    },
+  });
+  if (logFormat(stream) === 'pretty') {
+    // Readable lines for a person at a terminal; colours only where escapes are allowed (NO_COLOR).
+    const destination = isTerminal(stream) ? onTerminal : fd;
+    return pino(options, pretty({ destination, sync: true, colorize: escapesAllowed(stream), translateTime: 'SYS:yyyy-mm-dd HH:MM:ss.l', ignore: 'pid,hostname' }));
+  }
+  return pino(options, isTerminal(stream) ? onTerminal : pino.destination({ fd, sync: true }));
+}
+
+/**
+ * `json` (one object per line, for log collectors) unless the stream is a terminal, where it is
+ * `pretty`; REDBACK_LOG_FORMAT=json|pretty overrides.
+ */
+export function logFormat(stream: { isTTY?: boolean }): 'json' | 'pretty' {
+  const forced = process.env.REDBACK_LOG_FORMAT;
+  if (forced === 'json' || forced === 'pretty') return forced;
+  return isTerminal(stream) ? 'pretty' : 'json';
 }
 
 /** A logger that discards everything (library code given no logger). */

@@ -46,6 +46,11 @@ export const copyManifestSchema = z.object({
   /** Keys per database index at snapshot time (RESIZEDB); `expires` likewise. */
   keys: keyCounts,
   expires: keyCounts,
+  /**
+   * Hashes with field TTLs per database (RDB 12; absent when none): a Redis that drops expired
+   * fields on load drops such a hash whole, so a restore may load up to this many fewer keys.
+   */
+  hashesWithFieldTtl: keyCounts.optional(),
   /** How the data was obtained: a fresh BGSAVE or the existing dump.rdb. */
   source: z.enum(['bgsave', 'existing', 'link', 'import']),
   /** For a daily copy made as a hard link: the id of the copy it shares bytes with. */

@@ -28,6 +28,7 @@ export function keysOfSummary(summary: Pick<RdbSummary, 'databases'>): {
   const expires: Record<string, number> = {};
   const hashesWithFieldTtl: Record<string, number> = {};
   for (const [db, s] of Object.entries(summary.databases)) {
+    if (s.keys === 0) continue; // only empty keys (or a RESIZEDB hint): nothing Redis loads
     keys[db] = s.keys;
     expires[db] = s.expires;
     if (s.hashesWithFieldTtl > 0) hashesWithFieldTtl[db] = s.hashesWithFieldTtl;
