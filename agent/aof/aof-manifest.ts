@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
 import { RedbackError, storageError } from '../../shared/errors/index.js';
 import { exists } from '../../shared/fs/durable.js';
+import { isPlainFileName } from '../../shared/fs/plain-name.js';
 import { splitArgs } from '../redis/redis-conf.js';
 
 /**
@@ -74,7 +75,7 @@ export function parseAofManifest(text: string, path: string): AofManifest {
     if (!name) throw bad('no file name');
     if (!Number.isInteger(seq) || seq < 0) throw bad(`bad seq "${fields.seq ?? ''}"`);
     if (type !== 'b' && type !== 'h' && type !== 'i') throw bad(`bad type "${type ?? ''}"`);
-    if (name.includes('/')) throw bad(`file name "${name}" contains a slash`);
+    if (!isPlainFileName(name)) throw bad(`file name "${name}" is not a plain file name (no "/", ".", "..")`);
     const entry: AofManifestEntry = { name, seq, type };
     if (type === 'b') {
       if (manifest.base) throw bad('more than one base file');

@@ -1,3 +1,4 @@
+import { requirePlainFileName } from '../../shared/fs/plain-name.js';
 import { isAbsolute, join } from 'node:path';
 import { RedbackError } from '../../shared/errors/index.js';
 import type { InstanceConfig } from '../../shared/config/agent-config.js';
@@ -59,7 +60,7 @@ export async function discoverLayout(redis: RedisCommander, instance: InstanceCo
   }
   const pick = (key: 'dir' | 'dbfilename' | 'appenddirname'): string => {
     const value = instance[key] ?? config[key];
-    if (value) return value;
+    if (value) return key === 'dir' ? value : requirePlainFileName(value, key, instance[key] ? 'the agent config' : `CONFIG GET of ${instance.name}`);
     if (key === 'appenddirname') return 'appendonlydir';
     throw new RedbackError('REDIS_ERROR', `cannot discover ${key} of instance ${instance.name}: CONFIG GET failed (${(configError as Error | null)?.message ?? 'no value'})`, {
       hint: `set "${key}" for instance ${instance.name} in the agent config (CONFIG may be renamed or denied to this user)`,

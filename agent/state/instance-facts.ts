@@ -1,3 +1,4 @@
+import { requirePlainFileName } from '../../shared/fs/plain-name.js';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { InstanceConfig } from '../../shared/config/agent-config.js';
 import { RedbackError } from '../../shared/errors/index.js';
@@ -127,9 +128,12 @@ export async function resolveInstanceFacts(ctx: AgentContext, instance: Instance
       details: { instance: instance.name },
     });
   }
-  const dbfilename = pick('dbfilename', 'dump.rdb')!;
-  const appenddirname = pick('appenddirname', DEFAULT_APPENDDIRNAME)!;
-  const appendfilename = pick('appendfilename', DEFAULT_APPENDFILENAME)!;
+  // Names read from Redis, redis.conf or saved state: never a path that leaves the data directory.
+  const plain = (key: 'dbfilename' | 'appenddirname' | 'appendfilename', fallback: string): string =>
+    requirePlainFileName(pick(key, fallback)!, key, origin[key] ?? 'default');
+  const dbfilename = plain('dbfilename', 'dump.rdb');
+  const appenddirname = plain('appenddirname', DEFAULT_APPENDDIRNAME);
+  const appendfilename = plain('appendfilename', DEFAULT_APPENDFILENAME);
   origin.configFile = instance.configFile ? 'config' : live?.layout.configFile ? 'redis' : saved?.configFile ? 'state' : 'default';
 
   let appendonly: boolean | null;

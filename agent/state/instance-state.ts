@@ -1,3 +1,4 @@
+import { isPlainFileName } from '../../shared/fs/plain-name.js';
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import type { InstanceConfig } from '../../shared/config/agent-config.js';
@@ -66,7 +67,13 @@ export async function loadInstanceState(ctx: Pick<AgentContext, 'layout'>, insta
   }
   try {
     const parsed = instanceStateSchema.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : null;
+    if (!parsed.success) return null;
+    const layout = parsed.data.layout;
+    // Saved names are data read from disk: a layout naming anything but plain files is ignored.
+    if (layout && ![layout.dbfilename, layout.appenddirname, layout.appendfilename].every(isPlainFileName)) {
+      return { ...parsed.data, layout: null };
+    }
+    return parsed.data;
   } catch {
     return null;
   }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { RedbackError, storageError } from '../../shared/errors/index.js';
 import { TEMP_PREFIX, fsyncDir } from '../../shared/fs/durable.js';
 import { moveAside } from '../../shared/fs/move-aside.js';
-import { TIERS, parseManifest, type CopyManifest, type Tier } from '../../shared/manifest/copy-manifest.js';
+import { TIERS, copyFileName, manifestPlacementProblem, parseManifest, type CopyManifest, type Tier } from '../../shared/manifest/copy-manifest.js';
 import { BackupLayout, DELETING_PREFIX, MANIFEST_SUFFIX, RDB_SUFFIX } from './layout.js';
 
 /** A copy found in the backup directory: its manifest and where its files are. */
@@ -66,7 +66,13 @@ export class LocalStore {
             broken.push({ instance: name, tier, manifestFile, reason: parsed.reason });
             continue;
           }
-          const rdbFile = join(dir, parsed.manifest.file);
+          // A manifest is data read from disk: only the exact name the layout gives is trusted.
+          const misplaced = manifestPlacementProblem(parsed.manifest, { instance: name, tier, manifestFile: file });
+          if (misplaced) {
+            broken.push({ instance: name, tier, manifestFile, reason: `${misplaced} (never acted on)` });
+            continue;
+          }
+          const rdbFile = this.layout.rdbFile(name, tier, parsed.manifest.id);
           const size = await stat(rdbFile).then((s) => s.size).catch(() => null);
           const state = size === null ? 'missing-file' : size !== parsed.manifest.bytes ? 'size-mismatch' : 'ok';
           copies.push({ manifest: parsed.manifest, rdbFile, manifestFile, state });
@@ -105,7 +111,7 @@ export class LocalStore {
    */
   async deleteCopy(copy: LocalCopy): Promise<void> {
     const dir = this.layout.tierDir(copy.manifest.instance, copy.manifest.tier);
-    const doomed = join(dir, `${DELETING_PREFIX}${copy.manifest.file}`);
+    const doomed = join(dir, `${DELETING_PREFIX}${copyFileName(copy.manifest.id)}`);
     try {
       await rename(copy.rdbFile, doomed).catch((err) => {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;

@@ -1,3 +1,4 @@
+import { isPlainFileName } from '../fs/plain-name.js';
 import { z } from 'zod';
 import { addressSchema, cronSchema, durationSchema, timeZoneSchema, tlsFilesSchema } from './common-schemas.js';
 import { loadYamlConfig, type ExtraCheck } from './load-yaml-config.js';
@@ -71,8 +72,8 @@ const instanceSchema = z
     tls: tlsFilesSchema.optional(),
     /** Override what is normally discovered with CONFIG GET / INFO server. */
     dir: z.string().optional(),
-    dbfilename: z.string().optional(),
-    appenddirname: z.string().optional(),
+    dbfilename: z.string().refine(isPlainFileName, { message: 'dbfilename must be a plain file name (no "/", ".", "..")' }).optional(),
+    appenddirname: z.string().refine(isPlainFileName, { message: 'appenddirname must be a plain directory name (no "/", ".", "..")' }).optional(),
     configFile: z.string().optional(),
     control: controlSchema.optional(),
     schedules: partialSchedulesSchema.optional(),

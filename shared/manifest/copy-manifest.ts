@@ -114,6 +114,40 @@ export function parseManifest(text: string): ManifestProblem {
   return { ok: true, manifest: parsed.data };
 }
 
+/**
+ * A copy id as the layout writes it (`20261124T031500Z-3fa9c1`; letters, digits, `_` and `-`,
+ * never a dot or a slash), so a file name built from it can never leave its tier directory.
+ */
+export const COPY_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
+
+/** The one file name a copy's RDB may have: `<id>.rdb`. */
+export function copyFileName(id: string): string {
+  return `${id}.rdb`;
+}
+
+/** The one file name a copy's manifest may have: `<id>.manifest.json`. */
+export function manifestFileName(id: string): string {
+  return `${id}.manifest.json`;
+}
+
+/**
+ * Why a manifest found at `<instance>/<tier>/<manifestFile>` does not belong where it is, or null.
+ * Only a manifest whose id matches COPY_ID_PATTERN, whose `file` is exactly `<id>.rdb`, whose own
+ * name is `<id>.manifest.json` and whose instance and tier are the directories it sits in is acted
+ * on; anything else is a broken manifest (reported, never used to build a path).
+ */
+export function manifestPlacementProblem(
+  manifest: Pick<CopyManifest, 'id' | 'file' | 'instance' | 'tier'>,
+  where: { instance: string; tier: Tier; manifestFile: string },
+): string | null {
+  if (!COPY_ID_PATTERN.test(manifest.id)) return `manifest id ${JSON.stringify(manifest.id)} is not a copy id (letters, digits, _ and -)`;
+  if (manifest.file !== copyFileName(manifest.id)) return `manifest names file ${JSON.stringify(manifest.file)}, not ${copyFileName(manifest.id)}`;
+  if (where.manifestFile !== manifestFileName(manifest.id)) return `manifest of copy ${manifest.id} is stored as ${where.manifestFile}, not ${manifestFileName(manifest.id)}`;
+  if (manifest.instance !== where.instance) return `manifest is for instance ${JSON.stringify(manifest.instance)} but lies in the directory of ${where.instance}`;
+  if (manifest.tier !== where.tier) return `manifest is for tier ${manifest.tier} but lies in the ${where.tier} directory`;
+  return null;
+}
+
 export function totalKeys(manifest: Pick<CopyManifest, 'keys'>): number {
   return Object.values(manifest.keys).reduce((a, b) => a + b, 0);
 }
