@@ -34,6 +34,8 @@ export const ERROR_CODES = {
   CANCELLED: { exit: 13, grpc: 1 /* CANCELLED */, retryable: false },
   UNHEALTHY: { exit: 14, grpc: 9, retryable: false },
   OFFSITE_ERROR: { exit: 15, grpc: 14, retryable: true },
+  /** The server cannot take a persistence policy (a setting it does not know or refuses); nothing was changed. */
+  POLICY_UNSUPPORTED: { exit: 5, grpc: 9, retryable: false },
 } as const satisfies Record<string, { exit: number; grpc: number; retryable: boolean }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -49,7 +51,7 @@ export const EXIT_CODE_TABLE: ReadonlyArray<{ exit: number; meaning: string }> =
   { exit: 2, meaning: 'usage error: unknown command or bad flag' },
   { exit: 3, meaning: 'configuration invalid' },
   { exit: 4, meaning: 'not found: unknown instance, backup or job' },
-  { exit: 5, meaning: 'Redis unreachable, wrong password, or Redis returned an error' },
+  { exit: 5, meaning: 'Redis unreachable, wrong password, Redis returned an error, or it cannot take a persistence policy' },
   { exit: 6, meaning: 'snapshot failed: BGSAVE error or timeout, dump.rdb too old' },
   { exit: 7, meaning: 'backup storage: disk full, read-only, permission denied' },
   { exit: 8, meaning: 'integrity: corrupt or truncated RDB/AOF, checksum mismatch, verify failed' },
