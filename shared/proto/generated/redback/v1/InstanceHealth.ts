@@ -20,6 +20,15 @@ export interface InstanceHealth {
    */
   'error'?: (string);
   'loading'?: (boolean);
+  /**
+   * 20+: persistence policy. The settings a policy can name, as CONFIG GET returns them
+   * (save, appendonly, appendfsync, aof-*, rdb-*, ...); empty when the instance is down.
+   */
+  'persistence'?: ({[key: string]: string});
+  /**
+   * The server's config file ("" = it runs without one: CONFIG REWRITE cannot persist a change).
+   */
+  'configFile'?: (string);
 }
 
 export interface InstanceHealth__Output {
@@ -39,4 +48,13 @@ export interface InstanceHealth__Output {
    */
   'error': (string);
   'loading': (boolean);
+  /**
+   * 20+: persistence policy. The settings a policy can name, as CONFIG GET returns them
+   * (save, appendonly, appendfsync, aof-*, rdb-*, ...); empty when the instance is down.
+   */
+  'persistence': ({[key: string]: string});
+  /**
+   * The server's config file ("" = it runs without one: CONFIG REWRITE cannot persist a change).
+   */
+  'configFile': (string);
 }
