@@ -3,22 +3,17 @@ import * as grpc from '@grpc/grpc-js';
 import { asRedbackError } from '../../shared/errors/index.js';
 import type { AgentConfig } from '../../shared/config/agent-config.js';
 import type { Logger } from '../../shared/log/logger.js';
-import { loadProtos, PROTOCOL_VERSION } from '../../shared/proto/load.js';
-import type { AgentMessage } from '../../shared/proto/generated/redback/v1/AgentMessage.js';
-import type { Command__Output } from '../../shared/proto/generated/redback/v1/Command.js';
-import type { CoordinatorMessage__Output } from '../../shared/proto/generated/redback/v1/CoordinatorMessage.js';
-import type { Schedule__Output } from '../../shared/proto/generated/redback/v1/Schedule.js';
+import { PROTOCOL_VERSION } from '../../shared/proto/load.js';
 import { authMetadata, channelOptions, clientCredentials } from '../../shared/rpc/credentials.js';
 import { REDBACK_VERSION } from '../../shared/version/version.js';
 import type { AgentContext } from '../agent-context.js';
 import type { LocalCopy } from '../store/local-store.js';
+import { SessionClient, type FromCoordinator, type JobCommand, type SessionChannel, type ToCoordinator } from './agent-codec.js';
 import { diskSpace, HealthProbe } from './health-probe.js';
 import { executeJob } from './job-executor.js';
 import { JobLedger, type JobOutcome } from './job-ledger.js';
 import type { CachedSchedule } from './schedule-cache.js';
 import type { InstanceQueue } from '../daemon/instance-queue.js';
-
-type SessionStream = grpc.ClientDuplexStream<AgentMessage, CoordinatorMessage__Output>;
 
 export interface LinkHooks {
   /** A schedule arrived from the coordinator (the daemon caches and applies it). */
@@ -38,7 +33,7 @@ export function agentIdOf(config: AgentConfig): string {
  * Everything the agent does keeps working while this link is down.
  */
 export class CoordinatorLink {
-  private stream: SessionStream | null = null;
+  private stream: SessionChannel | null = null;
   private stopped = false;
   private attempt = 0;
   private heartbeatTimer: NodeJS.Timeout | null = null;
@@ -48,7 +43,7 @@ export class CoordinatorLink {
   private readonly running = new Map<string, AbortController>();
   private readonly ledger: JobLedger;
   private readonly health = new HealthProbe();
-  private readonly client: grpc.Client & { Session(metadata: grpc.Metadata): SessionStream };
+  private readonly client: SessionClient;
   readonly agentId: string;
 
   constructor(
@@ -60,12 +55,7 @@ export class CoordinatorLink {
     const settings = ctx.config.coordinator!;
     this.agentId = agentIdOf(ctx.config);
     this.ledger = new JobLedger(`${ctx.layout.agentStateDir()}/jobs`);
-    const { agent } = loadProtos();
-    this.client = new agent.redback.v1.AgentService(
-      settings.address,
-      clientCredentials(settings.tls),
-      channelOptions(16 * 1024 * 1024, settings.tls?.servername),
-    ) as unknown as grpc.Client & { Session(metadata: grpc.Metadata): SessionStream };
+    this.client = new SessionClient(settings.address, clientCredentials(settings.tls), channelOptions(16 * 1024 * 1024, settings.tls?.servername));
   }
 
   start(): void {
@@ -105,14 +95,14 @@ export class CoordinatorLink {
     });
   }
 
-  private send(message: AgentMessage): void {
-    this.stream?.write(message);
+  private send(message: ToCoordinator): void {
+    this.stream?.send(message);
   }
 
   private connect(): void {
     if (this.stopped) return;
     const settings = this.ctx.config.coordinator!;
-    const stream = this.client.Session(authMetadata(settings.token, this.agentId));
+    const stream = this.client.open(authMetadata(settings.token, this.agentId));
     this.stream = stream;
     let ended = false;
     const end = (why: string, err?: Error) => {
@@ -130,13 +120,13 @@ export class CoordinatorLink {
       this.logger[level]({ why, err: error?.message, retryInMs: delay }, 'coordinator session ended');
       this.reconnectTimer = setTimeout(() => this.connect(), delay);
     };
-    stream.on('data', (message: CoordinatorMessage__Output) => {
+    stream.onMessage((message) => {
       void this.onMessage(message).catch((err) => this.logger.error({ err: (err as Error).message }, 'failed to handle coordinator message'));
     });
-    stream.on('error', (err: grpc.ServiceError) => end(`error ${grpc.status[err.code] ?? err.code}: ${err.details || err.message}`, err));
-    stream.on('end', () => end('coordinator closed the session'));
+    stream.onError((err) => end(`error ${grpc.status[err.code] ?? err.code}: ${err.details || err.message}`, err));
+    stream.onEnd(() => end('coordinator closed the session'));
     void this.ledger.recentIds().then((completedJobIds) =>
-      stream.write({
+      stream.send({
         hello: {
           protocolVersion: PROTOCOL_VERSION,
           agentId: this.agentId,
@@ -144,8 +134,6 @@ export class CoordinatorLink {
           agentVersion: REDBACK_VERSION,
           instances: this.ctx.config.instances.map((i) => ({ name: i.name, address: addressOf(i.url), redisVersion: '', role: '' })),
           completedJobIds,
-          scheduleVersion: 0,
-          transferAddress: '',
         },
       }),
     );
@@ -157,26 +145,26 @@ export class CoordinatorLink {
     return Math.floor(Math.random() * cap) + 100; // full jitter
   }
 
-  private async onMessage(message: CoordinatorMessage__Output): Promise<void> {
-    switch (message.body) {
+  private async onMessage(message: FromCoordinator): Promise<void> {
+    switch (message.kind) {
       case 'welcome': {
         this.attempt = 0;
-        this.logger.info({ coordinatorVersion: message.welcome!.coordinatorVersion }, 'connected to coordinator');
+        this.logger.info({ coordinatorVersion: message.coordinatorVersion }, 'connected to coordinator');
         await this.sendInventory();
-        this.startHeartbeats(message.welcome!.heartbeatIntervalMs || 5000);
+        this.startHeartbeats(message.heartbeatIntervalMs || 5000);
         return;
       }
       case 'schedule':
-        await this.hooks.onSchedule(toCachedSchedule(message.schedule!));
+        await this.hooks.onSchedule(message.schedule);
         return;
       case 'command':
-        await this.onCommand(message.command!);
+        await this.onCommand(message.command);
         return;
       case 'cancel': {
-        const controller = this.running.get(message.cancel!.jobId);
+        const controller = this.running.get(message.jobId);
         if (controller) {
           controller.abort();
-          this.logger.warn({ jobId: message.cancel!.jobId }, 'job cancelled by the coordinator');
+          this.logger.warn({ jobId: message.jobId }, 'job cancelled by the coordinator');
         }
         return;
       }
@@ -185,7 +173,7 @@ export class CoordinatorLink {
     }
   }
 
-  private async onCommand(command: Command__Output): Promise<void> {
+  private async onCommand(command: JobCommand): Promise<void> {
     const { jobId } = command;
     const done = await this.ledger.get(jobId);
     if (done) {
@@ -280,19 +268,4 @@ function addressOf(url: string): string {
   } catch {
     return '';
   }
-}
-
-function toCachedSchedule(schedule: Schedule__Output): CachedSchedule {
-  const orNull = (ms: number) => (ms > 0 ? ms : null);
-  return {
-    version: schedule.version,
-    receivedAt: new Date().toISOString(),
-    instances: schedule.instances.map((s) => ({
-      instance: s.instance,
-      hourly: s.hourlyCron || null,
-      daily: s.dailyCron || null,
-      timeZone: s.timezone || 'UTC',
-      retention: { hourlyMs: orNull(s.retentionHourlyMs), dailyMs: orNull(s.retentionDailyMs), manualMs: orNull(s.retentionManualMs) },
-    })),
-  };
 }

@@ -2,13 +2,8 @@ import { RedbackError } from '../../shared/errors/index.js';
 import { parseDuration } from '../../shared/time/clock.js';
 import { formatAge, formatBytes, formatKeys, printJson, renderTable } from '../../shared/output/format.js';
 import { byteProgress } from '../../shared/output/progress.js';
-import type { ListAgentsReply__Output } from '../../shared/proto/generated/redback/v1/ListAgentsReply.js';
-import type { ListBackupsReply__Output } from '../../shared/proto/generated/redback/v1/ListBackupsReply.js';
-import type { ListInstancesReply__Output } from '../../shared/proto/generated/redback/v1/ListInstancesReply.js';
-import type { ListJobsReply__Output } from '../../shared/proto/generated/redback/v1/ListJobsReply.js';
-import type { JobInfo__Output } from '../../shared/proto/generated/redback/v1/JobInfo.js';
-import type { StatusReply__Output } from '../../shared/proto/generated/redback/v1/StatusReply.js';
-import { ControlClient, type ConnectionFlags } from './control-client.js';
+import { ControlClient, type ConnectionFlags } from '../rpc/control-client.js';
+import type { JobView } from './operator-views.js';
 
 async function withClient<T>(flags: ConnectionFlags, fn: (client: ControlClient) => Promise<T>): Promise<T> {
   const client = new ControlClient(flags);
@@ -24,7 +19,7 @@ const shortTime = (iso: string) => (iso ? iso.replace(/\.\d+Z$/, 'Z') : '-');
 
 /** `redback status`: exits 14 when an agent is silent, an instance is unprotected or a job failed. */
 export async function runStatus(flags: ConnectionFlags): Promise<number> {
-  const s = await withClient(flags, (c) => c.call<object, StatusReply__Output>('GetStatus', {}));
+  const s = await withClient(flags, (c) => c.status());
   if (flags.json) printJson(s);
   else {
     const lines = [
@@ -48,7 +43,7 @@ export async function runStatus(flags: ConnectionFlags): Promise<number> {
 }
 
 export async function runAgents(flags: ConnectionFlags): Promise<number> {
-  const { agents } = await withClient(flags, (c) => c.call<object, ListAgentsReply__Output>('ListAgents', {}));
+  const agents = await withClient(flags, (c) => c.agents());
   if (flags.json) printJson(agents);
   else
     process.stdout.write(
@@ -61,7 +56,7 @@ export async function runAgents(flags: ConnectionFlags): Promise<number> {
 }
 
 export async function runInstances(flags: ConnectionFlags): Promise<number> {
-  const { instances } = await withClient(flags, (c) => c.call<object, ListInstancesReply__Output>('ListInstances', {}));
+  const instances = await withClient(flags, (c) => c.instances());
   if (flags.json) printJson(instances);
   else
     process.stdout.write(
@@ -85,9 +80,7 @@ export async function runInstances(flags: ConnectionFlags): Promise<number> {
 }
 
 export async function runBackups(flags: ConnectionFlags & { instance?: string; all?: boolean }): Promise<number> {
-  const { backups } = await withClient(flags, (c) =>
-    c.call<object, ListBackupsReply__Output>('ListBackups', { instance: flags.instance ?? '', includeGone: flags.all === true }),
-  );
+  const backups = await withClient(flags, (c) => c.backups({ ...(flags.instance ? { instance: flags.instance } : {}), includeGone: flags.all === true }));
   if (flags.json) printJson(backups);
   else
     process.stdout.write(
@@ -110,8 +103,8 @@ export async function runBackups(flags: ConnectionFlags & { instance?: string; a
 }
 
 export async function runJobs(flags: ConnectionFlags & { instance?: string; state?: string; limit?: string }): Promise<number> {
-  const { jobs } = await withClient(flags, (c) =>
-    c.call<object, ListJobsReply__Output>('ListJobs', { instance: flags.instance ?? '', state: flags.state ?? '', limit: Number(flags.limit ?? 50) }),
+  const jobs = await withClient(flags, (c) =>
+    c.jobs({ ...(flags.instance ? { instance: flags.instance } : {}), ...(flags.state ? { state: flags.state } : {}), limit: Number(flags.limit ?? 50) }),
   );
   if (flags.json) printJson(jobs);
   else
@@ -125,7 +118,7 @@ export async function runJobs(flags: ConnectionFlags & { instance?: string; stat
 }
 
 export async function runCancel(jobId: string, flags: ConnectionFlags): Promise<number> {
-  const job = await withClient(flags, (c) => c.call<object, JobInfo__Output>('CancelJob', { jobId }));
+  const job = await withClient(flags, (c) => c.cancelJob(jobId));
   if (flags.json) printJson(job);
   else process.stdout.write(`job ${job.jobId}: ${job.state}\n`);
   return 0;
@@ -146,13 +139,13 @@ export async function runBackup(flags: ConnectionFlags & { instance?: string; al
   }
   if (flags.all) {
     if (flags.wait) throw new RedbackError('USAGE', '--wait follows one instance', { hint: 'follow a fleet-wide backup with: redback jobs' });
-    const { jobs } = await withClient(flags, (c) => c.call<object, ListJobsReply__Output>('TriggerFleetBackup', { tier: flags.tier, timeoutMs }));
+    const jobs = await withClient(flags, (c) => c.triggerFleetBackup({ tier: flags.tier, timeoutMs }));
     if (flags.json) printJson(jobs);
     else process.stdout.write(`${jobs.length} job(s) created (${flags.tier}); follow them with: redback jobs\n`);
     return 0;
   }
   return withClient(flags, async (client) => {
-    const job = await client.call<object, JobInfo__Output>('TriggerBackup', { instance: flags.instance, tier: flags.tier, agentId: '', timeoutMs });
+    const job = await client.triggerBackup({ instance: flags.instance!, tier: flags.tier, timeoutMs });
     if (!flags.wait) {
       if (flags.json) printJson(job);
       else process.stdout.write(`job ${job.jobId} ${job.state}: snapshot of ${job.agentId}/${job.instance} (${flags.tier})\nfollow it with: redback jobs --instance ${job.instance}\n`);
@@ -162,7 +155,7 @@ export async function runBackup(flags: ConnectionFlags & { instance?: string; al
   });
 }
 
-export async function followJob(client: ControlClient, job: JobInfo__Output, json: boolean): Promise<number> {
+export async function followJob(client: ControlClient, job: JobView, json: boolean): Promise<number> {
   const progress = byteProgress(!json, `${job.type} ${job.agentId}/${job.instance}`);
   let last = job;
   if (!json) process.stderr.write(`job ${job.jobId}: ${job.state}\n`);

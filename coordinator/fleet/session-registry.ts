@@ -1,11 +1,11 @@
-import type { CoordinatorMessage } from '../../shared/proto/generated/redback/v1/CoordinatorMessage.js';
+import type { ToAgent } from './session-messages.js';
 
 /** A connected agent as the rest of the coordinator sees it: something to send messages to. */
 export interface LiveSession {
   readonly agentId: string;
   readonly connectedAt: Date;
   /** Queues a message; never blocks (a slow agent cannot stall the others). */
-  send(message: CoordinatorMessage): void;
+  send(message: ToAgent): void;
   close(reason: string): void;
   lastHeardAt: Date;
 }

@@ -1,0 +1,93 @@
+/**
+ * What the operator's commands print: the coordinator's answers in domain form, decoded by
+ * coordinator/rpc/control-client.ts (the CLI never sees the wire types). Times are ISO strings
+ * ('' = never), as `--json` prints them.
+ */
+export interface AgentInfoView {
+  agentId: string;
+  hostname: string;
+  liveness: string;
+  lastHeartbeatAt: string;
+  heartbeatAgeSeconds: number;
+  agentVersion: string;
+  protocolVersion: number;
+  backupFreeBytes: number;
+  instances: string[];
+  connectedSince: string;
+}
+
+export interface InstanceStatusView {
+  agentId: string;
+  name: string;
+  address: string;
+  up: boolean;
+  role: string;
+  dbsize: number;
+  usedMemory: number;
+  rdbLastBgsaveStatus: string;
+  aofEnabled: boolean;
+  aofLastWriteStatus: string;
+  newestHourlyAt: string;
+  newestDailyAt: string;
+  newestAnyAt: string;
+  protected: boolean;
+  problems: string[];
+  agentLiveness: string;
+}
+
+export interface BackupLocationView {
+  kind: string;
+  where: string;
+  state: string;
+  seenAt: string;
+}
+
+export interface BackupView {
+  id: string;
+  instance: string;
+  tier: string;
+  agentId: string;
+  locations: BackupLocationView[];
+  bytes: number;
+  sha256: string;
+  createdAt: string;
+  rdbVersion: number;
+  redisVersion: string;
+  keys: Record<string, number>;
+  state: string;
+}
+
+export interface JobView {
+  jobId: string;
+  type: string;
+  instance: string;
+  agentId: string;
+  state: string;
+  createdAt: string;
+  startedAt: string;
+  finishedAt: string;
+  errorCode: string;
+  errorMessage: string;
+  errorHint: string;
+  resultJson: string;
+  phase: string;
+  done: number;
+  total: number;
+}
+
+export interface JobEventView {
+  job: JobView | null;
+  message: string;
+}
+
+export interface StatusView {
+  generatedAt: string;
+  silentAgents: AgentInfoView[];
+  unprotectedInstances: InstanceStatusView[];
+  failedJobs: JobView[];
+  agentsTotal: number;
+  agentsOnline: number;
+  instancesTotal: number;
+  instancesProtected: number;
+  healthy: boolean;
+}
