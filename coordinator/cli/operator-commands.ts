@@ -4,6 +4,7 @@ import { formatAge, formatBytes, formatKeys, printJson, renderTable } from '../.
 import { byteProgress } from '../../shared/output/progress.js';
 import { ControlClient, type ConnectionFlags } from '../rpc/control-client.js';
 import type { JobView } from './operator-views.js';
+import { driftLine } from './policy-commands.js';
 
 async function withClient<T>(flags: ConnectionFlags, fn: (client: ControlClient) => Promise<T>): Promise<T> {
   const client = new ControlClient(flags);
@@ -32,6 +33,10 @@ export async function runStatus(flags: ConnectionFlags): Promise<number> {
     if (s.unprotectedInstances.length) {
       lines.push('', 'instances without a valid copy within their schedule:');
       lines.push(renderTable(['INSTANCE', 'AGENT', 'NEWEST COPY', 'PROBLEMS'], s.unprotectedInstances.map((i) => [i.name, i.agentId, i.newestAnyAt ? formatAge(i.newestAnyAt) : 'none', i.problems.join('; ')])));
+    }
+    if (s.policyDrift.length) {
+      lines.push('', `warning: ${s.policyDrift.length} instance(s) drift from their persistence policy:`);
+      lines.push(...s.policyDrift.map(driftLine));
     }
     if (s.failedJobs.length) {
       lines.push('', 'failed jobs (last 24 h):');

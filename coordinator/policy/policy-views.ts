@@ -39,9 +39,3 @@ export function policyViews(
     };
   });
 }
-
-/** One line for `redback status`: `host1/main drifts from policy "critical": appendfsync everysec (want always)`. */
-export function driftLine(view: InstancePolicyView): string {
-  const diffs = view.settings.filter((s) => s.drift).map((s) => `${s.key} ${s.actual === null ? 'unknown to this Redis' : JSON.stringify(s.actual)} (want ${JSON.stringify(s.want)})`);
-  return `${view.agentId}/${view.instance} drifts from policy "${view.policy}": ${diffs.join(', ')}; fix with: redback policy apply --instance ${view.agentId}/${view.instance}`;
-}

@@ -47,6 +47,9 @@ export function decodeAgentMessage(message: AgentMessage__Output): FromAgent {
             aofLastBgrewriteStatus: i.aofLastBgrewriteStatus || null,
             error: i.error || null,
           })),
+          persistence: hb.instances
+            .filter((i) => i.up && Object.keys(i.persistence ?? {}).length > 0)
+            .map((i) => ({ name: i.name, settings: { ...i.persistence }, configFile: i.configFile })),
         },
       };
     }
