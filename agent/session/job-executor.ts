@@ -1,5 +1,6 @@
 import { RedbackError } from '../../shared/errors/index.js';
 import { parseTier } from '../../shared/manifest/copy-manifest.js';
+import { policySettingsProblem } from '../../shared/policy/persistence-policy.js';
 import type { AgentContext } from '../agent-context.js';
 import { findInstance } from '../agent-context.js';
 import type { InstanceQueue } from '../daemon/instance-queue.js';
@@ -53,7 +54,9 @@ export async function executeJob(
         return { ok: results.every((r) => r.ok), results };
       });
     case 'policy-apply': {
-      const settings = (command.args.settings ?? {}) as Record<string, string>;
+      const problem = policySettingsProblem(command.args.settings);
+      if (problem) throw new RedbackError('USAGE', `policy-apply refused: ${problem}`, { hint: 'only persistence settings can be applied through a policy' });
+      const settings = command.args.settings as Record<string, string>;
       return queue.run(instance.name, async () => {
         const redis = await connectRedis(instance, { commandTimeoutMs: 30_000 });
         try {

@@ -178,3 +178,17 @@ export function applyOrder(keys: readonly string[], appendonlyWant?: string): st
   if (!keys.includes('appendonly')) return rest;
   return appendonlyWant === 'no' ? ['appendonly', ...rest] : [...rest, 'appendonly'];
 }
+
+/**
+ * The settings a policy-apply job may carry, checked again on the agent: only the policy's own
+ * settings and the `other` families, string values. A coordinator can never make an agent set
+ * `dir`, `requirepass` or anything else through a policy.
+ */
+export function policySettingsProblem(settings: unknown): string | null {
+  if (!settings || typeof settings !== 'object' || Array.isArray(settings)) return 'settings must be an object';
+  for (const [key, value] of Object.entries(settings)) {
+    if (!(POLICY_SETTINGS as readonly string[]).includes(key) && !OTHER_SETTING_PATTERN.test(key)) return `"${key}" is not a persistence setting`;
+    if (typeof value !== 'string') return `"${key}" must be a string`;
+  }
+  return null;
+}

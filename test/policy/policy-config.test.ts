@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadCoordinatorConfig, coordinatorConfigSchema } from '../../shared/config/coordinator-config.js';
 import { parseYamlConfig } from '../../shared/config/load-yaml-config.js';
-import { applyOrder, compareSettings, desiredSettings, policyFor, sameSetting } from '../../shared/policy/persistence-policy.js';
+import { applyOrder, compareSettings, desiredSettings, policyFor, policySettingsProblem, sameSetting } from '../../shared/policy/persistence-policy.js';
 import { ROOT } from '../helpers/cli.js';
 
 const base = `listen: 127.0.0.1:7400
@@ -83,5 +83,12 @@ describe('persistence policy config', () => {
     expect(policyFor(cfg.policies, 'host1', 'main').name).toBe('a');
     expect(policyFor(cfg.policies, 'host2', 'main').name).toBe('b');
     expect(policyFor(cfg.policies, 'host2', 'mains').name).toBe('default');
+  });
+
+  it('the agent accepts only persistence settings in a policy-apply job', () => {
+    expect(policySettingsProblem({ appendonly: 'yes', 'aof-timestamp-enabled': 'yes', 'rdb-del-sync-files': 'no' })).toBeNull();
+    expect(policySettingsProblem({ dir: '/tmp' })).toMatch(/"dir" is not a persistence setting/);
+    expect(policySettingsProblem({ appendonly: true })).toMatch(/must be a string/);
+    expect(policySettingsProblem(undefined)).toMatch(/must be an object/);
   });
 });
