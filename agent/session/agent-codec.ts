@@ -16,6 +16,10 @@ export interface InstanceHealthReport {
   name: string;
   up: boolean;
   loading?: boolean;
+  /** Seconds since Redis started loading (0 when not loading). */
+  loadingSeconds?: number;
+  /** The AOF trap is set on disk (checked while Redis is down). */
+  aofTrap?: boolean;
   role?: string;
   dbsize?: number;
   usedMemory?: number;
@@ -56,7 +60,8 @@ export type ToCoordinator =
       };
     }
   | { heartbeat: { seq: number; sentAtMs: number; instances: InstanceHealthReport[]; backupFreeBytes: number; backupTotalBytes: number } }
-  | { inventory: { copies: CopyReport[] } }
+  | { inventory: { copies: CopyReport[]; part: number; parts: number } }
+  | { copyEvent: { kind: 'created' | 'deleted'; copy: CopyReport; durationSeconds: number } }
   | { jobAccepted: { jobId: string } }
   | { jobProgress: { jobId: string; phase: string; done: number; total: number; message: string } }
   | { jobResult: { jobId: string; ok: boolean; errorCode: string; errorMessage: string; errorHint: string; resultJson: string } };
@@ -78,7 +83,11 @@ export type FromCoordinator =
 
 export function encodeToCoordinator(message: ToCoordinator): AgentMessage {
   if ('hello' in message) return { hello: { ...message.hello, scheduleVersion: 0, transferAddress: '' } };
-  if ('inventory' in message) return { inventory: { copies: message.inventory.copies.map(copyRecord) } };
+  if ('inventory' in message) return { inventory: { ...message.inventory, copies: message.inventory.copies.map(copyRecord) } };
+  if ('copyEvent' in message) {
+    const e = message.copyEvent;
+    return { copyEvent: { kind: e.kind === 'created' ? 'CREATED' : 'DELETED', copy: copyRecord(e.copy), durationSeconds: e.durationSeconds } };
+  }
   return message as AgentMessage;
 }
 

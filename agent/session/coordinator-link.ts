@@ -8,7 +8,8 @@ import { authMetadata, channelOptions, clientCredentials } from '../../shared/rp
 import { REDBACK_VERSION } from '../../shared/version/version.js';
 import type { AgentContext } from '../agent-context.js';
 import type { LocalCopy } from '../store/local-store.js';
-import { SessionClient, type FromCoordinator, type JobCommand, type SessionChannel, type ToCoordinator } from './agent-codec.js';
+import { SessionClient, type CopyReport, type FromCoordinator, type JobCommand, type SessionChannel, type ToCoordinator } from './agent-codec.js';
+import { checkTrap } from '../recovery/trap-guard.js';
 import { diskSpace, HealthProbe } from './health-probe.js';
 import { executeJob } from './job-executor.js';
 import { JobLedger, type JobOutcome } from './job-ledger.js';
@@ -39,6 +40,8 @@ export class CoordinatorLink {
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private reconnectTimer: NodeJS.Timeout | null = null;
   private seq = 0;
+  private copySync: Promise<void> = Promise.resolve();
+  private readonly trapChecks = new Map<string, { at: number; trap: boolean }>();
   private copies: LocalCopy[] = [];
   private readonly running = new Map<string, AbortController>();
   private readonly ledger: JobLedger;
@@ -73,26 +76,52 @@ export class CoordinatorLink {
     await this.health.close();
   }
 
-  /** Sends the full list of local copies (after a copy, a prune, or a reconnect). */
-  async sendInventory(): Promise<void> {
-    const names = this.ctx.config.instances.map((i) => i.name);
+  /** Local copies of every configured instance, as the store lists them now. */
+  private async listCopies(): Promise<LocalCopy[]> {
     const copies: LocalCopy[] = [];
-    for (const name of names) copies.push(...(await this.ctx.store.inventory(name)).copies);
+    for (const i of this.ctx.config.instances) copies.push(...(await this.ctx.store.inventory(i.name)).copies);
+    return copies;
+  }
+
+  /**
+   * Sends the full list of local copies (on every connect), in parts of at most INVENTORY_PART
+   * copies so a large backup directory never exceeds the message size limit.
+   */
+  async sendInventory(): Promise<void> {
+    const copies = await this.listCopies();
     this.copies = copies;
-    this.send({
-      inventory: {
-        copies: copies.map((c) => ({
-          id: c.manifest.id,
-          instance: c.manifest.instance,
-          tier: c.manifest.tier,
-          bytes: c.manifest.bytes,
-          sha256: c.manifest.sha256,
-          createdAt: c.manifest.createdAt,
-          manifestJson: JSON.stringify(c.manifest),
-          state: c.state,
-        })),
-      },
-    });
+    const parts = Math.max(1, Math.ceil(copies.length / INVENTORY_PART));
+    for (let part = 1; part <= parts; part++) {
+      const slice = copies.slice((part - 1) * INVENTORY_PART, part * INVENTORY_PART);
+      this.send({ inventory: { copies: slice.map(copyReport), part, parts } });
+    }
+  }
+
+  /**
+   * After a copy, a prune or any run: tells the coordinator what changed, one copy event per new or
+   * deleted copy (the catalog and the backup metrics follow at once). Many changes at once (a
+   * restored backup directory) go as a full inventory instead.
+   */
+  sendCopyChanges(): Promise<void> {
+    // One diff at a time: a job and a scheduled run finishing together never report a copy twice.
+    this.copySync = this.copySync.then(() => this.diffAndSend()).catch((err) => this.logger.warn({ err: (err as Error).message }, 'copy events not sent'));
+    return this.copySync;
+  }
+
+  private async diffAndSend(): Promise<void> {
+    if (!this.stream) return;
+    const before = new Map(this.copies.map((c) => [copyKey(c), c]));
+    const now = await this.listCopies();
+    const after = new Map(now.map((c) => [copyKey(c), c]));
+    const created = now.filter((c) => !before.has(copyKey(c)));
+    const deleted = this.copies.filter((c) => !after.has(copyKey(c)));
+    if (created.length + deleted.length > INVENTORY_PART) {
+      await this.sendInventory();
+      return;
+    }
+    this.copies = now;
+    for (const c of created) this.send({ copyEvent: { kind: 'created', copy: copyReport(c), durationSeconds: copyDurationSeconds(c) } });
+    for (const c of deleted) this.send({ copyEvent: { kind: 'deleted', copy: copyReport(c), durationSeconds: 0 } });
   }
 
   private send(message: ToCoordinator): void {
@@ -115,7 +144,11 @@ export class CoordinatorLink {
       const error = err ? asRedbackError(err) : null;
       // Refusals need a human (wrong token, other protocol); an unreachable coordinator does not.
       const code = (err as grpc.ServiceError | undefined)?.code;
-      const refused = code === grpc.status.UNAUTHENTICATED || code === grpc.status.PERMISSION_DENIED || code === grpc.status.FAILED_PRECONDITION;
+      const refused =
+        code === grpc.status.UNAUTHENTICATED ||
+        code === grpc.status.PERMISSION_DENIED ||
+        code === grpc.status.FAILED_PRECONDITION ||
+        code === grpc.status.ALREADY_EXISTS;
       const level = refused ? 'error' : 'warn';
       this.logger[level]({ why, err: error?.message, retryInMs: delay }, 'coordinator session ended');
       this.reconnectTimer = setTimeout(() => this.connect(), delay);
@@ -216,8 +249,8 @@ export class CoordinatorLink {
       this.running.delete(jobId);
     }
     await this.ledger.record(outcome);
+    await this.sendCopyChanges();
     this.sendResult(outcome);
-    await this.sendInventory();
   }
 
   private sendResult(outcome: JobOutcome): void {
@@ -233,6 +266,19 @@ export class CoordinatorLink {
     });
   }
 
+  private async trapOf(instance: string): Promise<boolean> {
+    const cached = this.trapChecks.get(instance);
+    if (cached && Date.now() - cached.at < TRAP_CHECK_TTL_MS) return cached.trap;
+    let trap = false;
+    try {
+      trap = (await checkTrap(this.ctx, instance)) !== null;
+    } catch (err) {
+      this.logger.debug({ instance, err: (err as Error).message }, 'trap check skipped');
+    }
+    this.trapChecks.set(instance, { at: Date.now(), trap });
+    return trap;
+  }
+
   private startHeartbeats(intervalMs: number): void {
     this.stopHeartbeats();
     const beat = () => void this.heartbeat().catch((err) => this.logger.warn({ err: (err as Error).message }, 'heartbeat failed'));
@@ -246,11 +292,50 @@ export class CoordinatorLink {
   }
 
   private async heartbeat(): Promise<void> {
-    const instances = await Promise.all(this.ctx.config.instances.map((i) => this.health.instanceHealth(i, this.copies)));
+    const instances = await Promise.all(
+      this.ctx.config.instances.map(async (i) => {
+        const health = await this.health.instanceHealth(i, this.copies);
+        // A Redis that is down may be sitting in the AOF trap: say so, the coordinator shows it.
+        if (!health.up) health.aofTrap = await this.trapOf(i.name);
+        return health;
+      }),
+    );
     const disk = await diskSpace(this.ctx.config.backupDir);
     this.send({ heartbeat: { seq: ++this.seq, sentAtMs: Date.now(), instances, backupFreeBytes: disk.free, backupTotalBytes: disk.total } });
   }
 }
+
+/** Copies per inventory message (a copy record is ~1.5 KB: 500 stay far below 4 MiB). */
+const INVENTORY_PART = 500;
+
+const copyKey = (c: LocalCopy): string => `${c.manifest.instance}/${c.manifest.id}`;
+
+function copyReport(c: LocalCopy): CopyReport {
+  return {
+    id: c.manifest.id,
+    instance: c.manifest.instance,
+    tier: c.manifest.tier,
+    bytes: c.manifest.bytes,
+    sha256: c.manifest.sha256,
+    createdAt: c.manifest.createdAt,
+    manifestJson: JSON.stringify(c.manifest),
+    state: c.state,
+  };
+}
+
+/**
+ * How long a fresh copy took, from Redis starting the snapshot (the RDB's ctime) to redback
+ * finishing the copy and its checks; 0 (unknown) for copies of an existing dump.rdb or links.
+ */
+function copyDurationSeconds(c: LocalCopy): number {
+  const m = c.manifest;
+  if (m.source !== 'bgsave' || !m.snapshotAt) return 0;
+  const seconds = (Date.parse(m.createdAt) - Date.parse(m.snapshotAt)) / 1000;
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds : 0;
+}
+
+/** How long a trap check of a down instance is reused (it reads redis.conf and the AOF directory). */
+const TRAP_CHECK_TTL_MS = 15_000;
 
 function parseArgs(json: string): Record<string, unknown> {
   try {

@@ -30,6 +30,7 @@ export class HealthProbe {
         name: instance.name,
         up: true,
         loading: info.loading === '1',
+        loadingSeconds: info.loading === '1' ? Math.max(0, Math.floor(Date.now() / 1000 - (infoNumber(info, 'loading_start_time') ?? Date.now() / 1000))) : 0,
         role: info.role ?? '',
         dbsize: Object.values(keyspace).reduce((n, db) => n + db.keys, 0),
         usedMemory: infoNumber(info, 'used_memory') ?? 0,

@@ -179,6 +179,14 @@ CREATE INDEX offsite_sets_by_agent_instance_time ON offsite_sets(agent_id, insta
 CREATE INDEX offsite_sets_by_time ON offsite_sets(created_at, set_id);
 `,
   },
+  {
+    version: 2,
+    description: 'instance health: AOF trap and loading time, as heartbeats report them',
+    up: `
+ALTER TABLE instances ADD COLUMN aof_trap INTEGER CHECK (aof_trap IN (0, 1));
+ALTER TABLE instances ADD COLUMN loading_seconds INTEGER;
+`,
+  },
 ];
 
 /** The schema version this code writes and understands. */

@@ -30,9 +30,18 @@ export async function runStatus(flags: ConnectionFlags): Promise<number> {
       lines.push('', 'silent agents:');
       lines.push(renderTable(['AGENT', 'STATE', 'LAST HEARD', 'HOST'], s.silentAgents.map((a) => [a.agentId, a.liveness, a.lastHeartbeatAt ? formatAge(a.lastHeartbeatAt) : 'never', a.hostname])));
     }
-    if (s.unprotectedInstances.length) {
-      lines.push('', 'instances without a valid copy within their schedule:');
-      lines.push(renderTable(['INSTANCE', 'AGENT', 'NEWEST COPY', 'PROBLEMS'], s.unprotectedInstances.map((i) => [i.name, i.agentId, i.newestAnyAt ? formatAge(i.newestAnyAt) : 'none', i.problems.join('; ')])));
+    if (s.problems.length) {
+      lines.push('', 'fleet problems:');
+      for (const p of s.problems) lines.push(`  ${p}`);
+    }
+    if (s.problemInstances.length) {
+      lines.push('', 'instances with problems:');
+      lines.push(
+        renderTable(
+          ['INSTANCE', 'AGENT', 'REDIS', 'NEWEST COPY', 'PROBLEMS'],
+          s.problemInstances.map((i) => [i.name, i.agentId, i.up ? 'up' : 'DOWN', i.newestAnyAt ? formatAge(i.newestAnyAt) : 'none', i.problems.join('; ')]),
+        ),
+      );
     }
     if (s.policyDrift.length) {
       lines.push('', `warning: ${s.policyDrift.length} instance(s) drift from their persistence policy:`);
@@ -57,6 +66,21 @@ export async function runAgents(flags: ConnectionFlags): Promise<number> {
         agents.map((a) => [a.agentId, a.liveness, a.lastHeartbeatAt ? formatAge(a.lastHeartbeatAt) : 'never', a.hostname, a.agentVersion, formatBytes(a.backupFreeBytes), a.instances.join(',')]),
       ) + '\n',
     );
+  return 0;
+}
+
+/** `redback agents forget ID`: removes a decommissioned agent (refuses a connected one unless --force). */
+export async function runForgetAgent(agentId: string, flags: ConnectionFlags & { force?: boolean; dryRun?: boolean }): Promise<number> {
+  const r = await withClient(flags, (c) => c.forgetAgent(agentId, { force: flags.force === true, dryRun: flags.dryRun === true }));
+  if (flags.json) printJson(r);
+  else {
+    const what = `${r.instances} instance(s), ${r.backups} local copy record(s), ${r.jobs} open job(s)`;
+    process.stdout.write(
+      r.removed
+        ? `forgot agent ${r.agentId}: ${what}${r.wasConnected ? ' (its session was closed)' : ''}; the copies on its host were not touched\n`
+        : `would forget agent ${r.agentId}: ${what}${r.wasConnected ? ' (it is connected: --force closes its session)' : ''}\n`,
+    );
+  }
   return 0;
 }
 

@@ -84,6 +84,10 @@ export interface StatusView {
   generatedAt: string;
   silentAgents: AgentInfoView[];
   unprotectedInstances: InstanceStatusView[];
+  /** Every instance with a problem (unprotected, down, loading too long, AOF trap, failed saves). */
+  problemInstances: InstanceStatusView[];
+  /** Fleet-level problems. */
+  problems: string[];
   failedJobs: JobView[];
   agentsTotal: number;
   agentsOnline: number;
@@ -113,4 +117,13 @@ export interface InstancePolicyView {
   state: string;
   reportedAt: string;
   configFile: string;
+}
+
+export interface ForgetAgentView {
+  agentId: string;
+  removed: boolean;
+  wasConnected: boolean;
+  instances: number;
+  backups: number;
+  jobs: number;
 }

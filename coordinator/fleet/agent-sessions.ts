@@ -1,11 +1,11 @@
 import { RedbackError } from '../../shared/errors/index.js';
-import { parseManifest } from '../../shared/manifest/copy-manifest.js';
 import type { Logger } from '../../shared/log/logger.js';
 import { PROTOCOL_VERSION } from '../../shared/proto/load.js';
 import { REDBACK_VERSION } from '../../shared/version/version.js';
 import type { CopyInput } from '../catalog/index.js';
 import type { CoordinatorState } from '../coordinator-state.js';
-import type { AgentHello, CopyReport, FromAgent } from './session-messages.js';
+import { checkCopy, checkHeartbeat, checkHello, type ValidationSettings } from './report-validation.js';
+import type { AgentHello, FromAgent, InventoryPart } from './session-messages.js';
 import type { LiveSession } from './session-registry.js';
 
 /**
@@ -15,7 +15,7 @@ import type { LiveSession } from './session-registry.js';
  * 2. `handleAgentMessage` applies each later message;
  * 3. `closeAgentSession` marks the agent disconnected when its current session ends.
  */
-export function openAgentSession(state: CoordinatorState, authenticatedId: string, hello: AgentHello, live: LiveSession, log: Logger): void {
+export function openAgentSession(state: CoordinatorState, authenticatedId: string, hello: AgentHello, live: LiveSession, log: Logger, peer = ''): void {
   if (hello.protocolVersion !== PROTOCOL_VERSION) {
     throw new RedbackError(
       'PROTOCOL_MISMATCH',
@@ -25,6 +25,15 @@ export function openAgentSession(state: CoordinatorState, authenticatedId: strin
   if (hello.agentId !== authenticatedId) {
     throw new RedbackError('AUTH_FAILED', `hello names agent "${hello.agentId}" but the credentials are for "${authenticatedId}"`);
   }
+  const helloProblem = checkHello(hello);
+  if (helloProblem) throw new RedbackError('USAGE', `agent ${hello.agentId} sent an invalid hello: ${helloProblem}`, { hint: "check the agent's config" });
+  if (!state.sessions.add(live, peer)) {
+    state.metrics?.duplicateSession(hello.agentId);
+    log.error({ peer }, 'refused a second session for a connected agent id: two agents may share this id');
+    throw new RedbackError('SESSION_EXISTS', `agent ${hello.agentId} is already connected; a second session for one id is refused`, {
+      hint: 'give every agent its own agentId (and its own token in auth.agentTokens); if the old agent is gone, its session ends within a minute',
+    });
+  }
   state.catalog.upsertAgent({
     agentId: hello.agentId,
     hostname: hello.hostname,
@@ -33,7 +42,7 @@ export function openAgentSession(state: CoordinatorState, authenticatedId: strin
     transferAddress: hello.transferAddress,
     instances: hello.instances,
   });
-  state.sessions.add(live);
+  live.announced = new Set(hello.instances.map((i) => i.name));
   live.send({
     welcome: {
       protocolVersion: PROTOCOL_VERSION,
@@ -55,11 +64,30 @@ export function closeAgentSession(state: CoordinatorState, session: LiveSession)
   return true;
 }
 
-export function handleAgentMessage(state: CoordinatorState, agentId: string, message: FromAgent, log: Logger): void {
+/** Per session: the inventory being received in parts, and how many copies the agent holds. */
+interface SessionCopies {
+  pending: CopyInput[] | null;
+  rejected: number;
+  count: number;
+}
+const copiesOf = new WeakMap<LiveSession, SessionCopies>();
+
+function validation(state: CoordinatorState): ValidationSettings {
+  return { clockSkewMs: state.config.limits.clockSkew };
+}
+
+export function handleAgentMessage(state: CoordinatorState, session: LiveSession, message: FromAgent, log: Logger): void {
+  const { agentId } = session;
   switch (message.kind) {
     case 'heartbeat': {
-      const hb = message.heartbeat;
       state.metrics?.heartbeatReceived();
+      const checked = checkHeartbeat(message.heartbeat, session.announced, new Date(), validation(state));
+      if (checked.rejected.length) {
+        state.metrics?.rejectedReport('heartbeat', checked.rejected.length);
+        log.warn({ rejected: checked.rejected.slice(0, 10) }, 'heartbeat entries rejected');
+      }
+      const hb = checked.heartbeat;
+      if (!hb) return;
       state.heartbeats.add({
         agentId,
         at: new Date(),
@@ -75,22 +103,38 @@ export function handleAgentMessage(state: CoordinatorState, agentId: string, mes
       }
       return;
     }
-    case 'inventory': {
-      const copies = message.inventory.copies.map((c) => toCopyInput(c, log)).filter((c): c is CopyInput => c !== null);
-      const result = state.catalog.applyInventory(agentId, copies);
-      log.info({ copies: copies.length, added: result.added.length, gone: result.gone.length, revived: result.revived.length }, 'inventory applied');
+    case 'inventory':
+      receiveInventory(state, session, message.inventory, log);
       return;
-    }
     case 'copyEvent': {
       const event = message.event;
+      const copies = copiesOf.get(session) ?? { pending: null, rejected: 0, count: 0 };
+      copiesOf.set(session, copies);
       if (event.kind === 'deleted') {
-        state.catalog.recordCopyDeleted(agentId, event.copy.instance, event.copy.id);
+        if (!session.announced.has(event.copy.instance)) return;
+        if (state.catalog.recordCopyDeleted(agentId, event.copy.instance, event.copy.id)) copies.count = Math.max(0, copies.count - 1);
         return;
       }
-      const copy = toCopyInput(event.copy, log);
-      if (!copy) return;
-      state.catalog.recordCopyCreated(agentId, copy.manifest, copy.path);
-      state.metrics?.observeBackup({ agentId, instance: copy.manifest.instance, tier: copy.manifest.tier, bytes: copy.manifest.bytes, durationSeconds: null });
+      const checked = checkCopy(event.copy, session.announced, new Date(), validation(state));
+      if (!checked.ok) {
+        state.metrics?.rejectedReport('copy', 1);
+        log.warn({ copy: event.copy.id.slice(0, 80), instance: event.copy.instance.slice(0, 80), reason: checked.reason }, 'copy event rejected; not indexed');
+        return;
+      }
+      if (copies.count >= state.config.limits.maxCopiesPerAgent) {
+        state.metrics?.rejectedReport('copy', 1);
+        log.error({ limit: state.config.limits.maxCopiesPerAgent }, 'agent reports more copies than limits.maxCopiesPerAgent; copy not indexed');
+        return;
+      }
+      const { manifest, path } = checked.value;
+      if (state.catalog.recordCopyCreated(agentId, manifest, path) === 'added') copies.count++;
+      state.metrics?.observeBackup({
+        agentId,
+        instance: manifest.instance,
+        tier: manifest.tier,
+        bytes: manifest.bytes,
+        durationSeconds: event.durationSeconds > 0 ? event.durationSeconds : null,
+      });
       return;
     }
     case 'jobAccepted':
@@ -110,11 +154,46 @@ export function handleAgentMessage(state: CoordinatorState, agentId: string, mes
   }
 }
 
-function toCopyInput(record: CopyReport, log: Logger): CopyInput | null {
-  const parsed = parseManifest(record.manifestJson);
-  if (!parsed.ok) {
-    log.warn({ copy: record.id, instance: record.instance, reason: parsed.reason }, 'agent sent a copy with an invalid manifest; not indexed');
-    return null;
+/**
+ * An inventory arrives whole (part 0 of 0) or in parts 1..n; it is applied when complete, so the
+ * catalog never marks a copy gone because its part has not arrived yet. Every copy is validated;
+ * at most limits.maxCopiesPerAgent are indexed.
+ */
+function receiveInventory(state: CoordinatorState, session: LiveSession, part: InventoryPart, log: Logger): void {
+  const copies = copiesOf.get(session) ?? { pending: null, rejected: 0, count: 0 };
+  copiesOf.set(session, copies);
+  if (part.part <= 1 || copies.pending === null) {
+    copies.pending = [];
+    copies.rejected = 0;
   }
-  return { manifest: parsed.manifest, path: parsed.manifest.path };
+  const limit = state.config.limits.maxCopiesPerAgent;
+  const now = new Date();
+  const reasons: string[] = [];
+  for (const report of part.copies) {
+    const checked = checkCopy(report, session.announced, now, validation(state));
+    if (!checked.ok) {
+      copies.rejected++;
+      if (reasons.length < 10) reasons.push(`${report.instance.slice(0, 80)}/${report.id.slice(0, 80)}: ${checked.reason}`);
+      continue;
+    }
+    if (copies.pending.length >= limit) {
+      copies.rejected++;
+      continue;
+    }
+    copies.pending.push(checked.value);
+  }
+  if (reasons.length) log.warn({ rejected: reasons }, 'inventory entries rejected; not indexed');
+  if (part.parts > 0 && part.part < part.parts) return;
+  const listed = copies.pending;
+  copies.pending = null;
+  if (copies.rejected > 0) {
+    state.metrics?.rejectedReport('copy', copies.rejected);
+    if (listed.length >= limit) log.error({ limit, rejected: copies.rejected }, 'agent reports more copies than limits.maxCopiesPerAgent; the rest are not indexed');
+  }
+  const result = state.catalog.applyInventory(session.agentId, listed);
+  copies.count = listed.length;
+  log.info(
+    { copies: listed.length, rejected: copies.rejected, parts: part.parts, added: result.added.length, gone: result.gone.length, revived: result.revived.length },
+    'inventory applied',
+  );
 }

@@ -1,3 +1,5 @@
+const MAX_SETTINGS = 64;
+
 /** What an agent last reported about one instance's persistence settings (CONFIG GET). */
 export interface PersistenceReport {
   /** redis.conf name -> value as CONFIG GET returns it. */
@@ -15,8 +17,13 @@ export interface PersistenceReport {
 export class PersistenceReports {
   private readonly reports = new Map<string, PersistenceReport>();
 
+  /** Keeps at most MAX_SETTINGS settings with names and values of plausible length (the rest is not a setting). */
   record(agentId: string, instance: string, report: PersistenceReport): void {
-    this.reports.set(`${agentId}/${instance}`, report);
+    const settings: Record<string, string> = {};
+    for (const [key, value] of Object.entries(report.settings).slice(0, MAX_SETTINGS)) {
+      if (key.length <= 64 && typeof value === 'string' && value.length <= 1024) settings[key] = value;
+    }
+    this.reports.set(`${agentId}/${instance}`, { ...report, settings, configFile: report.configFile.slice(0, 4096) });
   }
 
   /** Instance down (no settings in its heartbeat): keep nothing, rather than stale values. */

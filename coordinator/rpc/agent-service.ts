@@ -41,6 +41,7 @@ export function sessionHandler(state: CoordinatorState): grpc.handleBidiStreamin
       agentId,
       connectedAt: new Date(),
       lastHeardAt: new Date(),
+      announced: new Set(),
       send: (message) => {
         if (closed) return;
         if (call.writableLength > MAX_PENDING_WRITES) {
@@ -68,10 +69,10 @@ export function sessionHandler(state: CoordinatorState): grpc.handleBidiStreamin
             return;
           }
           try {
-            openAgentSession(state, agentId, message.hello, live, log.child({ peer }));
+            openAgentSession(state, agentId, message.hello, live, log.child({ peer }), peer);
             session = live;
           } catch (err) {
-            state.metrics?.rejectedCall('protocol');
+            state.metrics?.rejectedCall((err as { code?: string }).code === 'SESSION_EXISTS' ? 'duplicate-session' : 'protocol');
             log.warn({ peer, err: (err as Error).message }, 'session refused');
             call.emit('error', toGrpcError(err));
             cleanup('refused');
@@ -79,7 +80,7 @@ export function sessionHandler(state: CoordinatorState): grpc.handleBidiStreamin
           return;
         }
         session.lastHeardAt = new Date();
-        handleAgentMessage(state, agentId, message, log);
+        handleAgentMessage(state, session, message, log);
       } catch (err) {
         log.error({ err: (err as Error).message, body: message.kind }, 'failed to handle agent message');
       }

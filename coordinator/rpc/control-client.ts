@@ -2,6 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { RedbackError } from '../../shared/errors/index.js';
 import { loadProtos } from '../../shared/proto/load.js';
 import type { ControlServiceClient } from '../../shared/proto/generated/redback/v1/ControlService.js';
+import type { ForgetAgentReply__Output } from '../../shared/proto/generated/redback/v1/ForgetAgentReply.js';
 import type { JobEvent__Output } from '../../shared/proto/generated/redback/v1/JobEvent.js';
 import type { JobInfo__Output } from '../../shared/proto/generated/redback/v1/JobInfo.js';
 import type { ListAgentsReply__Output } from '../../shared/proto/generated/redback/v1/ListAgentsReply.js';
@@ -13,7 +14,7 @@ import type { PoliciesReply__Output } from '../../shared/proto/generated/redback
 import { authMetadata, channelOptions, clientCredentials, type ClientTls } from '../../shared/rpc/credentials.js';
 import { fromGrpcError } from '../../shared/rpc/rpc-errors.js';
 import type { InstancePolicyView } from '../cli/operator-views.js';
-import type { AgentInfoView, BackupView, InstanceStatusView, JobEventView, JobView, StatusView } from '../cli/operator-views.js';
+import type { AgentInfoView, BackupView, ForgetAgentView, InstanceStatusView, JobEventView, JobView, StatusView } from '../cli/operator-views.js';
 
 export interface ConnectionFlags {
   coordinator?: string;
@@ -106,6 +107,10 @@ export class ControlClient {
 
   async cancelJob(jobId: string): Promise<JobView> {
     return jobView(await this.call<object, JobInfo__Output>('CancelJob', { jobId }));
+  }
+
+  async forgetAgent(agentId: string, options: { force: boolean; dryRun: boolean }): Promise<ForgetAgentView> {
+    return { ...(await this.call<object, ForgetAgentReply__Output>('ForgetAgent', { agentId, ...options })) };
   }
 
   /** Calls a unary method with a deadline. */

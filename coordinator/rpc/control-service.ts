@@ -10,6 +10,7 @@ import type { InstancePolicy } from '../../shared/proto/generated/redback/v1/Ins
 import { toGrpcError } from '../../shared/rpc/rpc-errors.js';
 import type { BackupRecord, JobRecord } from '../catalog/index.js';
 import type { CoordinatorState } from '../coordinator-state.js';
+import { forgetAgent } from '../fleet/forget-agent.js';
 import { resolveInstance } from '../fleet/resolve-instance.js';
 import { isTerminal } from '../jobs/job-manager.js';
 import { policyApplyRequests } from '../policy/policy-apply.js';
@@ -41,6 +42,8 @@ export function controlHandlers(state: CoordinatorState): ControlServiceHandlers
         generatedAt: iso(s.generatedAt),
         silentAgents: s.silentAgents.map(agentInfo),
         unprotectedInstances: s.unprotected.map(instanceStatus),
+        problemInstances: s.problemInstances.map(instanceStatus),
+        problems: s.problems,
         failedJobs: s.failedJobs.map(jobInfo),
         agentsTotal: s.agents.length,
         agentsOnline: s.agents.filter((a) => a.liveness === 'online').length,
@@ -113,6 +116,7 @@ export function controlHandlers(state: CoordinatorState): ControlServiceHandlers
       return { jobs: jobs.map(jobInfo) };
     }),
     CancelJob: unary((req) => jobInfo(state.jobs.cancel(req.jobId))),
+    ForgetAgent: unary((req) => forgetAgent(state, req.agentId, { force: req.force, dryRun: req.dryRun })),
     GetJob: unary((req) => {
       state.jobs.settle();
       const job = state.catalog.getJob(req.jobId);

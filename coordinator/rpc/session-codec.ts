@@ -46,6 +46,8 @@ export function decodeAgentMessage(message: AgentMessage__Output): FromAgent {
             aofLastWriteStatus: i.aofLastWriteStatus || null,
             aofLastBgrewriteStatus: i.aofLastBgrewriteStatus || null,
             error: i.error || null,
+            aofTrap: i.aofTrap,
+            loadingSeconds: i.loadingSeconds,
           })),
           persistence: hb.instances
             .filter((i) => i.up && Object.keys(i.persistence ?? {}).length > 0)
@@ -55,12 +57,12 @@ export function decodeAgentMessage(message: AgentMessage__Output): FromAgent {
     }
     case 'inventory': {
       const inv = message.inventory!;
-      return { kind: 'inventory', inventory: { copies: inv.copies.map(copyReport), part: 0, parts: 0 } };
+      return { kind: 'inventory', inventory: { copies: inv.copies.map(copyReport), part: inv.part, parts: inv.parts } };
     }
     case 'copyEvent': {
       const e = message.copyEvent!;
       if (!e.copy || (e.kind !== 'CREATED' && e.kind !== 'DELETED')) return { kind: 'unknown', body: 'copyEvent' };
-      return { kind: 'copyEvent', event: { kind: e.kind === 'CREATED' ? 'created' : 'deleted', copy: copyReport(e.copy), durationSeconds: 0 } };
+      return { kind: 'copyEvent', event: { kind: e.kind === 'CREATED' ? 'created' : 'deleted', copy: copyReport(e.copy), durationSeconds: e.durationSeconds } };
     }
     case 'jobAccepted':
       return { kind: 'jobAccepted', jobId: message.jobAccepted!.jobId };

@@ -53,6 +53,12 @@ export class SchedulePusher {
     }
   }
 
+  /** The agent was forgotten: its instances leave the fleet schedule. */
+  removeAgent(agentId: string): void {
+    this.sentVersion.delete(agentId);
+    if (this.members.delete(agentId)) this.scheduleRecompute();
+  }
+
   private scheduleRecompute(): void {
     if (this.pending) return;
     this.pending = setTimeout(() => {

@@ -34,6 +34,8 @@ export const ERROR_CODES = {
   CANCELLED: { exit: 13, grpc: 1 /* CANCELLED */, retryable: false },
   UNHEALTHY: { exit: 14, grpc: 9, retryable: false },
   OFFSITE_ERROR: { exit: 15, grpc: 14, retryable: true },
+  /** A second live session for an agent id that is connected (never a silent replacement). */
+  SESSION_EXISTS: { exit: 12, grpc: 6 /* ALREADY_EXISTS */, retryable: true },
   /** The server cannot take a persistence policy (a setting it does not know or refuses); nothing was changed. */
   POLICY_UNSUPPORTED: { exit: 5, grpc: 9, retryable: false },
 } as const satisfies Record<string, { exit: number; grpc: number; retryable: boolean }>;
@@ -58,7 +60,7 @@ export const EXIT_CODE_TABLE: ReadonlyArray<{ exit: number; meaning: string }> =
   { exit: 9, meaning: 'refused as unsafe, or a pre-flight check / restore step failed' },
   { exit: 10, meaning: 'another redback operation holds the lock' },
   { exit: 11, meaning: 'coordinator unreachable' },
-  { exit: 12, meaning: 'authentication failed or protocol version mismatch' },
+  { exit: 12, meaning: 'authentication failed, protocol version mismatch, or the agent id is already connected' },
   { exit: 13, meaning: 'job failed, timed out or was cancelled' },
   { exit: 14, meaning: 'unhealthy: `redback status` found a problem' },
   { exit: 15, meaning: 'offsite storage (S3) error' },

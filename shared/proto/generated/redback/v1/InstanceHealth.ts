@@ -21,6 +21,14 @@ export interface InstanceHealth {
   'error'?: (string);
   'loading'?: (boolean);
   /**
+   * The AOF trap (appendonly yes with the AOF gone while data exists): starting Redis would lose it.
+   */
+  'aofTrap'?: (boolean);
+  /**
+   * Seconds since Redis started loading its dataset (0 when not loading).
+   */
+  'loadingSeconds'?: (number | string | Long);
+  /**
    * 20+: persistence policy. The settings a policy can name, as CONFIG GET returns them
    * (save, appendonly, appendfsync, aof-*, rdb-*, ...); empty when the instance is down.
    */
@@ -48,6 +56,14 @@ export interface InstanceHealth__Output {
    */
   'error': (string);
   'loading': (boolean);
+  /**
+   * The AOF trap (appendonly yes with the AOF gone while data exists): starting Redis would lose it.
+   */
+  'aofTrap': (boolean);
+  /**
+   * Seconds since Redis started loading its dataset (0 when not loading).
+   */
+  'loadingSeconds': (number);
   /**
    * 20+: persistence policy. The settings a policy can name, as CONFIG GET returns them
    * (save, appendonly, appendfsync, aof-*, rdb-*, ...); empty when the instance is down.

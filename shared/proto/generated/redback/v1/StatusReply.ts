@@ -16,6 +16,14 @@ export interface StatusReply {
   'instancesProtected'?: (number);
   'healthy'?: (boolean);
   /**
+   * Fleet-level problems (e.g. a second session refused for a connected agent id).
+   */
+  'problems'?: (string)[];
+  /**
+   * Every instance with a problem: unprotected, down, loading too long, AOF trap, failed saves.
+   */
+  'problemInstances'?: (_redback_v1_InstanceStatus)[];
+  /**
    * 20+: persistence policy. Instances whose settings differ from their policy (a warning:
    * it does not make the fleet unhealthy).
    */
@@ -32,6 +40,14 @@ export interface StatusReply__Output {
   'instancesTotal': (number);
   'instancesProtected': (number);
   'healthy': (boolean);
+  /**
+   * Fleet-level problems (e.g. a second session refused for a connected agent id).
+   */
+  'problems': (string)[];
+  /**
+   * Every instance with a problem: unprotected, down, loading too long, AOF trap, failed saves.
+   */
+  'problemInstances': (_redback_v1_InstanceStatus__Output)[];
   /**
    * 20+: persistence policy. Instances whose settings differ from their policy (a warning:
    * it does not make the fleet unhealthy).
