@@ -91,9 +91,9 @@ export async function runPolicyApply(flags: ConnectionFlags & { instance?: strin
     }
   }
   const dryRun = flags.dryRun === true || flags.yes !== true;
-  const outcomes = await withClient(flags, async (client) => {
-    const jobs = await client.applyPolicy({ ...(flags.instance ? { instance: flags.instance } : {}), all: flags.all === true, dryRun, timeoutMs });
-    return Promise.all(jobs.map((job) => finalState(client, job)));
+  const { outcomes, skipped } = await withClient(flags, async (client) => {
+    const { jobs, skipped } = await client.applyPolicy({ ...(flags.instance ? { instance: flags.instance } : {}), all: flags.all === true, dryRun, timeoutMs });
+    return { outcomes: await Promise.all(jobs.map((job) => finalState(client, job))), skipped };
   });
   const results = outcomes.map((job) => ({ job, result: job.state === 'succeeded' && job.resultJson ? (JSON.parse(job.resultJson) as ApplyResult) : null }));
   const failed = results.filter((r) => r.job.state !== 'succeeded');
@@ -109,8 +109,9 @@ export async function runPolicyApply(flags: ConnectionFlags & { instance?: strin
       })),
     );
   } else {
-    process.stdout.write(renderApply(results, dryRun));
+    process.stdout.write(renderApply(results, dryRun) + skipped.map((line) => `skipped ${line}\n`).join(''));
   }
+  if (skipped.length) process.stderr.write(`warning: ${skipped.length} instance(s) skipped: ${skipped.join('; ')}\n`);
   if (failed.length > 0) {
     const first = failed[0]!.job;
     const code = isErrorCode(first.errorCode) ? first.errorCode : 'JOB_FAILED';

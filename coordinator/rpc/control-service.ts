@@ -110,10 +110,8 @@ export function controlHandlers(state: CoordinatorState): ControlServiceHandlers
       return { instances: policyViews(state.config.policies, state.persistence, instances).map(instancePolicy) };
     }),
     ApplyPolicy: unary((req) => {
-      const jobs = state.jobs.createMany(
-        policyApplyRequests(state, { instance: req.instance, all: req.all, dryRun: req.dryRun, ...(req.timeoutMs > 0 ? { timeoutMs: req.timeoutMs } : {}) }),
-      );
-      return { jobs: jobs.map(jobInfo) };
+      const { jobs, skipped } = policyApplyRequests(state, { instance: req.instance, all: req.all, dryRun: req.dryRun, ...(req.timeoutMs > 0 ? { timeoutMs: req.timeoutMs } : {}) });
+      return { jobs: state.jobs.createMany(jobs).map(jobInfo), skipped };
     }),
     CancelJob: unary((req) => jobInfo(state.jobs.cancel(req.jobId))),
     ForgetAgent: unary((req) => forgetAgent(state, req.agentId, { force: req.force, dryRun: req.dryRun })),

@@ -34,7 +34,7 @@ const POLICIES = {
   assign: [{ instance: 'agent-b/*', policy: 'critical' }],
 };
 
-describe('persistence policy on a fleet of two agents with different settings (real processes)', () => {
+describe('persistence policy on a fleet of two agents with different settings (real processes)', { timeout: 120_000 }, () => {
   const tmp = makeTempDir();
   const fleet = new TestFleet(tmp.path);
   let a: FleetAgent;
@@ -163,6 +163,22 @@ describe('persistence policy on a fleet of two agents with different settings (r
     const again = await runCli(['policy', 'apply', '--instance', 'agent-a/main', '--yes'], { env: fleet.env });
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/agent-a\/main\s+-\s+-\s+-\s+matches the policy/);
+  });
+
+  it('an instance whose agent is not connected is skipped, not queued', async () => {
+    await a.process!.stop();
+    await waitFor(async () => {
+      const { json } = await runCliJson<Array<{ agentId: string; connectedSince: string }>>(['agents', '--json'], { env: fleet.env });
+      return json.find((x) => x.agentId === 'agent-a')!.connectedSince === '';
+    }, 10_000, 200);
+    const all = await runCliJson<ApplyJson[]>(['policy', 'apply', '--all', '--dry-run', '--json'], { env: fleet.env });
+    expect(all.code).toBe(0);
+    expect(all.json.map((r) => r.agentId)).toEqual(['agent-b']);
+    expect(all.stderr).toMatch(/1 instance\(s\) skipped: agent-a\/main: agent not connected/);
+    const one = await runCli(['policy', 'apply', '--instance', 'agent-a/main', '--dry-run'], { env: fleet.env });
+    expect(one.code).toBe(13);
+    expect(one.stderr).toMatch(/policy apply cannot run now: agent-a\/main: agent not connected/);
+    await fleet.startAgent(a);
   });
 
   it('a policy setting the server does not know: a clear error (exit 5) and nothing changes', async () => {

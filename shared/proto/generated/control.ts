@@ -2,6 +2,7 @@ import type * as grpc from '@grpc/grpc-js';
 import type { MessageTypeDefinition } from '@grpc/proto-loader';
 
 import type { AgentInfo as _redback_v1_AgentInfo, AgentInfo__Output as _redback_v1_AgentInfo__Output } from './redback/v1/AgentInfo.js';
+import type { ApplyPolicyReply as _redback_v1_ApplyPolicyReply, ApplyPolicyReply__Output as _redback_v1_ApplyPolicyReply__Output } from './redback/v1/ApplyPolicyReply.js';
 import type { ApplyPolicyRequest as _redback_v1_ApplyPolicyRequest, ApplyPolicyRequest__Output as _redback_v1_ApplyPolicyRequest__Output } from './redback/v1/ApplyPolicyRequest.js';
 import type { BackupInfo as _redback_v1_BackupInfo, BackupInfo__Output as _redback_v1_BackupInfo__Output } from './redback/v1/BackupInfo.js';
 import type { BackupLocation as _redback_v1_BackupLocation, BackupLocation__Output as _redback_v1_BackupLocation__Output } from './redback/v1/BackupLocation.js';
@@ -39,6 +40,7 @@ export interface ProtoGrpcType {
   redback: {
     v1: {
       AgentInfo: MessageTypeDefinition<_redback_v1_AgentInfo, _redback_v1_AgentInfo__Output>
+      ApplyPolicyReply: MessageTypeDefinition<_redback_v1_ApplyPolicyReply, _redback_v1_ApplyPolicyReply__Output>
       ApplyPolicyRequest: MessageTypeDefinition<_redback_v1_ApplyPolicyRequest, _redback_v1_ApplyPolicyRequest__Output>
       BackupInfo: MessageTypeDefinition<_redback_v1_BackupInfo, _redback_v1_BackupInfo__Output>
       BackupLocation: MessageTypeDefinition<_redback_v1_BackupLocation, _redback_v1_BackupLocation__Output>

@@ -2,6 +2,7 @@
 
 import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
+import type { ApplyPolicyReply as _redback_v1_ApplyPolicyReply, ApplyPolicyReply__Output as _redback_v1_ApplyPolicyReply__Output } from '../../redback/v1/ApplyPolicyReply.js';
 import type { ApplyPolicyRequest as _redback_v1_ApplyPolicyRequest, ApplyPolicyRequest__Output as _redback_v1_ApplyPolicyRequest__Output } from '../../redback/v1/ApplyPolicyRequest.js';
 import type { CancelJobRequest as _redback_v1_CancelJobRequest, CancelJobRequest__Output as _redback_v1_CancelJobRequest__Output } from '../../redback/v1/CancelJobRequest.js';
 import type { ForgetAgentReply as _redback_v1_ForgetAgentReply, ForgetAgentReply__Output as _redback_v1_ForgetAgentReply__Output } from '../../redback/v1/ForgetAgentReply.js';
@@ -32,17 +33,17 @@ export interface ControlServiceClient extends grpc.Client {
   /**
    * One policy-apply job per instance that has a policy (dry_run: list the changes only).
    */
-  ApplyPolicy(argument: _redback_v1_ApplyPolicyRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_ListJobsReply__Output>): grpc.ClientUnaryCall;
-  ApplyPolicy(argument: _redback_v1_ApplyPolicyRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redback_v1_ListJobsReply__Output>): grpc.ClientUnaryCall;
-  ApplyPolicy(argument: _redback_v1_ApplyPolicyRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_ListJobsReply__Output>): grpc.ClientUnaryCall;
-  ApplyPolicy(argument: _redback_v1_ApplyPolicyRequest, callback: grpc.requestCallback<_redback_v1_ListJobsReply__Output>): grpc.ClientUnaryCall;
+  ApplyPolicy(argument: _redback_v1_ApplyPolicyRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_ApplyPolicyReply__Output>): grpc.ClientUnaryCall;
+  ApplyPolicy(argument: _redback_v1_ApplyPolicyRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redback_v1_ApplyPolicyReply__Output>): grpc.ClientUnaryCall;
+  ApplyPolicy(argument: _redback_v1_ApplyPolicyRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_ApplyPolicyReply__Output>): grpc.ClientUnaryCall;
+  ApplyPolicy(argument: _redback_v1_ApplyPolicyRequest, callback: grpc.requestCallback<_redback_v1_ApplyPolicyReply__Output>): grpc.ClientUnaryCall;
   /**
    * One policy-apply job per instance that has a policy (dry_run: list the changes only).
    */
-  applyPolicy(argument: _redback_v1_ApplyPolicyRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_ListJobsReply__Output>): grpc.ClientUnaryCall;
-  applyPolicy(argument: _redback_v1_ApplyPolicyRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redback_v1_ListJobsReply__Output>): grpc.ClientUnaryCall;
-  applyPolicy(argument: _redback_v1_ApplyPolicyRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_ListJobsReply__Output>): grpc.ClientUnaryCall;
-  applyPolicy(argument: _redback_v1_ApplyPolicyRequest, callback: grpc.requestCallback<_redback_v1_ListJobsReply__Output>): grpc.ClientUnaryCall;
+  applyPolicy(argument: _redback_v1_ApplyPolicyRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_ApplyPolicyReply__Output>): grpc.ClientUnaryCall;
+  applyPolicy(argument: _redback_v1_ApplyPolicyRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redback_v1_ApplyPolicyReply__Output>): grpc.ClientUnaryCall;
+  applyPolicy(argument: _redback_v1_ApplyPolicyRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_ApplyPolicyReply__Output>): grpc.ClientUnaryCall;
+  applyPolicy(argument: _redback_v1_ApplyPolicyRequest, callback: grpc.requestCallback<_redback_v1_ApplyPolicyReply__Output>): grpc.ClientUnaryCall;
   
   CancelJob(argument: _redback_v1_CancelJobRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
   CancelJob(argument: _redback_v1_CancelJobRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
@@ -175,7 +176,7 @@ export interface ControlServiceHandlers extends grpc.UntypedServiceImplementatio
   /**
    * One policy-apply job per instance that has a policy (dry_run: list the changes only).
    */
-  ApplyPolicy: grpc.handleUnaryCall<_redback_v1_ApplyPolicyRequest__Output, _redback_v1_ListJobsReply>;
+  ApplyPolicy: grpc.handleUnaryCall<_redback_v1_ApplyPolicyRequest__Output, _redback_v1_ApplyPolicyReply>;
   
   CancelJob: grpc.handleUnaryCall<_redback_v1_CancelJobRequest__Output, _redback_v1_JobInfo>;
   
@@ -213,7 +214,7 @@ export interface ControlServiceHandlers extends grpc.UntypedServiceImplementatio
 }
 
 export interface ControlServiceDefinition extends grpc.ServiceDefinition {
-  ApplyPolicy: MethodDefinition<_redback_v1_ApplyPolicyRequest, _redback_v1_ListJobsReply, _redback_v1_ApplyPolicyRequest__Output, _redback_v1_ListJobsReply__Output>
+  ApplyPolicy: MethodDefinition<_redback_v1_ApplyPolicyRequest, _redback_v1_ApplyPolicyReply, _redback_v1_ApplyPolicyRequest__Output, _redback_v1_ApplyPolicyReply__Output>
   CancelJob: MethodDefinition<_redback_v1_CancelJobRequest, _redback_v1_JobInfo, _redback_v1_CancelJobRequest__Output, _redback_v1_JobInfo__Output>
   ForgetAgent: MethodDefinition<_redback_v1_ForgetAgentRequest, _redback_v1_ForgetAgentReply, _redback_v1_ForgetAgentRequest__Output, _redback_v1_ForgetAgentReply__Output>
   GetJob: MethodDefinition<_redback_v1_GetJobRequest, _redback_v1_JobInfo, _redback_v1_GetJobRequest__Output, _redback_v1_JobInfo__Output>
