@@ -6,6 +6,7 @@ import type { LivenessSettings } from './fleet/liveness.js';
 import type { SessionRegistry } from './fleet/session-registry.js';
 import type { JobManager } from './jobs/job-manager.js';
 import type { CoordinatorMetrics } from './metrics/metrics.js';
+import type { PersistenceReports } from './policy/persistence-reports.js';
 import type { Authenticator } from './rpc/auth.js';
 import type { SchedulePusher } from './scheduler/schedule-pusher.js';
 
@@ -21,4 +22,6 @@ export interface CoordinatorState {
   auth: Authenticator;
   metrics: CoordinatorMetrics | null;
   liveness: LivenessSettings;
+  /** Persistence settings the agents report (compared with config.policies). */
+  persistence: PersistenceReports;
 }

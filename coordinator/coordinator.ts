@@ -9,6 +9,8 @@ import type { CoordinatorState } from './coordinator-state.js';
 import { HeartbeatBuffer } from './fleet/heartbeat-buffer.js';
 import { SessionRegistry } from './fleet/session-registry.js';
 import { JobManager } from './jobs/job-manager.js';
+import { PersistenceReports } from './policy/persistence-reports.js';
+import { policyViews } from './policy/policy-views.js';
 import { CoordinatorMetrics, startMetricsServer } from './metrics/metrics.js';
 import { sessionHandler } from './rpc/agent-service.js';
 import { Authenticator } from './rpc/auth.js';
@@ -42,24 +44,30 @@ export class Coordinator {
       offlineAfterMs: config.heartbeat.offlineAfter,
     };
     // The metrics read live state through `state`, which is complete before the first scrape.
-    const state = { config, logger, catalog, sessions, liveness } as CoordinatorState;
+    const state = { config, logger, catalog, sessions, liveness, persistence: new PersistenceReports() } as CoordinatorState;
     const metrics = config.metrics
       ? new CoordinatorMetrics({
           agents: () =>
             agentViews(state).map((a) => ({ agentId: a.agentId, liveness: a.liveness, heartbeatAgeSeconds: a.heartbeatAgeSeconds, backupFreeBytes: a.backupFreeBytes })),
-          instances: () =>
-            instanceViews(state).map((i) => ({
+          instances: () => {
+            const views = instanceViews(state);
+            const drift = new Map(
+              policyViews(config.policies, state.persistence, views.map((i) => ({ agentId: i.record.agentId, name: i.record.name }))).map((v) => [`${v.agentId}/${v.instance}`, v.drift]),
+            );
+            return views.map((i) => ({
               agentId: i.record.agentId,
               instance: i.record.name,
               up: i.record.up === true,
               protected: i.protected,
+              policyDrift: drift.get(`${i.record.agentId}/${i.record.name}`) ?? null,
               newest: {
                 ...(i.record.newestHourlyAt ? { hourly: i.record.newestHourlyAt } : {}),
                 ...(i.record.newestDailyAt ? { daily: i.record.newestDailyAt } : {}),
                 ...(i.record.newestManualAt ? { manual: i.record.newestManualAt } : {}),
                 ...(i.record.newestOffsiteAt ? { offsite: i.record.newestOffsiteAt } : {}),
               },
-            })),
+            }));
+          },
           jobsByState: () => catalog.catalogStats().jobs,
         })
       : null;

@@ -30,6 +30,10 @@ export interface InstanceHealthReport {
   aofLastBgrewriteStatus?: string;
   newest: Array<{ tier: string; copyId: string; createdAt: string }>;
   error: string;
+  /** Persistence settings a policy can name, as CONFIG GET returns them (absent: not readable). */
+  persistence?: Record<string, string>;
+  /** The server's config file ("" = none). */
+  configFile?: string;
 }
 
 /** A local copy as the coordinator indexes it. */

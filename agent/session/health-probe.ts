@@ -1,6 +1,7 @@
 import { statfs } from 'node:fs/promises';
 import type { InstanceConfig } from '../../shared/config/agent-config.js';
 import type { InstanceHealthReport } from './agent-codec.js';
+import { readPersistenceSettings } from '../policy/read-settings.js';
 import { infoNumber, parseInfo, parseKeyspace } from '../redis/info.js';
 import { connectRedis, type ConnectedRedis } from '../redis/redis-client.js';
 import type { LocalCopy } from '../store/local-store.js';
@@ -23,6 +24,8 @@ export class HealthProbe {
       }
       const info = parseInfo((await client.call('INFO')) as string);
       const keyspace = parseKeyspace(info);
+      // CONFIG may be renamed or denied to redback's user: the heartbeat goes on without it.
+      const persistence = await readPersistenceSettings(client).catch(() => null);
       return {
         name: instance.name,
         up: true,
@@ -38,6 +41,7 @@ export class HealthProbe {
         aofLastBgrewriteStatus: info.aof_last_bgrewrite_status ?? '',
         newest,
         error: '',
+        ...(persistence ? { persistence, configFile: info.config_file ?? '' } : {}),
       };
     } catch (err) {
       const client = this.clients.get(instance.name);

@@ -1,8 +1,11 @@
 import { RedbackError } from '../../shared/errors/index.js';
 import { parseTier } from '../../shared/manifest/copy-manifest.js';
+import { policySettingsProblem } from '../../shared/policy/persistence-policy.js';
 import type { AgentContext } from '../agent-context.js';
 import { findInstance } from '../agent-context.js';
 import type { InstanceQueue } from '../daemon/instance-queue.js';
+import { applyPolicy } from '../policy/apply-policy.js';
+import { connectRedis } from '../redis/redis-client.js';
 import { pruneInstance } from '../retention/prune.js';
 import { ensureDailyCopy, takeSnapshot } from '../snapshot/take-snapshot.js';
 import { verifyCopies } from '../snapshot/verify-copies.js';
@@ -15,7 +18,7 @@ export interface JobContext {
 /**
  * Runs one command from the coordinator and returns its JSON-able result. The work goes through
  * the daemon's per-instance queue, so a job and a scheduled copy of the same instance never
- * overlap. Job types: snapshot {tier}, daily, prune {dryRun}, verify.
+ * overlap. Job types: snapshot {tier}, daily, prune {dryRun}, verify, policy-apply {settings, dryRun}.
  */
 export async function executeJob(
   ctx: AgentContext,
@@ -50,6 +53,23 @@ export async function executeJob(
         const results = await verifyCopies(copies, (copy, done, total) => job.report(`verify ${copy.manifest.id}`, done, total));
         return { ok: results.every((r) => r.ok), results };
       });
+    case 'policy-apply': {
+      const problem = policySettingsProblem(command.args.settings);
+      if (problem) throw new RedbackError('USAGE', `policy-apply refused: ${problem}`, { hint: 'only persistence settings can be applied through a policy' });
+      const settings = command.args.settings as Record<string, string>;
+      return queue.run(instance.name, async () => {
+        const redis = await connectRedis(instance, { commandTimeoutMs: 30_000 });
+        try {
+          return await applyPolicy(redis, instance.name, settings, {
+            dryRun: command.args.dryRun === true,
+            signal: job.signal,
+            onPhase: (phase, message) => job.report(phase, 0, 0, message),
+          });
+        } finally {
+          await redis.close();
+        }
+      });
+    }
     default:
       throw new RedbackError('USAGE', `this agent does not know job type "${command.type}"`, { hint: 'upgrade the agent' });
   }

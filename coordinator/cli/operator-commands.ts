@@ -5,6 +5,7 @@ import { byteProgress } from '../../shared/output/progress.js';
 import { ControlClient, type ConnectionFlags } from '../rpc/control-client.js';
 import { isJobState, JOB_STATES } from '../catalog/job-records.js';
 import type { JobView } from './operator-views.js';
+import { driftLine } from './policy-commands.js';
 
 async function withClient<T>(flags: ConnectionFlags, fn: (client: ControlClient) => Promise<T>): Promise<T> {
   const client = new ControlClient(flags);
@@ -42,6 +43,10 @@ export async function runStatus(flags: ConnectionFlags): Promise<number> {
           s.problemInstances.map((i) => [i.name, i.agentId, i.up ? 'up' : 'DOWN', i.newestAnyAt ? formatAge(i.newestAnyAt) : 'none', i.problems.join('; ')]),
         ),
       );
+    }
+    if (s.policyDrift.length) {
+      lines.push('', `warning: ${s.policyDrift.length} instance(s) drift from their persistence policy:`);
+      lines.push(...s.policyDrift.map(driftLine));
     }
     if (s.failedJobs.length) {
       lines.push('', 'failed jobs (last 24 h):');

@@ -95,6 +95,29 @@ export interface StatusView {
   instancesTotal: number;
   instancesProtected: number;
   healthy: boolean;
+  /** Instances whose persistence settings differ from their policy (a warning). */
+  policyDrift: InstancePolicyView[];
+}
+
+export interface PolicySettingView {
+  key: string;
+  want: string;
+  actual: string;
+  reported: boolean;
+  drift: boolean;
+}
+
+/** One instance against its persistence policy. */
+export interface InstancePolicyView {
+  agentId: string;
+  instance: string;
+  policy: string;
+  archive: boolean;
+  settings: PolicySettingView[];
+  /** drift | ok | unknown */
+  state: string;
+  reportedAt: string;
+  configFile: string;
 }
 
 export interface ForgetAgentView {

@@ -67,6 +67,23 @@ export function registerCoordinatorCommands(program: Command): void {
     .addHelpText('after', examples('redback cancel 20261124T031500Z-snapshot-3fa9c1'))
     .action(action(async (jobId: string, flags) => (await ops()).runCancel(jobId, flags)));
 
+  const policy = program.command('policy').description('persistence policy (S1, S2): save rules and AOF settings per instance, as the coordinator config says');
+  const policyCmds = () => import('./policy-commands.js');
+  connectionOptions(policy.command('show'))
+    .description("every instance's persistence settings against its policy, drift marked")
+    .option('--instance <name>', 'only this instance (NAME or AGENT/NAME)')
+    .addHelpText('after', examples('redback policy show', 'redback policy show --instance host1/main --json'))
+    .action(action(async (flags) => (await policyCmds()).runPolicyShow(flags)));
+  connectionOptions(policy.command('apply'))
+    .description('bring instances to their policy through their agents (CONFIG SET, then CONFIG REWRITE); prints each change')
+    .option('--instance <name>', 'NAME or AGENT/NAME')
+    .option('--all', 'every instance in the fleet')
+    .option('--dry-run', 'list the changes; change nothing')
+    .option('--yes', 'apply (without it: the plan is shown and nothing changes)')
+    .option('--timeout <duration>', "give up after this long, e.g. 10m (default: the coordinator's jobs.defaultTimeout)")
+    .addHelpText('after', examples('redback policy apply --all --dry-run', 'redback policy apply --instance host1/main --yes', 'redback policy apply --all --yes --json'))
+    .action(action(async (flags) => (await policyCmds()).runPolicyApply(flags)));
+
   connectionOptions(program.command('backup'))
     .description('take a copy of an instance (or of every instance) now, through its agent')
     .option('--instance <name>', 'NAME or AGENT/NAME')

@@ -95,6 +95,12 @@ export function handleAgentMessage(state: CoordinatorState, session: LiveSession
         backupTotalBytes: hb.backupTotalBytes,
         instances: hb.instances,
       });
+      const reported = new Map((hb.persistence ?? []).map((p) => [p.name, p]));
+      for (const i of hb.instances) {
+        const p = reported.get(i.name);
+        if (p) state.persistence.record(agentId, i.name, { settings: p.settings, configFile: p.configFile, reportedAt: new Date() });
+        else state.persistence.forget(agentId, i.name);
+      }
       return;
     }
     case 'inventory':

@@ -55,6 +55,8 @@ export interface HeartbeatReport {
   backupFreeBytes: number;
   backupTotalBytes: number;
   instances: InstanceHealth[];
+  /** Persistence settings per instance (CONFIG GET), for the policy; instances absent did not report them. */
+  persistence?: Array<{ name: string; settings: Record<string, string>; configFile: string }>;
 }
 
 export interface InventoryPart {

@@ -14,6 +14,7 @@
  *   redback_agent_backup_free_bytes{agent}
  *   redback_instance_up{agent,instance}
  *   redback_instance_protected{agent,instance}
+ *   redback_policy_drift{agent,instance}         1 settings differ from the persistence policy, 0 match (absent: not reported)
  *   redback_backup_last_success_timestamp_seconds{agent,instance,tier}
  *   redback_backup_bytes{agent,instance,tier}    size of the last backup seen
  *   redback_backup_duration_seconds{tier}        histogram
@@ -48,6 +49,8 @@ export interface MetricsInstance {
   up: boolean;
   protected: boolean;
   newest: Partial<Record<BackupTierName, Date>>;
+  /** Persistence settings differ from the instance's policy; null/absent = not reported yet. */
+  policyDrift?: boolean | null;
 }
 
 export interface MetricsSource {
@@ -78,7 +81,7 @@ export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
 /** Always exported (0 when empty), so `redback_jobs{state="failed"}` exists before the first failure. */
 /** Pre-created at 0 so the first failure of a type shows in increase()/rate(). */
-const KNOWN_JOB_TYPES = ['snapshot', 'daily', 'prune', 'verify', 'upload', 'restore'] as const;
+const KNOWN_JOB_TYPES = ['snapshot', 'daily', 'prune', 'verify', 'upload', 'restore', 'policy-apply'] as const;
 const TIERS: readonly BackupTierName[] = ['hourly', 'daily', 'manual', 'offsite'];
 
 /** Seconds; a BGSAVE + copy of a small dataset to a multi-GiB upload. */
@@ -163,6 +166,18 @@ export class CoordinatorMetrics {
       collect() {
         this.reset();
         for (const i of self.read('instances') ?? []) this.set({ agent: i.agentId, instance: i.instance }, i.protected ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'redback_policy_drift',
+      help: "Whether the instance's persistence settings differ from its policy (1) or match it (0).",
+      labelNames: ['agent', 'instance'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const i of self.read('instances') ?? []) {
+          if (typeof i.policyDrift === 'boolean') this.set({ agent: i.agentId, instance: i.instance }, i.policyDrift ? 1 : 0);
+        }
       },
     });
     new Gauge({

@@ -10,8 +10,11 @@ import type { ListBackupsReply__Output } from '../../shared/proto/generated/redb
 import type { ListInstancesReply__Output } from '../../shared/proto/generated/redback/v1/ListInstancesReply.js';
 import type { ListJobsReply__Output } from '../../shared/proto/generated/redback/v1/ListJobsReply.js';
 import type { StatusReply__Output } from '../../shared/proto/generated/redback/v1/StatusReply.js';
+import type { ApplyPolicyReply__Output } from '../../shared/proto/generated/redback/v1/ApplyPolicyReply.js';
+import type { PoliciesReply__Output } from '../../shared/proto/generated/redback/v1/PoliciesReply.js';
 import { authMetadata, channelOptions, clientCredentials, type ClientTls } from '../../shared/rpc/credentials.js';
 import { fromGrpcError } from '../../shared/rpc/rpc-errors.js';
+import type { InstancePolicyView } from '../cli/operator-views.js';
 import type { AgentInfoView, BackupView, ForgetAgentView, InstanceStatusView, JobEventView, JobView, StatusView } from '../cli/operator-views.js';
 
 export interface ConnectionFlags {
@@ -114,6 +117,17 @@ export class ControlClient {
 
   async triggerFleetBackup(request: { tier: string; timeoutMs: number }, deadlineMs?: number): Promise<JobView[]> {
     return (await this.call<object, ListJobsReply__Output>('TriggerFleetBackup', request, deadlineMs)).jobs.map(jobView);
+  }
+
+  /** Every instance (or one) against its persistence policy. */
+  async policies(instance?: string): Promise<InstancePolicyView[]> {
+    return (await this.call<object, PoliciesReply__Output>('GetPolicies', { instance: instance ?? '' })).instances;
+  }
+
+  /** One policy-apply job per instance with policy settings. */
+  async applyPolicy(request: { instance?: string; all: boolean; dryRun: boolean; timeoutMs: number }): Promise<{ jobs: JobView[]; skipped: string[] }> {
+    const reply = await this.call<object, ApplyPolicyReply__Output>('ApplyPolicy', { instance: request.instance ?? '', all: request.all, dryRun: request.dryRun, timeoutMs: request.timeoutMs });
+    return { jobs: reply.jobs.map(jobView), skipped: reply.skipped };
   }
 
   async cancelJob(jobId: string): Promise<JobView> {

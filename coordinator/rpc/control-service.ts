@@ -6,6 +6,7 @@ import type { AgentInfo } from '../../shared/proto/generated/redback/v1/AgentInf
 import type { BackupInfo } from '../../shared/proto/generated/redback/v1/BackupInfo.js';
 import type { InstanceStatus } from '../../shared/proto/generated/redback/v1/InstanceStatus.js';
 import type { JobInfo } from '../../shared/proto/generated/redback/v1/JobInfo.js';
+import type { InstancePolicy } from '../../shared/proto/generated/redback/v1/InstancePolicy.js';
 import { toGrpcError } from '../../shared/rpc/rpc-errors.js';
 import { decodeToken, encodeToken, isOffset, pageOfList, pageSize } from './paging.js';
 import { cursorAfter, isJobState, type BackupCursor, type BackupRecord, type JobRecord } from '../catalog/index.js';
@@ -13,6 +14,8 @@ import type { CoordinatorState } from '../coordinator-state.js';
 import { forgetAgent } from '../fleet/forget-agent.js';
 import { resolveInstance } from '../fleet/resolve-instance.js';
 import { isTerminal } from '../jobs/job-manager.js';
+import { policyApplyRequests } from '../policy/policy-apply.js';
+import { policyViews, type InstancePolicyView } from '../policy/policy-views.js';
 import { agentViews, fleetStatus, instanceViews, type AgentView, type InstanceView } from '../status/fleet-status.js';
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : '');
@@ -48,6 +51,7 @@ export function controlHandlers(state: CoordinatorState): ControlServiceHandlers
         instancesTotal: s.instances.length,
         instancesProtected: s.instances.filter((i) => i.protected).length,
         healthy: s.healthy,
+        policyDrift: s.policyDrift.map(instancePolicy),
       };
     }),
     ListAgents: unary((req) => {
@@ -124,6 +128,14 @@ export function controlHandlers(state: CoordinatorState): ControlServiceHandlers
         callback(toGrpcError(err) as grpc.ServiceError);
       }
     },
+    GetPolicies: unary((req) => {
+      const instances = req.instance ? [resolveInstance(state.catalog, req.instance)] : state.catalog.listInstanceKeys();
+      return { instances: policyViews(state.config.policies, state.persistence, instances).map(instancePolicy) };
+    }),
+    ApplyPolicy: unary((req) => {
+      const { jobs, skipped } = policyApplyRequests(state, { instance: req.instance, all: req.all, dryRun: req.dryRun, ...(req.timeoutMs > 0 ? { timeoutMs: req.timeoutMs } : {}) });
+      return { jobs: state.jobs.createMany(jobs).map(jobInfo), skipped };
+    }),
     CancelJob: unary((req) => jobInfo(state.jobs.cancel(req.jobId))),
     ForgetAgent: unary((req) => forgetAgent(state, req.agentId, { force: req.force, dryRun: req.dryRun })),
     GetJob: unary((req) => {
@@ -198,6 +210,19 @@ function instanceStatus(v: InstanceView): InstanceStatus {
     protected: v.protected,
     problems: v.problems,
     agentLiveness: v.agentLiveness,
+  };
+}
+
+function instancePolicy(v: InstancePolicyView): InstancePolicy {
+  return {
+    agentId: v.agentId,
+    instance: v.instance,
+    policy: v.policy,
+    archive: v.archive,
+    settings: v.settings.map((s) => ({ key: s.key, want: s.want, actual: s.actual ?? '', reported: s.actual !== null, drift: s.drift })),
+    state: v.drift === null ? 'unknown' : v.drift ? 'drift' : 'ok',
+    reportedAt: iso(v.reportedAt),
+    configFile: v.configFile ?? '',
   };
 }
 

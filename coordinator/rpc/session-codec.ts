@@ -49,6 +49,9 @@ export function decodeAgentMessage(message: AgentMessage__Output): FromAgent {
             aofTrap: i.aofTrap,
             loadingSeconds: i.loadingSeconds,
           })),
+          persistence: hb.instances
+            .filter((i) => i.up && Object.keys(i.persistence ?? {}).length > 0)
+            .map((i) => ({ name: i.name, settings: { ...i.persistence }, configFile: i.configFile })),
         },
       };
     }

@@ -2,6 +2,7 @@ import cron from 'node-cron';
 import type { AgentRecord, InstanceRecord, JobRecord } from '../catalog/index.js';
 import type { CoordinatorState } from '../coordinator-state.js';
 import { livenessOf, type Liveness } from '../fleet/liveness.js';
+import { policyViews, type InstancePolicyView } from '../policy/policy-views.js';
 
 export interface AgentView {
   agentId: string;
@@ -36,6 +37,8 @@ export interface FleetStatus {
   /** Fleet-level problems: e.g. second sessions refused for a connected agent id. */
   problems: string[];
   failedJobs: JobRecord[];
+  /** Instances whose persistence settings differ from their policy (a warning; not unhealthy). */
+  policyDrift: InstancePolicyView[];
   healthy: boolean;
 }
 
@@ -151,6 +154,7 @@ export function fleetStatus(state: CoordinatorState, now = new Date()): FleetSta
     problemInstances,
     problems,
     failedJobs,
+    policyDrift: policyViews(state.config.policies, state.persistence, instances.map((i) => ({ agentId: i.record.agentId, name: i.record.name }))).filter((v) => v.drift === true),
     healthy: silentAgents.length === 0 && problemInstances.length === 0 && failedJobs.length === 0 && problems.length === 0,
   };
 }

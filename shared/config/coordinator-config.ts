@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { addressSchema, cronSchema, durationSchema, timeZoneSchema } from './common-schemas.js';
 import { loadYamlConfig } from './load-yaml-config.js';
+import { EMPTY_POLICIES, policiesSchema } from '../policy/persistence-policy.js';
 
 const serverTlsSchema = z
   .object({
@@ -74,6 +75,8 @@ export const coordinatorConfigSchema = z
       })
       .strict()
       .default({ defaults: {}, instances: {}, maxForksPerMinute: 10 }),
+    /** Persistence policy (S1, S2): a fleet default, named groups, and which instance follows which. */
+    policies: policiesSchema.default(EMPTY_POLICIES),
     jobs: z
       .object({ defaultTimeout: durationSchema.default(3600_000) })
       .strict()

@@ -41,6 +41,8 @@ export const ERROR_CODES = {
   RDB_UNSUPPORTED: { exit: 8, grpc: 9, retryable: false },
   /** A second live session for an agent id that is connected (never a silent replacement). */
   SESSION_EXISTS: { exit: 12, grpc: 6 /* ALREADY_EXISTS */, retryable: true },
+  /** The server cannot take a persistence policy (a setting it does not know or refuses); nothing was changed. */
+  POLICY_UNSUPPORTED: { exit: 5, grpc: 9, retryable: false },
 } as const satisfies Record<string, { exit: number; grpc: number; retryable: boolean }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -56,7 +58,7 @@ export const EXIT_CODE_TABLE: ReadonlyArray<{ exit: number; meaning: string }> =
   { exit: 2, meaning: 'usage error: unknown command or bad flag' },
   { exit: 3, meaning: 'configuration invalid' },
   { exit: 4, meaning: 'not found: unknown instance, backup or job' },
-  { exit: 5, meaning: 'Redis unreachable, wrong password, or Redis returned an error' },
+  { exit: 5, meaning: 'Redis unreachable, wrong password, Redis returned an error, or it cannot take a persistence policy' },
   { exit: 6, meaning: 'snapshot failed: BGSAVE error or timeout, dump.rdb too old' },
   { exit: 7, meaning: 'backup storage: disk full, read-only, permission denied' },
   { exit: 8, meaning: 'integrity: corrupt or truncated RDB/AOF, checksum mismatch, verify failed; an RDB format redback cannot read (too old, too new, Valkey)' },

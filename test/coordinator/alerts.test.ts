@@ -37,6 +37,7 @@ const source: MetricsSource = {
       up: true,
       protected: true,
       newest: { hourly: new Date(), daily: new Date(), manual: new Date(), offsite: new Date() },
+      policyDrift: false,
     },
   ],
   jobsByState: () => ({ queued: 1 }),

@@ -198,6 +198,19 @@ describe('CoordinatorMetrics over HTTP', () => {
     expect(source.calls.agents).toBe(2);
   });
 
+  it('redback_policy_drift: 1 drift, 0 matching, no series while not reported', async () => {
+    const source = new FakeSource();
+    source.instanceList = [
+      { agentId: 'h', instance: 'a', up: true, protected: true, newest: {}, policyDrift: true },
+      { agentId: 'h', instance: 'b', up: true, protected: true, newest: {}, policyDrift: false },
+      { agentId: 'h', instance: 'c', up: false, protected: false, newest: {}, policyDrift: null },
+    ];
+    const samples = parse(await new CoordinatorMetrics(source).text());
+    expect(value(samples, 'redback_policy_drift', { agent: 'h', instance: 'a' })).toBe(1);
+    expect(value(samples, 'redback_policy_drift', { agent: 'h', instance: 'b' })).toBe(0);
+    expect(find(samples, 'redback_policy_drift', { instance: 'c' })).toEqual([]);
+  });
+
   it('keeps serving when the source throws, and counts the error', async () => {
     const source = populated();
     source.failInstances = true;

@@ -15,6 +15,8 @@ export interface RedisServerOptions {
   extraConfig?: string[];
   /** The redis.conf name inside dir (default redis.conf). */
   confName?: string;
+  /** Start with the settings as command-line arguments and no redis.conf (CONFIG REWRITE then fails). */
+  noConfigFile?: boolean;
   /** How to check readiness when the plain port is off or the default user is disabled. */
   readyProbe?: { port?: number; username?: string; password?: string; tls?: { ca: string; cert?: string; key?: string } };
 }
@@ -73,7 +75,8 @@ export class TestRedisServer {
   }
 
   async startProcess(): Promise<void> {
-    const child = spawn('redis-server', [this.confPath], { stdio: 'ignore' });
+    const args = this.options.noConfigFile ? confAsArgs(readFileSync(this.confPath, 'utf8')) : [this.confPath];
+    const child = spawn('redis-server', args, { stdio: 'ignore' });
     this.child = child;
     await waitFor(async () => {
       if (child.exitCode !== null) throw new Error(`redis-server exited with ${child.exitCode}; see ${join(this.dir, 'redis.log')}`);
@@ -136,6 +139,17 @@ export class TestRedisServer {
     await exited;
     clearTimeout(timer);
   }
+}
+
+/** `save ""` / `port 1234` lines → `--save '' --port 1234`. */
+function confAsArgs(text: string): string[] {
+  const args: string[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^(\S+)\s+(.*)$/.exec(line.trim());
+    if (!m) continue;
+    args.push(`--${m[1]}`, ...m[2]!.split(/\s+/).map((v) => (v === '""' ? '' : v)));
+  }
+  return args;
 }
 
 export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs = 10_000, intervalMs = 50): Promise<void> {

@@ -2,6 +2,8 @@ import type * as grpc from '@grpc/grpc-js';
 import type { MessageTypeDefinition } from '@grpc/proto-loader';
 
 import type { AgentInfo as _redback_v1_AgentInfo, AgentInfo__Output as _redback_v1_AgentInfo__Output } from './redback/v1/AgentInfo.js';
+import type { ApplyPolicyReply as _redback_v1_ApplyPolicyReply, ApplyPolicyReply__Output as _redback_v1_ApplyPolicyReply__Output } from './redback/v1/ApplyPolicyReply.js';
+import type { ApplyPolicyRequest as _redback_v1_ApplyPolicyRequest, ApplyPolicyRequest__Output as _redback_v1_ApplyPolicyRequest__Output } from './redback/v1/ApplyPolicyRequest.js';
 import type { BackupInfo as _redback_v1_BackupInfo, BackupInfo__Output as _redback_v1_BackupInfo__Output } from './redback/v1/BackupInfo.js';
 import type { BackupLocation as _redback_v1_BackupLocation, BackupLocation__Output as _redback_v1_BackupLocation__Output } from './redback/v1/BackupLocation.js';
 import type { CancelJobRequest as _redback_v1_CancelJobRequest, CancelJobRequest__Output as _redback_v1_CancelJobRequest__Output } from './redback/v1/CancelJobRequest.js';
@@ -9,6 +11,7 @@ import type { ControlServiceClient as _redback_v1_ControlServiceClient, ControlS
 import type { ForgetAgentReply as _redback_v1_ForgetAgentReply, ForgetAgentReply__Output as _redback_v1_ForgetAgentReply__Output } from './redback/v1/ForgetAgentReply.js';
 import type { ForgetAgentRequest as _redback_v1_ForgetAgentRequest, ForgetAgentRequest__Output as _redback_v1_ForgetAgentRequest__Output } from './redback/v1/ForgetAgentRequest.js';
 import type { GetJobRequest as _redback_v1_GetJobRequest, GetJobRequest__Output as _redback_v1_GetJobRequest__Output } from './redback/v1/GetJobRequest.js';
+import type { InstancePolicy as _redback_v1_InstancePolicy, InstancePolicy__Output as _redback_v1_InstancePolicy__Output } from './redback/v1/InstancePolicy.js';
 import type { InstanceStatus as _redback_v1_InstanceStatus, InstanceStatus__Output as _redback_v1_InstanceStatus__Output } from './redback/v1/InstanceStatus.js';
 import type { JobEvent as _redback_v1_JobEvent, JobEvent__Output as _redback_v1_JobEvent__Output } from './redback/v1/JobEvent.js';
 import type { JobInfo as _redback_v1_JobInfo, JobInfo__Output as _redback_v1_JobInfo__Output } from './redback/v1/JobInfo.js';
@@ -20,6 +23,9 @@ import type { ListInstancesReply as _redback_v1_ListInstancesReply, ListInstance
 import type { ListInstancesRequest as _redback_v1_ListInstancesRequest, ListInstancesRequest__Output as _redback_v1_ListInstancesRequest__Output } from './redback/v1/ListInstancesRequest.js';
 import type { ListJobsReply as _redback_v1_ListJobsReply, ListJobsReply__Output as _redback_v1_ListJobsReply__Output } from './redback/v1/ListJobsReply.js';
 import type { ListJobsRequest as _redback_v1_ListJobsRequest, ListJobsRequest__Output as _redback_v1_ListJobsRequest__Output } from './redback/v1/ListJobsRequest.js';
+import type { PoliciesReply as _redback_v1_PoliciesReply, PoliciesReply__Output as _redback_v1_PoliciesReply__Output } from './redback/v1/PoliciesReply.js';
+import type { PoliciesRequest as _redback_v1_PoliciesRequest, PoliciesRequest__Output as _redback_v1_PoliciesRequest__Output } from './redback/v1/PoliciesRequest.js';
+import type { PolicySetting as _redback_v1_PolicySetting, PolicySetting__Output as _redback_v1_PolicySetting__Output } from './redback/v1/PolicySetting.js';
 import type { StatusReply as _redback_v1_StatusReply, StatusReply__Output as _redback_v1_StatusReply__Output } from './redback/v1/StatusReply.js';
 import type { StatusRequest as _redback_v1_StatusRequest, StatusRequest__Output as _redback_v1_StatusRequest__Output } from './redback/v1/StatusRequest.js';
 import type { TriggerBackupRequest as _redback_v1_TriggerBackupRequest, TriggerBackupRequest__Output as _redback_v1_TriggerBackupRequest__Output } from './redback/v1/TriggerBackupRequest.js';
@@ -34,6 +40,8 @@ export interface ProtoGrpcType {
   redback: {
     v1: {
       AgentInfo: MessageTypeDefinition<_redback_v1_AgentInfo, _redback_v1_AgentInfo__Output>
+      ApplyPolicyReply: MessageTypeDefinition<_redback_v1_ApplyPolicyReply, _redback_v1_ApplyPolicyReply__Output>
+      ApplyPolicyRequest: MessageTypeDefinition<_redback_v1_ApplyPolicyRequest, _redback_v1_ApplyPolicyRequest__Output>
       BackupInfo: MessageTypeDefinition<_redback_v1_BackupInfo, _redback_v1_BackupInfo__Output>
       BackupLocation: MessageTypeDefinition<_redback_v1_BackupLocation, _redback_v1_BackupLocation__Output>
       CancelJobRequest: MessageTypeDefinition<_redback_v1_CancelJobRequest, _redback_v1_CancelJobRequest__Output>
@@ -44,6 +52,7 @@ export interface ProtoGrpcType {
       ForgetAgentReply: MessageTypeDefinition<_redback_v1_ForgetAgentReply, _redback_v1_ForgetAgentReply__Output>
       ForgetAgentRequest: MessageTypeDefinition<_redback_v1_ForgetAgentRequest, _redback_v1_ForgetAgentRequest__Output>
       GetJobRequest: MessageTypeDefinition<_redback_v1_GetJobRequest, _redback_v1_GetJobRequest__Output>
+      InstancePolicy: MessageTypeDefinition<_redback_v1_InstancePolicy, _redback_v1_InstancePolicy__Output>
       InstanceStatus: MessageTypeDefinition<_redback_v1_InstanceStatus, _redback_v1_InstanceStatus__Output>
       JobEvent: MessageTypeDefinition<_redback_v1_JobEvent, _redback_v1_JobEvent__Output>
       JobInfo: MessageTypeDefinition<_redback_v1_JobInfo, _redback_v1_JobInfo__Output>
@@ -55,6 +64,9 @@ export interface ProtoGrpcType {
       ListInstancesRequest: MessageTypeDefinition<_redback_v1_ListInstancesRequest, _redback_v1_ListInstancesRequest__Output>
       ListJobsReply: MessageTypeDefinition<_redback_v1_ListJobsReply, _redback_v1_ListJobsReply__Output>
       ListJobsRequest: MessageTypeDefinition<_redback_v1_ListJobsRequest, _redback_v1_ListJobsRequest__Output>
+      PoliciesReply: MessageTypeDefinition<_redback_v1_PoliciesReply, _redback_v1_PoliciesReply__Output>
+      PoliciesRequest: MessageTypeDefinition<_redback_v1_PoliciesRequest, _redback_v1_PoliciesRequest__Output>
+      PolicySetting: MessageTypeDefinition<_redback_v1_PolicySetting, _redback_v1_PolicySetting__Output>
       StatusReply: MessageTypeDefinition<_redback_v1_StatusReply, _redback_v1_StatusReply__Output>
       StatusRequest: MessageTypeDefinition<_redback_v1_StatusRequest, _redback_v1_StatusRequest__Output>
       TriggerBackupRequest: MessageTypeDefinition<_redback_v1_TriggerBackupRequest, _redback_v1_TriggerBackupRequest__Output>

@@ -2,6 +2,8 @@
 
 import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
+import type { ApplyPolicyReply as _redback_v1_ApplyPolicyReply, ApplyPolicyReply__Output as _redback_v1_ApplyPolicyReply__Output } from '../../redback/v1/ApplyPolicyReply.js';
+import type { ApplyPolicyRequest as _redback_v1_ApplyPolicyRequest, ApplyPolicyRequest__Output as _redback_v1_ApplyPolicyRequest__Output } from '../../redback/v1/ApplyPolicyRequest.js';
 import type { CancelJobRequest as _redback_v1_CancelJobRequest, CancelJobRequest__Output as _redback_v1_CancelJobRequest__Output } from '../../redback/v1/CancelJobRequest.js';
 import type { ForgetAgentReply as _redback_v1_ForgetAgentReply, ForgetAgentReply__Output as _redback_v1_ForgetAgentReply__Output } from '../../redback/v1/ForgetAgentReply.js';
 import type { ForgetAgentRequest as _redback_v1_ForgetAgentRequest, ForgetAgentRequest__Output as _redback_v1_ForgetAgentRequest__Output } from '../../redback/v1/ForgetAgentRequest.js';
@@ -16,6 +18,8 @@ import type { ListInstancesReply as _redback_v1_ListInstancesReply, ListInstance
 import type { ListInstancesRequest as _redback_v1_ListInstancesRequest, ListInstancesRequest__Output as _redback_v1_ListInstancesRequest__Output } from '../../redback/v1/ListInstancesRequest.js';
 import type { ListJobsReply as _redback_v1_ListJobsReply, ListJobsReply__Output as _redback_v1_ListJobsReply__Output } from '../../redback/v1/ListJobsReply.js';
 import type { ListJobsRequest as _redback_v1_ListJobsRequest, ListJobsRequest__Output as _redback_v1_ListJobsRequest__Output } from '../../redback/v1/ListJobsRequest.js';
+import type { PoliciesReply as _redback_v1_PoliciesReply, PoliciesReply__Output as _redback_v1_PoliciesReply__Output } from '../../redback/v1/PoliciesReply.js';
+import type { PoliciesRequest as _redback_v1_PoliciesRequest, PoliciesRequest__Output as _redback_v1_PoliciesRequest__Output } from '../../redback/v1/PoliciesRequest.js';
 import type { StatusReply as _redback_v1_StatusReply, StatusReply__Output as _redback_v1_StatusReply__Output } from '../../redback/v1/StatusReply.js';
 import type { StatusRequest as _redback_v1_StatusRequest, StatusRequest__Output as _redback_v1_StatusRequest__Output } from '../../redback/v1/StatusRequest.js';
 import type { TriggerBackupRequest as _redback_v1_TriggerBackupRequest, TriggerBackupRequest__Output as _redback_v1_TriggerBackupRequest__Output } from '../../redback/v1/TriggerBackupRequest.js';
@@ -26,6 +30,21 @@ import type { WatchJobRequest as _redback_v1_WatchJobRequest, WatchJobRequest__O
  * The operator's view of the fleet (the redback CLI). Every call needs the admin token.
  */
 export interface ControlServiceClient extends grpc.Client {
+  /**
+   * One policy-apply job per instance that has a policy (dry_run: list the changes only).
+   */
+  ApplyPolicy(argument: _redback_v1_ApplyPolicyRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_ApplyPolicyReply__Output>): grpc.ClientUnaryCall;
+  ApplyPolicy(argument: _redback_v1_ApplyPolicyRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redback_v1_ApplyPolicyReply__Output>): grpc.ClientUnaryCall;
+  ApplyPolicy(argument: _redback_v1_ApplyPolicyRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_ApplyPolicyReply__Output>): grpc.ClientUnaryCall;
+  ApplyPolicy(argument: _redback_v1_ApplyPolicyRequest, callback: grpc.requestCallback<_redback_v1_ApplyPolicyReply__Output>): grpc.ClientUnaryCall;
+  /**
+   * One policy-apply job per instance that has a policy (dry_run: list the changes only).
+   */
+  applyPolicy(argument: _redback_v1_ApplyPolicyRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_ApplyPolicyReply__Output>): grpc.ClientUnaryCall;
+  applyPolicy(argument: _redback_v1_ApplyPolicyRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redback_v1_ApplyPolicyReply__Output>): grpc.ClientUnaryCall;
+  applyPolicy(argument: _redback_v1_ApplyPolicyRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_ApplyPolicyReply__Output>): grpc.ClientUnaryCall;
+  applyPolicy(argument: _redback_v1_ApplyPolicyRequest, callback: grpc.requestCallback<_redback_v1_ApplyPolicyReply__Output>): grpc.ClientUnaryCall;
+  
   CancelJob(argument: _redback_v1_CancelJobRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
   CancelJob(argument: _redback_v1_CancelJobRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
   CancelJob(argument: _redback_v1_CancelJobRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
@@ -52,6 +71,21 @@ export interface ControlServiceClient extends grpc.Client {
   getJob(argument: _redback_v1_GetJobRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
   getJob(argument: _redback_v1_GetJobRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
   getJob(argument: _redback_v1_GetJobRequest, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * Persistence policy: every instance's settings against its policy, drift marked.
+   */
+  GetPolicies(argument: _redback_v1_PoliciesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_PoliciesReply__Output>): grpc.ClientUnaryCall;
+  GetPolicies(argument: _redback_v1_PoliciesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redback_v1_PoliciesReply__Output>): grpc.ClientUnaryCall;
+  GetPolicies(argument: _redback_v1_PoliciesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_PoliciesReply__Output>): grpc.ClientUnaryCall;
+  GetPolicies(argument: _redback_v1_PoliciesRequest, callback: grpc.requestCallback<_redback_v1_PoliciesReply__Output>): grpc.ClientUnaryCall;
+  /**
+   * Persistence policy: every instance's settings against its policy, drift marked.
+   */
+  getPolicies(argument: _redback_v1_PoliciesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_PoliciesReply__Output>): grpc.ClientUnaryCall;
+  getPolicies(argument: _redback_v1_PoliciesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redback_v1_PoliciesReply__Output>): grpc.ClientUnaryCall;
+  getPolicies(argument: _redback_v1_PoliciesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_PoliciesReply__Output>): grpc.ClientUnaryCall;
+  getPolicies(argument: _redback_v1_PoliciesRequest, callback: grpc.requestCallback<_redback_v1_PoliciesReply__Output>): grpc.ClientUnaryCall;
   
   GetStatus(argument: _redback_v1_StatusRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_StatusReply__Output>): grpc.ClientUnaryCall;
   GetStatus(argument: _redback_v1_StatusRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redback_v1_StatusReply__Output>): grpc.ClientUnaryCall;
@@ -139,11 +173,21 @@ export interface ControlServiceClient extends grpc.Client {
  * The operator's view of the fleet (the redback CLI). Every call needs the admin token.
  */
 export interface ControlServiceHandlers extends grpc.UntypedServiceImplementation {
+  /**
+   * One policy-apply job per instance that has a policy (dry_run: list the changes only).
+   */
+  ApplyPolicy: grpc.handleUnaryCall<_redback_v1_ApplyPolicyRequest__Output, _redback_v1_ApplyPolicyReply>;
+  
   CancelJob: grpc.handleUnaryCall<_redback_v1_CancelJobRequest__Output, _redback_v1_JobInfo>;
   
   ForgetAgent: grpc.handleUnaryCall<_redback_v1_ForgetAgentRequest__Output, _redback_v1_ForgetAgentReply>;
   
   GetJob: grpc.handleUnaryCall<_redback_v1_GetJobRequest__Output, _redback_v1_JobInfo>;
+  
+  /**
+   * Persistence policy: every instance's settings against its policy, drift marked.
+   */
+  GetPolicies: grpc.handleUnaryCall<_redback_v1_PoliciesRequest__Output, _redback_v1_PoliciesReply>;
   
   GetStatus: grpc.handleUnaryCall<_redback_v1_StatusRequest__Output, _redback_v1_StatusReply>;
   
@@ -170,9 +214,11 @@ export interface ControlServiceHandlers extends grpc.UntypedServiceImplementatio
 }
 
 export interface ControlServiceDefinition extends grpc.ServiceDefinition {
+  ApplyPolicy: MethodDefinition<_redback_v1_ApplyPolicyRequest, _redback_v1_ApplyPolicyReply, _redback_v1_ApplyPolicyRequest__Output, _redback_v1_ApplyPolicyReply__Output>
   CancelJob: MethodDefinition<_redback_v1_CancelJobRequest, _redback_v1_JobInfo, _redback_v1_CancelJobRequest__Output, _redback_v1_JobInfo__Output>
   ForgetAgent: MethodDefinition<_redback_v1_ForgetAgentRequest, _redback_v1_ForgetAgentReply, _redback_v1_ForgetAgentRequest__Output, _redback_v1_ForgetAgentReply__Output>
   GetJob: MethodDefinition<_redback_v1_GetJobRequest, _redback_v1_JobInfo, _redback_v1_GetJobRequest__Output, _redback_v1_JobInfo__Output>
+  GetPolicies: MethodDefinition<_redback_v1_PoliciesRequest, _redback_v1_PoliciesReply, _redback_v1_PoliciesRequest__Output, _redback_v1_PoliciesReply__Output>
   GetStatus: MethodDefinition<_redback_v1_StatusRequest, _redback_v1_StatusReply, _redback_v1_StatusRequest__Output, _redback_v1_StatusReply__Output>
   ListAgents: MethodDefinition<_redback_v1_ListAgentsRequest, _redback_v1_ListAgentsReply, _redback_v1_ListAgentsRequest__Output, _redback_v1_ListAgentsReply__Output>
   ListBackups: MethodDefinition<_redback_v1_ListBackupsRequest, _redback_v1_ListBackupsReply, _redback_v1_ListBackupsRequest__Output, _redback_v1_ListBackupsReply__Output>

@@ -28,6 +28,15 @@ export interface InstanceHealth {
    * Seconds since Redis started loading its dataset (0 when not loading).
    */
   'loadingSeconds'?: (number | string | Long);
+  /**
+   * 20+: persistence policy. The settings a policy can name, as CONFIG GET returns them
+   * (save, appendonly, appendfsync, aof-*, rdb-*, ...); empty when the instance is down.
+   */
+  'persistence'?: ({[key: string]: string});
+  /**
+   * The server's config file ("" = it runs without one: CONFIG REWRITE cannot persist a change).
+   */
+  'configFile'?: (string);
 }
 
 export interface InstanceHealth__Output {
@@ -55,4 +64,13 @@ export interface InstanceHealth__Output {
    * Seconds since Redis started loading its dataset (0 when not loading).
    */
   'loadingSeconds': (number);
+  /**
+   * 20+: persistence policy. The settings a policy can name, as CONFIG GET returns them
+   * (save, appendonly, appendfsync, aof-*, rdb-*, ...); empty when the instance is down.
+   */
+  'persistence': ({[key: string]: string});
+  /**
+   * The server's config file ("" = it runs without one: CONFIG REWRITE cannot persist a change).
+   */
+  'configFile': (string);
 }

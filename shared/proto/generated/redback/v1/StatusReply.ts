@@ -3,6 +3,7 @@
 import type { AgentInfo as _redback_v1_AgentInfo, AgentInfo__Output as _redback_v1_AgentInfo__Output } from '../../redback/v1/AgentInfo.js';
 import type { InstanceStatus as _redback_v1_InstanceStatus, InstanceStatus__Output as _redback_v1_InstanceStatus__Output } from '../../redback/v1/InstanceStatus.js';
 import type { JobInfo as _redback_v1_JobInfo, JobInfo__Output as _redback_v1_JobInfo__Output } from '../../redback/v1/JobInfo.js';
+import type { InstancePolicy as _redback_v1_InstancePolicy, InstancePolicy__Output as _redback_v1_InstancePolicy__Output } from '../../redback/v1/InstancePolicy.js';
 
 export interface StatusReply {
   'generatedAt'?: (string);
@@ -22,6 +23,11 @@ export interface StatusReply {
    * Every instance with a problem: unprotected, down, loading too long, AOF trap, failed saves.
    */
   'problemInstances'?: (_redback_v1_InstanceStatus)[];
+  /**
+   * 20+: persistence policy. Instances whose settings differ from their policy (a warning:
+   * it does not make the fleet unhealthy).
+   */
+  'policyDrift'?: (_redback_v1_InstancePolicy)[];
 }
 
 export interface StatusReply__Output {
@@ -42,4 +48,9 @@ export interface StatusReply__Output {
    * Every instance with a problem: unprotected, down, loading too long, AOF trap, failed saves.
    */
   'problemInstances': (_redback_v1_InstanceStatus__Output)[];
+  /**
+   * 20+: persistence policy. Instances whose settings differ from their policy (a warning:
+   * it does not make the fleet unhealthy).
+   */
+  'policyDrift': (_redback_v1_InstancePolicy__Output)[];
 }
