@@ -1,4 +1,5 @@
 import { rmSync, writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as grpc from '@grpc/grpc-js';
@@ -72,16 +73,29 @@ describe('trust: agent identity and claims, a catalog past one message, status t
 
   beforeAll(async () => {
     await fleet.writeCoordinatorConfig({ limits: { maxCopiesPerAgent: CAP, clockSkew: '5m' } });
-    // 100 000 copies in the catalog before the coordinator starts (one seed agent, 20 instances).
-    const catalog = Catalog.open(join(tmp.path, 'catalog', 'catalog.db'));
+    // 100 000 copies in the catalog before the coordinator starts (one seed agent, 20 instances),
+    // written straight into its tables (indexing them one by one would take minutes on a busy box).
+    const path = join(tmp.path, 'catalog', 'catalog.db');
+    const catalog = Catalog.open(path);
     const instances = Array.from({ length: 20 }, (_, i) => `cache-${i}`);
     catalog.upsertAgent({ agentId: 'seed', hostname: 'seed', agentVersion: 't', protocolVersion: 1, transferAddress: '', instances: instances.map((name) => ({ name, address: '', redisVersion: '', role: 'master' })) });
-    const copies = Array.from({ length: SEEDED }, (_, i) => {
-      const m = manifest(instances[i % 20]!, i);
-      return { manifest: m, path: m.path };
-    });
-    catalog.applyInventory('seed', copies);
     catalog.close();
+    const db = new Database(path);
+    const template = manifest('cache-0', 0);
+    const insertBackup = db.prepare(`INSERT INTO backups (agent_id, instance, id, tier, bytes, sha256, crc64, created_at, rdb_version, redis_version, keys_json, manifest_json, first_seen_at)
+      VALUES ('seed', @instance, @id, 'hourly', 1000, @sha, @crc, @at, 11, '7.2.4', '{"0":10}', @json, @at)`);
+    const insertLocation = db.prepare(`INSERT INTO backup_locations (agent_id, instance, backup_id, kind, location, state, first_seen_at, last_seen_at, gone_at)
+      VALUES ('seed', @instance, @id, 'local', @path, 'present', @at, @at, NULL)`);
+    db.transaction(() => {
+      for (let i = 0; i < SEEDED; i++) {
+        const at = Date.UTC(2026, 0, 1) + i * 1000;
+        const id = `${new Date(at).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z')}-${i.toString(16).padStart(6, '0')}`;
+        const row = { instance: instances[i % 20]!, id, at, sha: template.sha256, crc: template.crc64, path: `/var/backups/${id}.rdb`, json: JSON.stringify({ ...template, id }) };
+        insertBackup.run(row);
+        insertLocation.run(row);
+      }
+    })();
+    db.close();
     await fleet.startCoordinator();
     await fleet.startAgent(await fleet.addAgent('a1', { redis: { appendonly: true } }));
   }, 180_000);
@@ -146,7 +160,7 @@ describe('trust: agent identity and claims, a catalog past one message, status t
       raw.stream.write({ heartbeat: { seq: 2, sentAtMs: now + 3600_000, backupFreeBytes: 10, backupTotalBytes: 20, instances: [{ name: 'main', ...health, dbsize: 999 }] } });
       await waitFor(async () => (await backupsOf(['--instance', 'rogue/main'])).length > 0, 10_000, 200);
       expect((await backupsOf(['--instance', 'rogue/main'])).map((b) => b.id).sort()).toEqual([good1.id, good2.id].sort());
-      expect((await backupsOf()).some((b) => b.agentId === 'rogue' && b.instance === 'other')).toBe(false);
+      expect((await runCli(['backups', '--instance', 'rogue/other'], { env: fleet.env })).code).toBe(4);
       await waitFor(async () => {
         const { json } = await runCliJson(['instances', '--json'], { env: fleet.env });
         return json.some((i: { agentId: string; name: string; dbsize: number }) => i.agentId === 'rogue' && i.name === 'main' && i.dbsize === 5);
@@ -195,7 +209,7 @@ describe('trust: agent identity and claims, a catalog past one message, status t
     expect(forgot.json).toMatchObject({ removed: true, instances: 1, backups: CAP + 2 });
     const { json: agents } = await runCliJson(['agents', '--json'], { env: fleet.env });
     expect(agents.map((a: { agentId: string }) => a.agentId).sort()).toEqual(['a1', 'seed']);
-    expect((await backupsOf()).some((b) => b.agentId === 'rogue')).toBe(false);
+    expect((await runCli(['backups', '--instance', 'rogue/main'], { env: fleet.env })).code).toBe(4);
     expect((await runCli(['agents', 'forget', 'rogue'], { env: fleet.env })).code).toBe(4);
   }, 180_000);
 
