@@ -142,6 +142,13 @@ describe('RetryingTarget', () => {
     expect(delays).toHaveLength(1);
   });
 
+  it('keeps the optional abortIncompleteUploads of the target it wraps, and only then', async () => {
+    const local = new LocalDirTarget(dir.path);
+    expect(await new RetryingTarget(local).abortIncompleteUploads?.(new Date(0))).toBe(0);
+    expect(new RetryingTarget(new FlakyTarget(local)).abortIncompleteUploads).toBeUndefined();
+    expect(await new RateLimitedTarget(local, 1000).abortIncompleteUploads?.(new Date(0))).toBe(0);
+  });
+
   it('an abort during the backoff is CANCELLED', async () => {
     const flaky = new FlakyTarget(new LocalDirTarget(dir.path));
     const controller = new AbortController();
