@@ -60,6 +60,21 @@ describe('LocalDirTarget specifics', () => {
     }
   });
 
+  it('lists in byte order of key without collecting the listing', async () => {
+    const dir = makeTempDir('redback-local-target-');
+    try {
+      const target = new LocalDirTarget(dir.path);
+      const keys = ['o/a/x', 'o/a-b/x', 'o/a.b', 'o/a/y/z', 'o/ab', 'o/B', 'o/a0'];
+      for (const key of keys) await target.put(key, Readable.from([Buffer.from(key)]));
+      const listed: string[] = [];
+      for await (const e of target.list('o/')) listed.push(e.key);
+      expect(listed).toEqual([...keys].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))));
+      expect(listed.slice(0, 4)).toEqual(['o/B', 'o/a-b/x', 'o/a.b', 'o/a/x']);
+    } finally {
+      dir.cleanup();
+    }
+  });
+
   it('a relative root is a config error', () => {
     expect(() => new LocalDirTarget('relative/dir')).toThrow(/absolute/);
   });
