@@ -163,7 +163,7 @@ describe('recovery failures, rollback and resume', () => {
     expect(resumed.stdout).toMatch(/SUCCEEDED/);
     expect(await captureDataset(drill.port)).toEqual(expected);
     expect(confAppendonly(drill.confPath)).toBe('yes');
-  });
+  }, 180_000); // five CLI runs and two redis loads: slow on a loaded 2-core box
 
   it('an interrupted restore can be rolled back instead: the original files return', async () => {
     const { drill } = await trapState('undo');
@@ -178,7 +178,7 @@ describe('recovery failures, rollback and resume', () => {
     expect(await portAcceptsConnections('127.0.0.1', drill.port)).toBe(false);
     const after = await drill.cli(['recover', '--dry-run']);
     expect(after.stdout).toMatch(/Scenario:\s+aof-lost/);
-  });
+  }, 180_000);
 
   /** Runs restore-local in-process and "kills" it as it is about to start redis (files already swapped). */
   async function interrupt(drill: Drill): Promise<void> {
