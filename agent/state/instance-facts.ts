@@ -122,6 +122,14 @@ export async function resolveInstanceFacts(ctx: AgentContext, instance: Instance
     return null;
   };
   const dir = pick('dir', null);
+  if (!dir && !live) {
+    // The first thing to say is that Redis is not there: usually it is stopped or the url is wrong.
+    const at = `${endpoint.host}:${endpoint.port}`;
+    throw new RedbackError('REDIS_UNREACHABLE', `redis ${instance.name} at ${at} does not answer (${redisError ?? 'no reply'}); without it redback cannot tell where it keeps its data (${configFile ? `${configFile} has no "dir"` : 'no configFile is set'} and redback never saw it running)`, {
+      hint: `start redis ${instance.name} or fix its url if it should be running at ${at}; if it is down and needs recovery, set "configFile" (or "dir") for instance ${instance.name} in the agent config`,
+      details: { instance: instance.name, host: endpoint.host, port: endpoint.port },
+    });
+  }
   if (!dir) {
     throw new RedbackError('CONFIG_INVALID', `cannot tell where instance ${instance.name} keeps its data: redis does not answer (${redisError ?? 'unknown'}), ${configFile ? `${configFile} has no "dir"` : 'no configFile is set'} and redback never saw it running`, {
       hint: `set "configFile" (or "dir") for instance ${instance.name} in the agent config`,

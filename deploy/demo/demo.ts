@@ -8,13 +8,20 @@ import { join } from 'node:path';
 import { runCli, type CliResult } from '../../test/helpers/cli.js';
 import { TestFleet } from '../../test/helpers/fleet-fixture.js';
 import { waitFor } from '../../test/helpers/redis-server.js';
+import { escapesAllowed } from '../../shared/output/terminal.js';
 
-const keep = process.argv.includes('--keep');
+const args = process.argv.slice(2);
+const unknown = args.filter((a) => a !== '--keep');
+if (unknown.length > 0) {
+  process.stderr.write(`demo: unknown argument ${unknown.join(' ')}\nusage: bash deploy/demo/run.sh [--keep]   (--keep: leave the fleet running afterwards)\n`);
+  process.exit(2);
+}
+const keep = args.includes('--keep');
 const dir = mkdtempSync(join(tmpdir(), 'redback-demo-'));
 const fleet = new TestFleet(dir);
 
 function say(text: string): void {
-  process.stdout.write(`\n\x1b[1m== ${text}\x1b[0m\n`);
+  process.stdout.write(escapesAllowed(process.stdout) ? `\n\x1b[1m== ${text}\x1b[0m\n` : `\n== ${text}\n`);
 }
 
 async function show(args: string[], env: NodeJS.ProcessEnv = fleet.env): Promise<CliResult> {
@@ -77,12 +84,45 @@ async function failureDrill(): Promise<void> {
   process.stdout.write(`demo-1 has ${after} keys in db0 again (was ${before}), with the AOF back on.\n`);
 }
 
+/** --keep: the fleet stays up until Ctrl-C (or SIGTERM); says how to look at it and how to stop it. */
+async function keepRunning(): Promise<void> {
+  const env = fleet.env;
+  const cli = join(process.cwd(), 'bin', 'redback.js');
+  say('the fleet keeps running (--keep)');
+  process.stdout.write(
+    [
+      'Look at it from another terminal:',
+      `  export REDBACK_COORDINATOR=${env.REDBACK_COORDINATOR} REDBACK_TOKEN=${env.REDBACK_TOKEN}`,
+      `  node ${cli} status`,
+      `  node ${cli} backups`,
+      `  node ${cli} instances`,
+      `  node ${cli} agent list --config ${fleet.agents[0]!.config}`,
+      `Files: ${dir}`,
+      `Stop it: Ctrl-C here, or: kill -INT ${process.pid}`,
+      'FLEET RUNNING',
+      '',
+    ].join('\n'),
+  );
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+  process.stdout.write('\nstopping the fleet\n');
+}
+
+let failed = false;
 try {
   await main();
   say('done');
+  if (keep) await keepRunning();
+} catch (err) {
+  failed = true;
+  process.stderr.write(`demo failed: ${(err as Error).stack ?? err}\n`);
 } finally {
-  await fleet.stop();
-  await fleet.stopControlledRedis();
-  if (keep) process.stdout.write(`kept ${dir}\n`);
+  // Ctrl-C on a terminal also reaches the fleet's processes: stopping what already stopped is fine.
+  await fleet.stop().catch(() => undefined);
+  await fleet.stopControlledRedis().catch(() => undefined);
+  if (keep) process.stdout.write(`fleet stopped; its files are kept in ${dir}\n`);
   else rmSync(dir, { recursive: true, force: true });
 }
+process.exitCode = failed ? 1 : 0;

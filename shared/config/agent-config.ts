@@ -1,4 +1,5 @@
 import { isPlainFileName } from '../fs/plain-name.js';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { addressSchema, cronSchema, durationSchema, timeZoneSchema, tlsFilesSchema } from './common-schemas.js';
 import { loadYamlConfig, type ExtraCheck } from './load-yaml-config.js';
@@ -132,5 +133,32 @@ export const uniqueInstanceNames: ExtraCheck = (raw) => {
 export type AgentConfig = z.infer<typeof agentConfigSchema>;
 
 export function loadAgentConfig(file: string, env: NodeJS.ProcessEnv = process.env): AgentConfig {
-  return loadYamlConfig(file, agentConfigSchema, env, uniqueInstanceNames);
+  return resolveConfigPaths(loadYamlConfig(file, agentConfigSchema, env, uniqueInstanceNames), dirname(resolve(file)));
+}
+
+/**
+ * Relative paths in an agent config are relative to the config file's directory, not to wherever
+ * the command happens to run: backupDir, each instance's dir and configFile, TLS files, and a
+ * process-control binary given as a path (a bare name is looked up on the PATH).
+ */
+export function resolveConfigPaths(config: AgentConfig, baseDir: string): AgentConfig {
+  const abs = (p: string): string => (isAbsolute(p) ? p : resolve(baseDir, p));
+  const tls = <T extends { ca?: string | undefined; cert?: string | undefined; key?: string | undefined }>(t: T): T => ({
+    ...t,
+    ...(t.ca !== undefined ? { ca: abs(t.ca) } : {}),
+    ...(t.cert !== undefined ? { cert: abs(t.cert) } : {}),
+    ...(t.key !== undefined ? { key: abs(t.key) } : {}),
+  });
+  return {
+    ...config,
+    backupDir: abs(config.backupDir),
+    ...(config.coordinator ? { coordinator: { ...config.coordinator, ...(config.coordinator.tls ? { tls: tls(config.coordinator.tls) } : {}) } } : {}),
+    instances: config.instances.map((i) => ({
+      ...i,
+      ...(i.dir !== undefined ? { dir: abs(i.dir) } : {}),
+      ...(i.configFile !== undefined ? { configFile: abs(i.configFile) } : {}),
+      ...(i.tls ? { tls: tls(i.tls) } : {}),
+      ...(i.control?.type === 'process' && i.control.binary.includes('/') ? { control: { ...i.control, binary: abs(i.control.binary) } } : {}),
+    })),
+  };
 }

@@ -1,11 +1,14 @@
 /**
  * A streaming RDB reader: walks a whole RDB file in one pass, fed by chunks of any size, with flat
- * memory. It validates the structure (every opcode and value type Redis 7.0, 7.2 and 7.4 write),
- * counts keys and expires per database, reads the AUX fields, and checks the CRC-64 trailer
- * against its own CRC of every byte from the magic through the EOF opcode.
+ * memory. It validates the structure (every opcode and value type Redis 2.6 to 7.4 write), counts
+ * keys and expires per database as Redis loads them (keys with no elements, which Redis skips, are
+ * counted apart; hashes with field TTLs too), reads the AUX fields, and checks the CRC-64 trailer
+ * against its own CRC of every byte from the magic through the EOF opcode. Formats it does not read
+ * (RDB 2-4, newer than 12, Valkey's) are RDB_UNSUPPORTED, never RDB_CORRUPT.
  *
  * Values are never decoded or buffered: strings, listpacks, ziplists, intsets and every other
- * blob are skipped by length, across chunk boundaries, so a 500 MB string costs no memory. The
+ * blob are skipped by length, across chunk boundaries, so a 500 MB string costs no memory; of an
+ * encoded blob only its header (element count, size) is read. The
  * only bytes ever copied are the few left over at the end of a chunk when a header straddles two
  * chunks (at most a few hundred), and AUX strings (bounded by AUX_MAX_BYTES).
  *
@@ -298,7 +301,7 @@ export class RdbStreamReader {
     return this.total;
   }
 
-  /** Feeds the next chunk. Throws RedbackError('RDB_CORRUPT') as soon as the format is wrong. */
+  /** Feeds the next chunk. Throws RDB_CORRUPT as soon as the format is wrong, RDB_UNSUPPORTED for a format it does not read. */
   update(chunk: Uint8Array): void {
     if (this.failed) throw this.failed;
     if (this.summary) throw new RedbackError('INTERNAL', 'rdb reader: update() called after finish()');

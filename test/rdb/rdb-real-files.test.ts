@@ -3,12 +3,13 @@
  * repository's own test suite: RDB 3 to 10, written by Redis 2.x to 7.0), each also loaded into a
  * real redis-server: what the reader counts must be what Redis loads.
  */
-import { copyFileSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RedbackError } from '../../shared/errors/index.js';
 import { readRdbFile } from '../../shared/rdb/rdb-reader.js';
 import { keysOfSummary } from '../../shared/rdb/rdb-summary.js';
+import { freePort } from '../helpers/ports.js';
 import { TestRedisServer } from '../helpers/redis-server.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
@@ -19,10 +20,10 @@ afterAll(() => temp.cleanup());
 /** Loads `file` into a fresh redis-server 7.0 and returns what Redis says it loaded. */
 async function loadIntoRedis(file: string): Promise<{ keyspace: Record<string, number>; loaded: number; expired: number; log: string }> {
   const dir = join(temp.path, `${file}-${Date.now()}`);
-  const server = new TestRedisServer({ dir });
-  server.writeConfig();
+  mkdirSync(dir, { recursive: true });
   copyFileSync(join(ASSETS, file), join(dir, 'dump.rdb'));
-  server.port = await (await import('../helpers/ports.js')).freePort();
+  const server = new TestRedisServer({ dir });
+  server.port = await freePort();
   server.writeConfig();
   try {
     await server.startProcess();

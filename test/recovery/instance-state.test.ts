@@ -9,6 +9,8 @@ import { loadInstanceState, recordLastSeen } from '../../agent/state/instance-st
 import { InstanceWatch } from '../../agent/state/instance-watch.js';
 import { agentConfigSchema } from '../../shared/config/agent-config.js';
 import { silentLogger } from '../../shared/log/logger.js';
+import { writeAgentConfig } from '../helpers/agent-fixture.js';
+import { runCli } from '../helpers/cli.js';
 import { freePort } from '../helpers/ports.js';
 import { TestRedisServer } from '../helpers/redis-server.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
@@ -43,14 +45,23 @@ describe('instance state: what the agent last saw, and facts when redis is down'
     expect(down.redisError).toMatch(/nothing listens/);
   });
 
-  it('explicit instance settings win; an unknown data directory is a clear error naming what to set', async () => {
+  it('explicit instance settings win; an unreachable redis with no known data directory says redis is unreachable first', async () => {
     const port = await freePort();
     const ctx = context([{ name: 'lost', url: `redis://127.0.0.1:${port}` }], 'lost');
     await expect(resolveInstanceFacts(ctx, ctx.config.instances[0]!)).rejects.toMatchObject({
-      code: 'CONFIG_INVALID',
-      message: expect.stringMatching(/cannot tell where instance lost keeps its data: .*no configFile is set and redback never saw it running/),
-      hint: expect.stringMatching(/set "configFile" \(or "dir"\) for instance lost/),
+      code: 'REDIS_UNREACHABLE',
+      message: expect.stringMatching(new RegExp(`^redis lost at 127\\.0\\.0\\.1:${port} does not answer .*no configFile is set and redback never saw it running`)),
+      hint: expect.stringMatching(/start redis lost .*set "configFile" \(or "dir"\) for instance lost/),
     });
+    // The CLI: recover and check-aof exit 5 naming host:port, not "configuration invalid".
+    mkdirSync(join(tmp.path, 'unreachable'), { recursive: true });
+    const configPath = writeAgentConfig(join(tmp.path, 'unreachable'), { backupDir: join(tmp.path, 'unreachable', 'backups'), instances: [{ name: 'lost', url: `redis://127.0.0.1:${port}` }] });
+    for (const args of [['recover', '--dry-run'], ['check-aof']]) {
+      const r = await runCli(['agent', ...args, '--config', configPath, '--instance', 'lost']);
+      expect(r.code, r.stderr).toBe(5);
+      expect(r.stderr).toMatch(new RegExp(`^redback: redis lost at 127\\.0\\.0\\.1:${port} does not answer`));
+      expect(r.stderr).toMatch(/\nHINT: start redis lost/);
+    }
     const conf = join(tmp.path, 'explicit.conf');
     mkdirSync(join(tmp.path, 'explicit'), { recursive: true });
     writeFileSync(conf, `dir ${join(tmp.path, 'explicit')}\nappendonly yes\nmaxmemory 2gb\nreplicaof 10.0.0.1 6379\n`);
