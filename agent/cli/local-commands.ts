@@ -12,6 +12,7 @@ export interface SnapshotFlags extends AgentFlags {
   instance: string;
   tier: string;
   mode?: 'bgsave' | 'existing';
+  force?: boolean;
 }
 
 export async function runSnapshotCommand(flags: SnapshotFlags): Promise<number> {
@@ -23,6 +24,7 @@ export async function runSnapshotCommand(flags: SnapshotFlags): Promise<number> 
     const outcome = await takeSnapshot(ctx, instance, {
       tier,
       ...(flags.mode ? { mode: flags.mode } : {}),
+      force: flags.force === true,
       onProgress: (phase, done, total) => (phase === 'copy' ? progress.update(done, total, 'copy') : undefined),
     });
     progress.stop();
@@ -105,9 +107,9 @@ export async function runPruneCommand(flags: AgentFlags & { dryRun?: boolean }):
     return 0;
   }
   const rows = outcomes.flatMap((o) =>
-    o.decisions.map((d) => [o.instance, d.tier, d.id, d.createdAt.toISOString().replace(/\.\d+Z$/, 'Z'), d.action, d.reason]),
+    o.decisions.map((d) => [o.instance, d.tier, d.id, d.createdAt.toISOString().replace(/\.\d+Z$/, 'Z'), d.keys ?? '?', d.action, d.reason]),
   );
-  process.stdout.write(renderTable(['INSTANCE', 'TIER', 'ID', 'CREATED', 'ACTION', 'REASON'], rows) + '\n');
+  process.stdout.write(renderTable(['INSTANCE', 'TIER', 'ID', 'CREATED', 'KEYS', 'ACTION', 'REASON'], rows) + '\n');
   const deletions = outcomes.reduce((n, o) => n + o.decisions.filter((d) => d.action === 'delete').length, 0);
   process.stdout.write(flags.dryRun ? `dry run: would delete ${deletions} cop${deletions === 1 ? 'y' : 'ies'}; nothing was changed\n` : `deleted ${deletions} cop${deletions === 1 ? 'y' : 'ies'}\n`);
   return 0;

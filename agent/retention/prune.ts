@@ -1,5 +1,6 @@
 import type { AgentConfig, InstanceConfig } from '../../shared/config/agent-config.js';
 import type { AgentContext } from '../agent-context.js';
+import { totalKeys } from '../../shared/manifest/copy-manifest.js';
 import type { LocalCopy } from '../store/local-store.js';
 import { planRetention, type RetentionDecision, type RetentionPolicy } from './plan.js';
 
@@ -53,8 +54,9 @@ export async function pruneInstance(ctx: AgentContext, instance: InstanceConfig,
       createdAt: new Date(c.manifest.createdAt),
       valid: c.state === 'ok',
       pinned: c.manifest.pinned,
+      keys: totalKeys(c.manifest),
     })),
-    retentionPolicyFor(ctx, instance),
+    { ...retentionPolicyFor(ctx, instance), maxKeyDrop: ctx.config.snapshot.maxKeyDrop },
     ctx.clock.now(),
   );
   const deleted: string[] = [];

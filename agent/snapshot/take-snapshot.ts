@@ -17,6 +17,8 @@ import { pruneInstance, retentionPolicyFor, type PruneOutcome } from '../retenti
 import { withInstanceLock } from '../store/instance-lock.js';
 import { newCopyId } from '../store/layout.js';
 import type { LocalCopy } from '../store/local-store.js';
+import { readInfo, parseKeyspace } from '../redis/info.js';
+import { guardAgainstCollapse } from './collapse-guard.js';
 import { runCopyPipeline } from './copy-pipeline.js';
 import { verifyCopy } from './verify-copies.js';
 
@@ -26,6 +28,8 @@ export interface SnapshotOptions {
   mode?: 'bgsave' | 'existing';
   onProgress?: (phase: 'bgsave' | 'copy', done: number, total: number) => void;
   signal?: AbortSignal;
+  /** Take the copy even when its key count collapsed against the last count seen (`--force`; the daemon never forces). */
+  force?: boolean;
 }
 
 export interface SnapshotOutcome {
@@ -38,11 +42,14 @@ export interface SnapshotOutcome {
 /**
  * Takes one verified local copy of an instance:
  * 1. lock the instance; connect to Redis and discover where dump.rdb lives;
- * 2. BGSAVE and wait for it (or, in `existing` mode, accept dump.rdb if it is recent enough);
- * 3. stream dump.rdb into a temp file in the tier's directory, hashing and checking it on the way;
- * 4. a copy that fails its checks goes to quarantine and the snapshot fails: older copies stay;
- * 5. rename into place, fsync the directory, write the manifest (the commit point);
- * 6. apply retention to the instance (after the copy, never before).
+ * 2. refuse when Redis's key count collapsed against the last count seen (before BGSAVE, so an
+ *    emptied Redis does not overwrite dump.rdb), unless forced;
+ * 3. BGSAVE and wait for it (or, in `existing` mode, accept dump.rdb if it is recent enough);
+ * 4. stream dump.rdb into a temp file in the tier's directory, hashing and checking it on the way;
+ * 5. a copy that fails its checks goes to quarantine and the snapshot fails: older copies stay;
+ * 6. the copy's own key count passes the same collapse guard (else it is dropped, nothing commits);
+ * 7. rename into place, fsync the directory, write the manifest (the commit point);
+ * 8. apply retention to the instance (after the copy, never before; never after a refusal).
  */
 export async function takeSnapshot(ctx: AgentContext, instance: InstanceConfig, options: SnapshotOptions): Promise<SnapshotOutcome> {
   return withInstanceLock(ctx.layout.lockFile(instance.name), `snapshot ${options.tier}`, async () => {
@@ -53,6 +60,9 @@ export async function takeSnapshot(ctx: AgentContext, instance: InstanceConfig, 
     try {
       layout = await discoverLayout(redis, instance);
       await rememberDiscoveredLayout(ctx, instance, layout);
+      const live = await readInfo(redis, 'keyspace');
+      const liveKeys = Object.values(parseKeyspace(live)).reduce((n, db) => n + db.keys, 0);
+      await guardAgainstCollapse(ctx, instance, liveKeys, { force: options.force === true, stage: 'redis has' });
       const mode = options.mode ?? ctx.config.snapshot.mode;
       if (mode === 'bgsave') {
         options.onProgress?.('bgsave', 0, 1);
@@ -77,6 +87,7 @@ export async function takeSnapshot(ctx: AgentContext, instance: InstanceConfig, 
     const manifest = await copyIntoTier(ctx, instance, options.tier, rdbPath(layout), {
       source,
       redisRunId: layout.runId,
+      guard: { force: options.force === true },
       ...(options.onProgress ? { onProgress: (d: number, t: number) => options.onProgress!('copy', d, t) } : {}),
     });
     const copyMs = Date.now() - copyStarted;
@@ -102,6 +113,8 @@ interface CopyOptions {
   source: CopyManifestBody['source'];
   redisRunId: string | null;
   onProgress?: (done: number, total: number) => void;
+  /** Check the copy's key count against the last count seen before committing it. */
+  guard?: { force: boolean };
 }
 
 /**
@@ -147,6 +160,15 @@ export async function copyIntoTier(
       hint: `turn checksums on (CONFIG SET rdbchecksum yes, and in redis.conf) or set snapshot.allowUnchecksummed: true; the copy is in ${folder}`,
       details: { quarantine: folder },
     });
+  }
+  if (options.guard) {
+    const copyKeys = Object.values(keysOfSummary(result.summary).keys).reduce((a, b) => a + b, 0);
+    try {
+      await guardAgainstCollapse(ctx, instance, copyKeys, { force: options.guard.force, stage: 'the copy has' });
+    } catch (err) {
+      await unlink(tempPath).catch(() => undefined);
+      throw err;
+    }
   }
   try {
     await rename(tempPath, finalPath);
