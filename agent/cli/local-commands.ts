@@ -5,7 +5,9 @@ import { parseTier, totalKeys } from '../../shared/manifest/copy-manifest.js';
 import { findInstance, selectInstances } from '../agent-context.js';
 import { pruneInstance } from '../retention/prune.js';
 import { ensureDailyCopy, takeSnapshot } from '../snapshot/take-snapshot.js';
-import { verifyCopies } from '../snapshot/verify-copies.js';
+import { verifyCopies, type VerifyResult } from '../snapshot/verify-copies.js';
+import { withInstance } from '../store/instance-guard.js';
+import type { BrokenEntry, LocalCopy } from '../store/local-store.js';
 import { loadAgentForCommand, type AgentFlags } from './load-agent.js';
 
 export interface SnapshotFlags extends AgentFlags {
@@ -118,23 +120,28 @@ export async function runPruneCommand(flags: AgentFlags & { dryRun?: boolean }):
 export async function runVerifyCommand(flags: AgentFlags & { quarantine: boolean }): Promise<number> {
   const ctx = loadAgentForCommand(flags);
   const progress = byteProgress(!flags.json, 'verify');
-  const copies = [];
-  const brokenManifests = [];
+  const copies: LocalCopy[] = [];
+  const brokenManifests: BrokenEntry[] = [];
+  const results: VerifyResult[] = [];
+  const quarantined: Record<string, string> = {};
+  // One instance at a time, under its lock: a prune or snapshot cannot change what is being read.
   for (const instance of selectInstances(ctx.config, flags.instance)) {
-    const inv = await ctx.store.inventory(instance.name);
-    copies.push(...inv.copies);
-    brokenManifests.push(...inv.broken);
+    await withInstance(ctx, instance.name, 'verify', async () => {
+      const inv = await ctx.store.inventory(instance.name);
+      copies.push(...inv.copies);
+      brokenManifests.push(...inv.broken);
+      const mine = await verifyCopies(inv.copies, (copy, done, total) => progress.update(done, total, copy.manifest.id));
+      results.push(...mine);
+      if (flags.quarantine) {
+        for (const r of mine.filter((x) => !x.ok)) {
+          const copy = inv.copies.find((c) => c.manifest.id === r.id && c.manifest.tier === r.tier)!;
+          quarantined[r.id] = await ctx.store.quarantine(r.instance, r.id, [copy.rdbFile, copy.manifestFile], `verify: ${r.problem}`);
+        }
+      }
+    });
   }
-  const results = await verifyCopies(copies, (copy, done, total) => progress.update(done, total, copy.manifest.id));
   progress.stop();
   const bad = results.filter((r) => !r.ok);
-  const quarantined: Record<string, string> = {};
-  if (flags.quarantine) {
-    for (const r of bad) {
-      const copy = copies.find((c) => c.manifest.id === r.id && c.manifest.tier === r.tier)!;
-      quarantined[r.id] = await ctx.store.quarantine(r.instance, r.id, [copy.rdbFile, copy.manifestFile], `verify: ${r.problem}`);
-    }
-  }
   const failures = bad.length + brokenManifests.length;
   if (flags.json) {
     printJson({

@@ -14,7 +14,7 @@ import { connectRedis } from '../redis/redis-client.js';
 import { rememberDiscoveredLayout } from '../state/instance-state.js';
 import { dayKey } from '../retention/calendar.js';
 import { pruneInstance, retentionPolicyFor, type PruneOutcome } from '../retention/prune.js';
-import { withInstanceLock } from '../store/instance-lock.js';
+import { withInstance } from '../store/instance-guard.js';
 import { newCopyId } from '../store/layout.js';
 import type { LocalCopy } from '../store/local-store.js';
 import { readInfo, parseKeyspace } from '../redis/info.js';
@@ -52,7 +52,7 @@ export interface SnapshotOutcome {
  * 8. apply retention to the instance (after the copy, never before; never after a refusal).
  */
 export async function takeSnapshot(ctx: AgentContext, instance: InstanceConfig, options: SnapshotOptions): Promise<SnapshotOutcome> {
-  return withInstanceLock(ctx.layout.lockFile(instance.name), `snapshot ${options.tier}`, async () => {
+  return withInstance(ctx, instance.name, `snapshot ${options.tier}`, async () => {
     const redis = await connectRedis(instance);
     let layout: InstanceLayout;
     let bgsaveMs: number | null = null;
@@ -142,6 +142,15 @@ export async function copyIntoTier(
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
   } catch (err) {
+    if (err instanceof RedbackError && (err.code === 'RDB_CORRUPT' || (err.code as string) === 'RDB_UNSUPPORTED') && err.details?.notRdb === true) {
+      // Not an RDB at all: nothing was copied; quarantine keeps a sample and a note, not the file.
+      const folder = await ctx.store.quarantineSample(instance.name, id, sourcePath, tempPath, `not an RDB: ${err.message}`, ctx.clock.now());
+      ctx.logger.error({ instance: instance.name, copy: id, quarantine: folder, err: err.message }, 'source is not an RDB; a sample was quarantined');
+      throw new RedbackError(err.code, `${sourcePath} is not an RDB file: ${err.message}`, {
+        hint: `nothing was copied (a sample and a note are in ${folder}); older copies are untouched. check what wrote ${sourcePath}`,
+        details: { quarantine: folder, source: sourcePath },
+      });
+    }
     if (err instanceof RedbackError && err.code === 'RDB_CORRUPT') {
       const folder = await ctx.store.quarantine(instance.name, id, [tempPath], err.message, ctx.clock.now());
       ctx.logger.error({ instance: instance.name, copy: id, quarantine: folder, err: err.message }, 'copy failed its checks and was quarantined');
@@ -244,7 +253,7 @@ export async function ensureDailyCopy(
     .filter((c) => c.manifest.tier !== 'daily')
     .sort((a, b) => a.manifest.createdAt.localeCompare(b.manifest.createdAt));
   for (const candidate of candidates) {
-    const linked = await withInstanceLock(ctx.layout.lockFile(instance.name), 'daily link', async () => {
+    const linked = await withInstance(ctx, instance.name, 'daily link', async () => {
       const check = await verifyCopy(candidate);
       if (!check.ok) {
         const folder = await ctx.store.quarantine(instance.name, candidate.manifest.id, [candidate.rdbFile, candidate.manifestFile], `verify before daily link: ${check.problem}`);

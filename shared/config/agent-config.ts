@@ -104,6 +104,11 @@ export const agentConfigSchema = z
       allowUnchecksummed: false,
       maxKeyDrop: 0.9,
     }),
+    /**
+     * The backup directory's quarantine (redback's own rejected copies, never live data) is kept
+     * under this many bytes: the oldest entries beyond it are removed.
+     */
+    quarantine: z.object({ maxBytes: z.number().int().nonnegative().default(5 * 1024 ** 3) }).strict().default({ maxBytes: 5 * 1024 ** 3 }),
     log: z.object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info') }).strict().default({ level: 'info' }),
     coordinator: z
       .object({
