@@ -69,10 +69,12 @@ export async function runListCommand(flags: AgentFlags): Promise<number> {
     copies.push(...inv.copies);
     broken.push(...inv.broken);
   }
+  const quarantine = await ctx.store.quarantineUsage(instances);
   if (flags.json) {
     printJson({
       copies: copies.map((c) => ({ ...c.manifest, state: c.state })),
       broken,
+      quarantine,
     });
     return 0;
   }
@@ -94,6 +96,9 @@ export async function runListCommand(flags: AgentFlags): Promise<number> {
     ) + '\n',
   );
   if (copies.length === 0) process.stdout.write('no copies yet\n');
+  process.stdout.write(
+    `quarantine: ${quarantine.entries} entr${quarantine.entries === 1 ? 'y' : 'ies'}, ${formatBytes(quarantine.bytes)} of ${formatBytes(quarantine.maxBytes)} (quarantine.maxBytes; oldest removed beyond it)\n`,
+  );
   for (const b of broken) process.stderr.write(`warning: unreadable manifest ${b.manifestFile}: ${b.reason}\n`);
   return 0;
 }
