@@ -19,7 +19,7 @@ export interface AgentContext {
 
 export function createAgentContext(config: AgentConfig, logger: Logger, clock: Clock = systemClock): AgentContext {
   const layout = new BackupLayout(config.backupDir);
-  return { config, layout, store: new LocalStore(layout), logger, clock, fleet: new Map() };
+  return { config, layout, store: new LocalStore(layout, { quarantineMaxBytes: config.quarantine.maxBytes }), logger, clock, fleet: new Map() };
 }
 
 export function findInstance(config: AgentConfig, name: string): InstanceConfig {

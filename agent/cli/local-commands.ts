@@ -5,13 +5,16 @@ import { parseTier, totalKeys } from '../../shared/manifest/copy-manifest.js';
 import { findInstance, selectInstances } from '../agent-context.js';
 import { pruneInstance } from '../retention/prune.js';
 import { ensureDailyCopy, takeSnapshot } from '../snapshot/take-snapshot.js';
-import { verifyCopies } from '../snapshot/verify-copies.js';
+import { verifyCopies, type VerifyResult } from '../snapshot/verify-copies.js';
+import { withInstance } from '../store/instance-guard.js';
+import type { BrokenEntry, LocalCopy } from '../store/local-store.js';
 import { loadAgentForCommand, type AgentFlags } from './load-agent.js';
 
 export interface SnapshotFlags extends AgentFlags {
   instance: string;
   tier: string;
   mode?: 'bgsave' | 'existing';
+  force?: boolean;
 }
 
 export async function runSnapshotCommand(flags: SnapshotFlags): Promise<number> {
@@ -23,6 +26,7 @@ export async function runSnapshotCommand(flags: SnapshotFlags): Promise<number> 
     const outcome = await takeSnapshot(ctx, instance, {
       tier,
       ...(flags.mode ? { mode: flags.mode } : {}),
+      force: flags.force === true,
       onProgress: (phase, done, total) => (phase === 'copy' ? progress.update(done, total, 'copy') : undefined),
     });
     progress.stop();
@@ -65,10 +69,12 @@ export async function runListCommand(flags: AgentFlags): Promise<number> {
     copies.push(...inv.copies);
     broken.push(...inv.broken);
   }
+  const quarantine = await ctx.store.quarantineUsage(instances);
   if (flags.json) {
     printJson({
       copies: copies.map((c) => ({ ...c.manifest, state: c.state })),
       broken,
+      quarantine,
     });
     return 0;
   }
@@ -90,6 +96,9 @@ export async function runListCommand(flags: AgentFlags): Promise<number> {
     ) + '\n',
   );
   if (copies.length === 0) process.stdout.write('no copies yet\n');
+  process.stdout.write(
+    `quarantine: ${quarantine.entries} entr${quarantine.entries === 1 ? 'y' : 'ies'}, ${formatBytes(quarantine.bytes)} of ${formatBytes(quarantine.maxBytes)} (quarantine.maxBytes; oldest removed beyond it)\n`,
+  );
   for (const b of broken) process.stderr.write(`warning: unreadable manifest ${b.manifestFile}: ${b.reason}\n`);
   return 0;
 }
@@ -105,9 +114,9 @@ export async function runPruneCommand(flags: AgentFlags & { dryRun?: boolean }):
     return 0;
   }
   const rows = outcomes.flatMap((o) =>
-    o.decisions.map((d) => [o.instance, d.tier, d.id, d.createdAt.toISOString().replace(/\.\d+Z$/, 'Z'), d.action, d.reason]),
+    o.decisions.map((d) => [o.instance, d.tier, d.id, d.createdAt.toISOString().replace(/\.\d+Z$/, 'Z'), d.keys ?? '?', d.action, d.reason]),
   );
-  process.stdout.write(renderTable(['INSTANCE', 'TIER', 'ID', 'CREATED', 'ACTION', 'REASON'], rows) + '\n');
+  process.stdout.write(renderTable(['INSTANCE', 'TIER', 'ID', 'CREATED', 'KEYS', 'ACTION', 'REASON'], rows) + '\n');
   const deletions = outcomes.reduce((n, o) => n + o.decisions.filter((d) => d.action === 'delete').length, 0);
   process.stdout.write(flags.dryRun ? `dry run: would delete ${deletions} cop${deletions === 1 ? 'y' : 'ies'}; nothing was changed\n` : `deleted ${deletions} cop${deletions === 1 ? 'y' : 'ies'}\n`);
   return 0;
@@ -116,23 +125,28 @@ export async function runPruneCommand(flags: AgentFlags & { dryRun?: boolean }):
 export async function runVerifyCommand(flags: AgentFlags & { quarantine: boolean }): Promise<number> {
   const ctx = loadAgentForCommand(flags);
   const progress = byteProgress(!flags.json, 'verify');
-  const copies = [];
-  const brokenManifests = [];
+  const copies: LocalCopy[] = [];
+  const brokenManifests: BrokenEntry[] = [];
+  const results: VerifyResult[] = [];
+  const quarantined: Record<string, string> = {};
+  // One instance at a time, under its lock: a prune or snapshot cannot change what is being read.
   for (const instance of selectInstances(ctx.config, flags.instance)) {
-    const inv = await ctx.store.inventory(instance.name);
-    copies.push(...inv.copies);
-    brokenManifests.push(...inv.broken);
+    await withInstance(ctx, instance.name, 'verify', async () => {
+      const inv = await ctx.store.inventory(instance.name);
+      copies.push(...inv.copies);
+      brokenManifests.push(...inv.broken);
+      const mine = await verifyCopies(inv.copies, (copy, done, total) => progress.update(done, total, copy.manifest.id));
+      results.push(...mine);
+      if (flags.quarantine) {
+        for (const r of mine.filter((x) => !x.ok)) {
+          const copy = inv.copies.find((c) => c.manifest.id === r.id && c.manifest.tier === r.tier)!;
+          quarantined[r.id] = await ctx.store.quarantine(r.instance, r.id, [copy.rdbFile, copy.manifestFile], `verify: ${r.problem}`);
+        }
+      }
+    });
   }
-  const results = await verifyCopies(copies, (copy, done, total) => progress.update(done, total, copy.manifest.id));
   progress.stop();
   const bad = results.filter((r) => !r.ok);
-  const quarantined: Record<string, string> = {};
-  if (flags.quarantine) {
-    for (const r of bad) {
-      const copy = copies.find((c) => c.manifest.id === r.id && c.manifest.tier === r.tier)!;
-      quarantined[r.id] = await ctx.store.quarantine(r.instance, r.id, [copy.rdbFile, copy.manifestFile], `verify: ${r.problem}`);
-    }
-  }
   const failures = bad.length + brokenManifests.length;
   if (flags.json) {
     printJson({

@@ -34,12 +34,14 @@ export function registerAgentCommands(program: Command): void {
     .requiredOption('--instance <name>', 'instance name from the config')
     .option('--tier <tier>', 'hourly, daily or manual', 'manual')
     .addOption(new Option('--mode <mode>', 'bgsave (fresh fork) or existing (copy dump.rdb if recent)').choices(['bgsave', 'existing']))
+    .option('--force', 'take the copy even when the key count fell to 0 or by more than snapshot.maxKeyDrop (an intended FLUSHALL)')
     .option('--json', 'print the copy manifest as JSON')
     .addHelpText(
       'after',
       examples(
         'redback agent snapshot --config agent.yaml --instance main',
         'redback agent snapshot --config agent.yaml --instance main --tier hourly --json',
+        'redback agent snapshot --config agent.yaml --instance main --force   # after an intended FLUSHALL',
       ),
     )
     .action(action(async (flags) => (await local()).runSnapshotCommand(flags)));

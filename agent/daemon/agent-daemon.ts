@@ -3,7 +3,7 @@ import type { AgentConfig, InstanceConfig } from '../../shared/config/agent-conf
 import type { AgentContext } from '../agent-context.js';
 import { findInstance } from '../agent-context.js';
 import { ensureDailyCopy, takeSnapshot } from '../snapshot/take-snapshot.js';
-import { acquireInstanceLock } from '../store/instance-lock.js';
+import { withInstance } from '../store/instance-guard.js';
 import { checkTrap } from '../recovery/trap-guard.js';
 import { CoordinatorLink } from '../session/coordinator-link.js';
 import { InstanceWatch } from '../state/instance-watch.js';
@@ -122,17 +122,10 @@ export class AgentDaemon {
   /** Removes temp files of copies a killed run left behind, for every instance not in use. */
   async cleanupAfterKilledRuns(): Promise<void> {
     for (const instance of this.ctx.config.instances) {
-      let release: (() => Promise<void>) | null = null;
       try {
-        release = await acquireInstanceLock(this.ctx.layout.lockFile(instance.name), 'cleanup');
-        const done = await this.ctx.store.cleanupInterrupted(instance.name);
-        if (done.removed.length || done.quarantined.length) {
-          this.ctx.logger.warn({ instance: instance.name, ...done }, 'cleaned up after an interrupted run');
-        }
+        await withInstance(this.ctx, instance.name, 'cleanup', async () => undefined);
       } catch (err) {
         this.ctx.logger.warn({ instance: instance.name, err: (err as Error).message }, 'cleanup skipped');
-      } finally {
-        await release?.();
       }
     }
   }

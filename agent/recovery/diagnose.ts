@@ -17,6 +17,8 @@ import type { LocalCopy } from '../store/local-store.js';
 import { planFactsOf, type PlanFacts } from './plan-facts.js';
 import { expectedOfManifest, inspectDump, totalKeysOf, type DumpInspection, type SourceDescriptor } from './sources.js';
 import { trapFor } from './trap-guard.js';
+import { rdbLoadLimit, type RdbLoadLimit } from './redis-version.js';
+import { describeDrop, isCollapsed } from '../retention/key-drop.js';
 
 export type Scenario =
   | 'healthy'
@@ -52,6 +54,8 @@ export interface SourceCandidate {
   snapshotAt: string | null;
   keys: number;
   keyspace: Record<string, number>;
+  /** RDB format version; null when unknown (an unreadable dump.rdb). */
+  rdbVersion: number | null;
   /** Full read done (SHA-256 + CRC-64) and it passed; null when not read. */
   verified: boolean | null;
   usable: boolean;
@@ -156,8 +160,14 @@ export async function diagnose(ctx: AgentContext, instanceOrName: InstanceConfig
   const dump = await inspectDump(facts.rdbFile);
   const inventory = await ctx.store.inventory(instance.name);
   const okCopies = inventory.copies.filter((c) => c.state === 'ok');
-  const candidates = await rankCandidates(ctx, instance, dump, okCopies, redis, state?.lastNonEmpty ?? null, options, now);
+  const limit = await rdbLoadLimit(planFacts);
+  const { list: candidates, reference } = await rankCandidates(ctx, instance, dump, okCopies, redis, state?.lastNonEmpty ?? null, options, now, limit);
   const source = candidates.find((c) => c.usable) ?? null;
+  if (source && reference && isCollapsed(source.keys, reference.keys, ctx.config.snapshot.maxKeyDrop)) {
+    warnings.push(
+      `THE RESTORE SOURCE IS FAR BELOW THE DATA LAST SEEN: ${source.label} holds ${source.keys} keys, ${reference.from} had ${reference.keys} (${describeDrop(source.keys, reference.keys)}); no fuller valid copy exists on this host`,
+    );
+  }
   const trap = await trapFor(ctx, facts);
 
   const ageOf = (iso: string | null) => (iso ? formatDuration(Math.max(0, now.getTime() - new Date(iso).getTime())) : 'an unknown time');
@@ -327,7 +337,8 @@ async function rankCandidates(
   lastNonEmpty: LastSeen | null,
   options: DiagnoseOptions,
   now: Date,
-): Promise<SourceCandidate[]> {
+  limit: RdbLoadLimit,
+): Promise<{ list: SourceCandidate[]; reference: { keys: number; from: string } | null }> {
   const list: SourceCandidate[] = [];
   if (dump.exists) {
     const keyspace = dump.expected?.keys ?? {};
@@ -346,6 +357,7 @@ async function rankCandidates(
       snapshotAt: dump.expected?.snapshotAt ?? dump.mtime,
       keys,
       keyspace,
+      rdbVersion: dump.expected?.rdbVersion ?? null,
       verified: dump.valid,
       usable: why === null,
       why,
@@ -361,6 +373,7 @@ async function rankCandidates(
       snapshotAt: e.snapshotAt,
       keys: totalKeysOf(e.keys),
       keyspace: e.keys,
+      rdbVersion: copy.manifest.rdbVersion,
       verified: null,
       usable: true,
       why: null,
@@ -373,10 +386,48 @@ async function rankCandidates(
   if (options.backupId) {
     chosen = list.filter((c) => c.id === options.backupId || (options.backupId === 'dump' && c.kind === 'dump'));
     if (chosen.length === 0) {
-      return [{ kind: 'local-copy', id: options.backupId, label: options.backupId, snapshotAt: null, keys: 0, keyspace: {}, verified: null, usable: false, why: `no valid local copy ${options.backupId}`, descriptor: { kind: 'local-copy', id: options.backupId } }];
+      return {
+        list: [{ kind: 'local-copy', id: options.backupId, label: options.backupId, snapshotAt: null, keys: 0, keyspace: {}, rdbVersion: null, verified: null, usable: false, why: `no valid local copy ${options.backupId}`, descriptor: { kind: 'local-copy', id: options.backupId } }],
+        reference: null,
+      };
     }
   }
-  // Verify in order until one passes (only the one that will be used is read end to end).
+  // A candidate the server that will load it cannot read is skipped (the next one is tried).
+  for (const candidate of chosen) {
+    if (candidate.usable && limit.max !== null && candidate.rdbVersion !== null && candidate.rdbVersion > limit.max) {
+      candidate.usable = false;
+      candidate.why = `RDB format ${candidate.rdbVersion}, but redis ${limit.version} (${limit.from}) loads at most ${limit.max}`;
+    }
+  }
+  // The most data this instance is known to have had: the last non-empty count seen, or the
+  // fullest valid candidate. An empty or collapsed candidate is never chosen while a fuller one
+  // exists (dump.rdb written by a Redis that came back empty, copies of the emptied instance).
+  const maxKeyDrop = ctx.config.snapshot.maxKeyDrop;
+  let reference: { keys: number; from: string } | null = lastNonEmpty ? { keys: lastNonEmpty.keys, from: `redis as last seen at ${lastNonEmpty.at}` } : null;
+  for (const c of chosen) {
+    if (c.usable && c.keys > (reference?.keys ?? 0)) reference = { keys: c.keys, from: c.label };
+  }
+  const collapsed = reference ? chosen.filter((c) => c.usable && isCollapsed(c.keys, reference!.keys, maxKeyDrop)) : [];
+  const fuller = chosen.some((c) => c.usable && !collapsed.includes(c));
+  const setAside = !options.backupId && fuller ? collapsed : [];
+  for (const c of setAside) {
+    c.usable = false;
+    c.why = `holds ${c.keys} keys, far below ${reference!.keys} (${reference!.from}): a copy of an emptied instance is never restored while a fuller one exists`;
+  }
+  await verifyInOrder(ctx, instance, chosen, copies, options);
+  if (setAside.length > 0 && !chosen.some((c) => c.usable)) {
+    // Every fuller candidate failed verification: the collapsed ones are all that is left.
+    for (const c of setAside) {
+      c.usable = true;
+      c.why = null;
+    }
+    await verifyInOrder(ctx, instance, chosen, copies, options);
+  }
+  return { list: chosen, reference };
+}
+
+/** Verifies usable candidates in order until one passes (only the one that will be used is read end to end). */
+async function verifyInOrder(ctx: AgentContext, instance: InstanceConfig, chosen: SourceCandidate[], copies: LocalCopy[], options: DiagnoseOptions): Promise<void> {
   for (const candidate of chosen) {
     if (!candidate.usable) continue;
     if (candidate.kind === 'local-copy' && options.verify !== false) {
@@ -392,7 +443,6 @@ async function rankCandidates(
     }
     break;
   }
-  return chosen;
 }
 
 function snapshotOf(c: LocalCopy): string {

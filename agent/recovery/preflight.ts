@@ -3,7 +3,7 @@ import { freemem } from 'node:os';
 import { RedbackError } from '../../shared/errors/index.js';
 import { formatBytes } from '../../shared/output/format.js';
 import type { PlanFacts } from './plan-facts.js';
-import { maxRdbVersion, redisServerVersion } from './redis-version.js';
+import { rdbLoadLimit } from './redis-version.js';
 import type { ExpectedRdb } from './restore-source.js';
 
 export interface PreflightCheck {
@@ -35,11 +35,7 @@ export async function runPreflight(facts: PlanFacts, expected: ExpectedRdb): Pro
       : { name: 'data-dir', ok: false, severity: 'error', detail: `the data directory ${facts.dir} does not exist`, hint: `create ${facts.dir} owned by the user redis runs as` },
   );
 
-  const binary = facts.binary ?? 'redis-server';
-  const binaryVersion = facts.controlType === 'process' || !facts.redisVersion ? await redisServerVersion(binary) : null;
-  const version = binaryVersion ?? facts.redisVersion;
-  const from = binaryVersion ? `${binary} --version` : 'the running server';
-  const max = version ? maxRdbVersion(version) : null;
+  const { max, version, from, binary } = await rdbLoadLimit(facts);
   if (max === null) {
     checks.push({ name: 'rdb-version', ok: false, severity: 'error', detail: `cannot tell which redis version will load the RDB (${binary} --version failed)`, hint: 'install redis-server, or set control.binary to its path' });
   } else if (expected.rdbVersion > max) {

@@ -5,7 +5,7 @@ import { JournalStore, type RunJournal } from '../runbooks/journal.js';
 import type { RecoveryDeps } from './recovery-steps.js';
 import { planOf, type PlannedStep, type RunbookName } from '../runbooks/runbook.js';
 import { runJournalOf, RunbookRunner, type StepEvent } from '../runbooks/runner.js';
-import { withInstanceLock } from '../store/instance-lock.js';
+import { withInstance } from '../store/instance-guard.js';
 import { diagnose, type Diagnosis } from './diagnose.js';
 import { planRecovery, runbookForJournal } from './plan.js';
 import { buildRunReport, type RunReport } from './report.js';
@@ -56,7 +56,7 @@ export interface RecoverOutcome {
 export async function recoverInstance(ctx: AgentContext, instance: InstanceConfig, options: RecoverOptions = {}): Promise<RecoverOutcome> {
   if ([options.resume, options.rollback, options.close].filter(Boolean).length > 1) throw new RedbackError('USAGE', '--resume, --rollback and --close exclude each other');
   const work = () => recoverLocked(ctx, instance, options);
-  return options.dryRun ? work() : withInstanceLock(ctx.layout.lockFile(instance.name), 'recover', work);
+  return options.dryRun ? work() : withInstance(ctx, instance.name, 'recover', work);
 }
 
 async function recoverLocked(ctx: AgentContext, instance: InstanceConfig, options: RecoverOptions): Promise<RecoverOutcome> {

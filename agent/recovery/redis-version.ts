@@ -1,4 +1,5 @@
 import { runFile } from '../control/exec-file.js';
+import type { PlanFacts } from './plan-facts.js';
 
 /** `redis-server --version` → `7.0.15`; null when the binary cannot be run or prints something else. */
 export async function redisServerVersion(binary = 'redis-server'): Promise<string | null> {
@@ -23,4 +24,26 @@ export function maxRdbVersion(redisVersion: string): number | null {
   if (major === 4) return 8;
   if (major === 3 && minor >= 2) return 7;
   return 6;
+}
+
+/** The newest RDB format the server that will load a restore reads, and how redback knows. */
+export interface RdbLoadLimit {
+  /** Null when the version cannot be told. */
+  max: number | null;
+  version: string | null;
+  /** "redis-server --version" or "the running server". */
+  from: string;
+  binary: string;
+}
+
+/**
+ * Which RDB formats the Redis that will load a restore can read: the binary redback starts
+ * (process control, or when the server was never seen) or the version the running server
+ * reported. Preflight and the choice of a restore candidate both ask this one function.
+ */
+export async function rdbLoadLimit(facts: Pick<PlanFacts, 'binary' | 'controlType' | 'redisVersion'>): Promise<RdbLoadLimit> {
+  const binary = facts.binary ?? 'redis-server';
+  const binaryVersion = facts.controlType === 'process' || !facts.redisVersion ? await redisServerVersion(binary) : null;
+  const version = binaryVersion ?? facts.redisVersion;
+  return { max: version ? maxRdbVersion(version) : null, version, from: binaryVersion ? `${binary} --version` : 'the running server', binary };
 }

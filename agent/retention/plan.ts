@@ -33,12 +33,18 @@
  *    as a duplicate of its bucket (a copy taken after the jump could otherwise "supersede" one
  *    taken a day earlier in the same wall-clock hour). Expiry still applies: after a backward jump
  *    every age is smaller and the window ends earlier, so nothing expires because of the jump.
+ * 8. Key drop: a copy far smaller (0 keys, or fewer by more than `policy.maxKeyDrop`, default
+ *    90 %) than the one it would supersede never causes that one's deletion. A duplicate is kept
+ *    when its bucket's keeper is far smaller; an expired copy is kept when every newer usable copy
+ *    of the tier is far smaller (an emptied instance went on being copied). Copies without a key
+ *    count (`keys` absent) are not compared.
  *
  * Decisions come back one per input copy, ordered by tier (hourly, daily, manual), newest first.
  */
 import { TIERS, type Tier } from '../../shared/manifest/copy-manifest.js';
 import { DAY, HOUR, formatDuration } from '../../shared/time/clock.js';
 import { dayKey, daysBetween, hourKey, isValidTimeZone } from './calendar.js';
+import { DEFAULT_MAX_KEY_DROP, describeDrop, isCollapsed } from './key-drop.js';
 
 export interface RetentionCopy {
   id: string;
@@ -46,6 +52,8 @@ export interface RetentionCopy {
   createdAt: Date;
   valid: boolean;
   pinned: boolean;
+  /** Total keys of the copy (manifest); absent or null when unknown. */
+  keys?: number | null;
 }
 
 /** How long a tier keeps copies; `null` keeps them forever. */
@@ -59,6 +67,8 @@ export interface RetentionPolicy {
   manual: TierRetention;
   /** IANA zone for hour and day buckets. */
   timeZone: string;
+  /** Share of keys a copy may lack against the one it supersedes (rule 8); default 0.9. */
+  maxKeyDrop?: number;
 }
 
 export const DEFAULT_RETENTION: RetentionPolicy = {
@@ -74,6 +84,8 @@ export interface RetentionDecision {
   createdAt: Date;
   action: 'keep' | 'delete';
   reason: string;
+  /** The copy's total keys, when known (shown by `prune --dry-run`). */
+  keys: number | null;
   /** The copy's hour (hourly) or day (daily) bucket; null for manual copies or unknown times. */
   bucket: string | null;
 }
@@ -96,7 +108,7 @@ function newestFirst(a: RetentionCopy, b: RetentionCopy): number {
 
 const timeOf = (c: RetentionCopy): number => c.createdAt.getTime();
 
-type Verdict = { action: 'keep' | 'delete'; reason: string; duplicate?: boolean };
+type Verdict = { action: 'keep' | 'delete'; reason: string; duplicate?: boolean; supersededBy?: RetentionCopy };
 
 /** `copies` are one tier's copies, newest first. */
 function planTier(tier: Tier, copies: RetentionCopy[], policy: RetentionPolicy, now: Date): RetentionDecision[] {
@@ -136,14 +148,29 @@ function planTier(tier: Tier, copies: RetentionCopy[], policy: RetentionPolicy, 
       }
       return first === c
         ? { action: 'keep', reason: `newest copy in hour ${bucket} (age ${age})` }
-        : { action: 'delete', reason: `superseded by ${first.id} in hour ${bucket}`, duplicate: true };
+        : { action: 'delete', reason: `superseded by ${first.id} in hour ${bucket}`, duplicate: true, supersededBy: first };
     }
     if (keepDays !== null && daysBetween(bucket, today) >= keepDays) {
       return { action: 'delete', reason: `day ${bucket} is not among the last ${keepDays} days (age ${age})` };
     }
     return first === c
       ? { action: 'keep', reason: `first copy of day ${bucket} (age ${age})` }
-      : { action: 'delete', reason: `day ${bucket} is kept by its first copy ${first.id}`, duplicate: true };
+      : { action: 'delete', reason: `day ${bucket} is kept by its first copy ${first.id}`, duplicate: true, supersededBy: first };
+  };
+
+  const maxKeyDrop = policy.maxKeyDrop ?? DEFAULT_MAX_KEY_DROP;
+  const known = (k: number | null | undefined): k is number => typeof k === 'number' && Number.isFinite(k);
+  /** Rule 8: why `c` must stay because what would supersede it is far smaller; null when it may go. */
+  const farSmaller = (c: RetentionCopy, by: RetentionCopy | undefined): string | null => {
+    if (!known(c.keys)) return null;
+    if (by) {
+      return known(by.keys) && isCollapsed(by.keys, c.keys, maxKeyDrop)
+        ? `${by.id} is far smaller (${describeDrop(by.keys, c.keys)}): an emptied instance never supersedes its data`
+        : null;
+    }
+    const newer = usable.filter((u) => u !== c && newestFirst(u, c) < 0);
+    if (newer.length === 0 || newer.some((u) => !known(u.keys) || !isCollapsed(u.keys, c.keys!, maxKeyDrop))) return null;
+    return `every newer copy is far smaller (newest ${describeDrop(newer[0]!.keys!, c.keys)}): an emptied instance never supersedes its data`;
   };
 
   const decide = (c: RetentionCopy, bucket: string | null): Verdict => {
@@ -162,12 +189,14 @@ function planTier(tier: Tier, copies: RetentionCopy[], policy: RetentionPolicy, 
     if (verdict.duplicate && clockMovedBack) {
       return { action: 'keep', reason: `${verdict.reason}, but kept: copies dated in the future (the clock moved backwards?)` };
     }
+    const fewer = farSmaller(c, verdict.supersededBy);
+    if (fewer) return { action: 'keep', reason: `${verdict.reason}, but kept: ${fewer}` };
     return verdict;
   };
 
   return copies.map((c) => {
     const bucket = bucketOf(c);
     const { action, reason } = decide(c, bucket);
-    return { id: c.id, tier, createdAt: c.createdAt, action, reason, bucket };
+    return { id: c.id, tier, createdAt: c.createdAt, action, reason, keys: typeof c.keys === 'number' ? c.keys : null, bucket };
   });
 }

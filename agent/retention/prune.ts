@@ -1,5 +1,7 @@
 import type { AgentConfig, InstanceConfig } from '../../shared/config/agent-config.js';
 import type { AgentContext } from '../agent-context.js';
+import { totalKeys } from '../../shared/manifest/copy-manifest.js';
+import { withInstance } from '../store/instance-guard.js';
 import type { LocalCopy } from '../store/local-store.js';
 import { planRetention, type RetentionDecision, type RetentionPolicy } from './plan.js';
 
@@ -44,6 +46,11 @@ export interface PruneOutcome {
  * size does not count as valid, so it never stands in for a good one.
  */
 export async function pruneInstance(ctx: AgentContext, instance: InstanceConfig, dryRun: boolean): Promise<PruneOutcome> {
+  // A dry run only reads; a real one holds the instance lock (re-entrant: a snapshot already has it).
+  return dryRun ? planAndPrune(ctx, instance, true) : withInstance(ctx, instance.name, 'prune', () => planAndPrune(ctx, instance, false));
+}
+
+async function planAndPrune(ctx: AgentContext, instance: InstanceConfig, dryRun: boolean): Promise<PruneOutcome> {
   const { copies } = await ctx.store.inventory(instance.name);
   const byId = new Map<string, LocalCopy>(copies.map((c) => [`${c.manifest.tier}/${c.manifest.id}`, c]));
   const decisions = planRetention(
@@ -53,8 +60,9 @@ export async function pruneInstance(ctx: AgentContext, instance: InstanceConfig,
       createdAt: new Date(c.manifest.createdAt),
       valid: c.state === 'ok',
       pinned: c.manifest.pinned,
+      keys: totalKeys(c.manifest),
     })),
-    retentionPolicyFor(ctx, instance),
+    { ...retentionPolicyFor(ctx, instance), maxKeyDrop: ctx.config.snapshot.maxKeyDrop },
     ctx.clock.now(),
   );
   const deleted: string[] = [];

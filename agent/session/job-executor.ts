@@ -9,6 +9,7 @@ import { connectRedis } from '../redis/redis-client.js';
 import { pruneInstance } from '../retention/prune.js';
 import { ensureDailyCopy, takeSnapshot } from '../snapshot/take-snapshot.js';
 import { verifyCopies } from '../snapshot/verify-copies.js';
+import { withInstance } from '../store/instance-guard.js';
 
 export interface JobContext {
   report(phase: string, done: number, total: number, message?: string): void;
@@ -48,11 +49,13 @@ export async function executeJob(
         return { ...outcome, decisions: outcome.decisions.map((d) => ({ ...d, createdAt: d.createdAt.toISOString() })) };
       });
     case 'verify':
-      return queue.run(instance.name, async () => {
-        const { copies } = await ctx.store.inventory(instance.name);
-        const results = await verifyCopies(copies, (copy, done, total) => job.report(`verify ${copy.manifest.id}`, done, total));
-        return { ok: results.every((r) => r.ok), results };
-      });
+      return queue.run(instance.name, () =>
+        withInstance(ctx, instance.name, 'verify', async () => {
+          const { copies } = await ctx.store.inventory(instance.name);
+          const results = await verifyCopies(copies, (copy, done, total) => job.report(`verify ${copy.manifest.id}`, done, total));
+          return { ok: results.every((r) => r.ok), results };
+        }),
+      );
     case 'policy-apply': {
       const problem = policySettingsProblem(command.args.settings);
       if (problem) throw new RedbackError('USAGE', `policy-apply refused: ${problem}`, { hint: 'only persistence settings can be applied through a policy' });

@@ -87,6 +87,7 @@ export async function runCopyPipeline(source: string, options: PipelineOptions =
     const sabs = Array.from({ length: SLOTS }, () => (useWorker ? new SharedArrayBuffer(chunkSize) : new ArrayBuffer(chunkSize)));
     const pool = sabs.map((b) => Buffer.from(b));
     checker = useWorker ? workerChecker(sabs as SharedArrayBuffer[]) : inlineChecker(pool);
+    if (options.destination) await checkHeader(input, source);
     const kernelCopy = options.destination !== undefined && (options.copyMode ?? (process.platform === 'linux' ? 'kernel' : 'stream')) === 'kernel';
     if (options.destination && kernelCopy) {
       const destination = options.destination;
@@ -177,6 +178,28 @@ export async function runCopyPipeline(source: string, options: PipelineOptions =
     await checker?.close();
     await input.close().catch(() => undefined);
     await output?.close().catch(() => undefined);
+  }
+}
+
+/** The magic and version (`REDIS0011`): checked before any byte is copied. */
+const HEADER_BYTES = 9;
+
+/**
+ * Fail fast: the magic and version of the source are checked before the copy begins, so a file that is not an
+ * RDB at all (a 3 GB garbage dump.rdb) is refused before a single byte is written. The error says
+ * `details.notRdb` so the caller keeps only a sample of it.
+ */
+async function checkHeader(input: FileHandle, source: string): Promise<void> {
+  const head = Buffer.alloc(HEADER_BYTES);
+  const { bytesRead } = await input.read(head, 0, HEADER_BYTES, 0);
+  if (bytesRead === 0) return; // empty: the full pass reports it
+  try {
+    new RdbStreamReader().update(head.subarray(0, bytesRead));
+  } catch (err) {
+    if (err instanceof RedbackError) {
+      throw new RedbackError(err.code, err.message, { ...(err.hint ? { hint: err.hint } : {}), details: { ...(err.details ?? {}), notRdb: true, source } });
+    }
+    throw err;
   }
 }
 

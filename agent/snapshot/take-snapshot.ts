@@ -14,9 +14,11 @@ import { connectRedis } from '../redis/redis-client.js';
 import { rememberDiscoveredLayout } from '../state/instance-state.js';
 import { dayKey } from '../retention/calendar.js';
 import { pruneInstance, retentionPolicyFor, type PruneOutcome } from '../retention/prune.js';
-import { withInstanceLock } from '../store/instance-lock.js';
+import { withInstance } from '../store/instance-guard.js';
 import { newCopyId } from '../store/layout.js';
 import type { LocalCopy } from '../store/local-store.js';
+import { readInfo, parseKeyspace } from '../redis/info.js';
+import { guardAgainstCollapse } from './collapse-guard.js';
 import { runCopyPipeline } from './copy-pipeline.js';
 import { verifyCopy } from './verify-copies.js';
 
@@ -26,6 +28,8 @@ export interface SnapshotOptions {
   mode?: 'bgsave' | 'existing';
   onProgress?: (phase: 'bgsave' | 'copy', done: number, total: number) => void;
   signal?: AbortSignal;
+  /** Take the copy even when its key count collapsed against the last count seen (`--force`; the daemon never forces). */
+  force?: boolean;
 }
 
 export interface SnapshotOutcome {
@@ -38,14 +42,17 @@ export interface SnapshotOutcome {
 /**
  * Takes one verified local copy of an instance:
  * 1. lock the instance; connect to Redis and discover where dump.rdb lives;
- * 2. BGSAVE and wait for it (or, in `existing` mode, accept dump.rdb if it is recent enough);
- * 3. stream dump.rdb into a temp file in the tier's directory, hashing and checking it on the way;
- * 4. a copy that fails its checks goes to quarantine and the snapshot fails: older copies stay;
- * 5. rename into place, fsync the directory, write the manifest (the commit point);
- * 6. apply retention to the instance (after the copy, never before).
+ * 2. refuse when Redis's key count collapsed against the last count seen (before BGSAVE, so an
+ *    emptied Redis does not overwrite dump.rdb), unless forced;
+ * 3. BGSAVE and wait for it (or, in `existing` mode, accept dump.rdb if it is recent enough);
+ * 4. stream dump.rdb into a temp file in the tier's directory, hashing and checking it on the way;
+ * 5. a copy that fails its checks goes to quarantine and the snapshot fails: older copies stay;
+ * 6. the copy's own key count passes the same collapse guard (else it is dropped, nothing commits);
+ * 7. rename into place, fsync the directory, write the manifest (the commit point);
+ * 8. apply retention to the instance (after the copy, never before; never after a refusal).
  */
 export async function takeSnapshot(ctx: AgentContext, instance: InstanceConfig, options: SnapshotOptions): Promise<SnapshotOutcome> {
-  return withInstanceLock(ctx.layout.lockFile(instance.name), `snapshot ${options.tier}`, async () => {
+  return withInstance(ctx, instance.name, `snapshot ${options.tier}`, async () => {
     const redis = await connectRedis(instance);
     let layout: InstanceLayout;
     let bgsaveMs: number | null = null;
@@ -53,6 +60,9 @@ export async function takeSnapshot(ctx: AgentContext, instance: InstanceConfig, 
     try {
       layout = await discoverLayout(redis, instance);
       await rememberDiscoveredLayout(ctx, instance, layout);
+      const live = await readInfo(redis, 'keyspace');
+      const liveKeys = Object.values(parseKeyspace(live)).reduce((n, db) => n + db.keys, 0);
+      await guardAgainstCollapse(ctx, instance, liveKeys, { force: options.force === true, stage: 'redis has' });
       const mode = options.mode ?? ctx.config.snapshot.mode;
       if (mode === 'bgsave') {
         options.onProgress?.('bgsave', 0, 1);
@@ -77,6 +87,7 @@ export async function takeSnapshot(ctx: AgentContext, instance: InstanceConfig, 
     const manifest = await copyIntoTier(ctx, instance, options.tier, rdbPath(layout), {
       source,
       redisRunId: layout.runId,
+      guard: { force: options.force === true },
       ...(options.onProgress ? { onProgress: (d: number, t: number) => options.onProgress!('copy', d, t) } : {}),
     });
     const copyMs = Date.now() - copyStarted;
@@ -102,6 +113,8 @@ interface CopyOptions {
   source: CopyManifestBody['source'];
   redisRunId: string | null;
   onProgress?: (done: number, total: number) => void;
+  /** Check the copy's key count against the last count seen before committing it. */
+  guard?: { force: boolean };
 }
 
 /**
@@ -129,6 +142,15 @@ export async function copyIntoTier(
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
   } catch (err) {
+    if (err instanceof RedbackError && (err.code === 'RDB_CORRUPT' || (err.code as string) === 'RDB_UNSUPPORTED') && err.details?.notRdb === true) {
+      // Not an RDB at all: nothing was copied; quarantine keeps a sample and a note, not the file.
+      const folder = await ctx.store.quarantineSample(instance.name, id, sourcePath, tempPath, `not an RDB: ${err.message}`, ctx.clock.now());
+      ctx.logger.error({ instance: instance.name, copy: id, quarantine: folder, err: err.message }, 'source is not an RDB; a sample was quarantined');
+      throw new RedbackError(err.code, `${sourcePath} is not an RDB file: ${err.message}`, {
+        hint: `nothing was copied (a sample and a note are in ${folder}); older copies are untouched. check what wrote ${sourcePath}`,
+        details: { quarantine: folder, source: sourcePath },
+      });
+    }
     if (err instanceof RedbackError && err.code === 'RDB_CORRUPT') {
       const folder = await ctx.store.quarantine(instance.name, id, [tempPath], err.message, ctx.clock.now());
       ctx.logger.error({ instance: instance.name, copy: id, quarantine: folder, err: err.message }, 'copy failed its checks and was quarantined');
@@ -152,6 +174,15 @@ export async function copyIntoTier(
       hint: `turn checksums on (CONFIG SET rdbchecksum yes, and in redis.conf) or set snapshot.allowUnchecksummed: true; the copy is in ${folder}`,
       details: { quarantine: folder },
     });
+  }
+  if (options.guard) {
+    const copyKeys = Object.values(keysOfSummary(result.summary).keys).reduce((a, b) => a + b, 0);
+    try {
+      await guardAgainstCollapse(ctx, instance, copyKeys, { force: options.guard.force, stage: 'the copy has' });
+    } catch (err) {
+      await unlink(tempPath).catch(() => undefined);
+      throw err;
+    }
   }
   try {
     await rename(tempPath, finalPath);
@@ -228,7 +259,7 @@ export async function ensureDailyCopy(
     .filter((c) => c.manifest.tier !== 'daily')
     .sort((a, b) => a.manifest.createdAt.localeCompare(b.manifest.createdAt));
   for (const candidate of candidates) {
-    const linked = await withInstanceLock(ctx.layout.lockFile(instance.name), 'daily link', async () => {
+    const linked = await withInstance(ctx, instance.name, 'daily link', async () => {
       const check = await verifyCopy(candidate);
       if (!check.ok) {
         const folder = await ctx.store.quarantine(instance.name, candidate.manifest.id, [candidate.rdbFile, candidate.manifestFile], `verify before daily link: ${check.problem}`);

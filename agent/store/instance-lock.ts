@@ -1,8 +1,13 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { hostname } from 'node:os';
-import { open, readFile, unlink } from 'node:fs/promises';
+import { open, readFile, type FileHandle } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { RedbackError, storageError } from '../../shared/errors/index.js';
 import { ensureDir } from '../../shared/fs/durable.js';
+
+/** fs-ext's flock(2) binding (no bundled types; only what is used here). */
+const { flockSync } = createRequire(import.meta.url)('fs-ext') as { flockSync(fd: number, flags: 'exnb' | 'un'): void };
 
 export interface LockHolder {
   pid: number;
@@ -11,58 +16,90 @@ export interface LockHolder {
   since: string;
 }
 
+export interface LockOptions {
+  /** Keep trying this long before LOCKED (default 0: fail at once). */
+  waitMs?: number;
+  /** Runs right after the lock is taken (not on a nested, re-entrant call): cleanup after killed runs. */
+  onAcquire?: () => Promise<void>;
+}
+
+/** Lock files this async chain holds, so nested callers (snapshot → prune) do not deadlock. */
+const held = new AsyncLocalStorage<ReadonlySet<string>>();
+
 /**
- * One operation per instance at a time (snapshot, prune, restore). The lock is a file holding the
- * holder's pid; a lock whose process is gone (a killed run) is stale and taken over.
+ * One operation per instance at a time (snapshot, prune, verify, restore, cleanup). The lock is an
+ * OS lock (flock(2), exclusive) on `<backupDir>/<instance>/.lock`: the kernel grants it to one open
+ * file at a time, across processes and within one, and releases it when the holder closes it or
+ * dies (kill -9 included), so there is no stale lock to take over and nothing ever unlinks the
+ * file. The holder writes its pid and operation into the file for the LOCKED message only; the
+ * content never decides anything.
  */
-export async function acquireInstanceLock(path: string, operation: string): Promise<() => Promise<void>> {
+export async function acquireInstanceLock(path: string, operation: string, options: LockOptions = {}): Promise<() => Promise<void>> {
   await ensureDir(dirname(path));
-  const holder: LockHolder = { pid: process.pid, host: hostname(), operation, since: new Date().toISOString() };
-  for (let attempt = 0; attempt < 3; attempt++) {
+  const deadline = Date.now() + (options.waitMs ?? 0);
+  for (;;) {
+    let handle: FileHandle;
     try {
-      const handle = await open(path, 'wx', 0o600);
-      await handle.writeFile(JSON.stringify(holder));
-      await handle.close();
-      return async () => {
-        await unlink(path).catch(() => undefined);
-      };
+      // O_CLOEXEC (libuv's default): a Redis started by a recovery never inherits the lock.
+      handle = await open(path, 'a+', 0o600);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw storageError(err, 'create lock', path);
+      throw storageError(err, 'open lock', path);
     }
-    const current = await readHolder(path);
-    if (current && current.host === holder.host && isAlive(current.pid)) {
-      throw new RedbackError('LOCKED', `another redback operation (${current.operation}, pid ${current.pid}) is running on this instance since ${current.since}`, {
-        hint: 'wait for it to finish; if that process is gone, the lock is released automatically',
-        details: { ...current },
+    try {
+      flockSync(handle.fd, 'exnb');
+    } catch (err) {
+      await handle.close().catch(() => undefined);
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'EWOULDBLOCK' && code !== 'EAGAIN') throw storageError(err, 'lock', path);
+      if (Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+        continue;
+      }
+      const holder = await readHolder(path);
+      const who = holder ? `${holder.operation}, pid ${holder.pid}${holder.host !== hostname() ? ` on ${holder.host}` : ''}, since ${holder.since}` : 'a process that has not said who it is yet';
+      throw new RedbackError('LOCKED', `another redback operation holds the lock of this instance (${who})`, {
+        hint: 'wait for it to finish and retry; the lock is released when that process exits, even if it is killed',
+        details: { lockFile: path, ...(holder ?? {}) },
       });
     }
-    // Stale (its process is gone, or the file is unreadable): take it over.
-    await unlink(path).catch(() => undefined);
+    const holder: LockHolder = { pid: process.pid, host: hostname(), operation, since: new Date().toISOString() };
+    await handle.truncate(0).catch(() => undefined);
+    await handle.write(JSON.stringify(holder) + '\n', 0).catch(() => undefined);
+    let released = false;
+    return async () => {
+      if (released) return;
+      released = true;
+      // Still the holder here: clearing the note cannot touch another process's lock.
+      await handle.truncate(0).catch(() => undefined);
+      try {
+        flockSync(handle.fd, 'un');
+      } catch {
+        // closing releases it anyway
+      }
+      await handle.close().catch(() => undefined);
+    };
   }
-  throw new RedbackError('LOCKED', `cannot take the lock ${path}`, { hint: 'another process keeps taking it; retry' });
 }
 
 async function readHolder(path: string): Promise<LockHolder | null> {
   try {
-    return JSON.parse(await readFile(path, 'utf8')) as LockHolder;
+    const parsed = JSON.parse(await readFile(path, 'utf8')) as LockHolder;
+    return typeof parsed.pid === 'number' ? parsed : null;
   } catch {
     return null;
   }
 }
 
-function isAlive(pid: number): boolean {
+/** Runs `fn` holding the instance lock; re-entrant within one async chain (nested calls just run). */
+export async function withInstanceLock<T>(path: string, operation: string, fn: () => Promise<T>, options: LockOptions = {}): Promise<T> {
+  const mine = held.getStore();
+  if (mine?.has(path)) return fn();
+  const release = await acquireInstanceLock(path, operation, options);
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-export async function withInstanceLock<T>(path: string, operation: string, fn: () => Promise<T>): Promise<T> {
-  const release = await acquireInstanceLock(path, operation);
-  try {
-    return await fn();
+    return await held.run(new Set([...(mine ?? []), path]), async () => {
+      await options.onAcquire?.();
+      return fn();
+    });
   } finally {
     await release();
   }

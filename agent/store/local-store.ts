@@ -1,5 +1,5 @@
-import { readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { lstat, open, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { RedbackError, storageError } from '../../shared/errors/index.js';
 import { TEMP_PREFIX, fsyncDir } from '../../shared/fs/durable.js';
 import { moveAside } from '../../shared/fs/move-aside.js';
@@ -33,7 +33,14 @@ export interface Inventory {
  * copy without its manifest, so a copy being written (temp file) or deleted (renamed) is invisible.
  */
 export class LocalStore {
-  constructor(readonly layout: BackupLayout) {}
+  readonly quarantineMaxBytes: number;
+
+  constructor(
+    readonly layout: BackupLayout,
+    options: { quarantineMaxBytes?: number } = {},
+  ) {
+    this.quarantineMaxBytes = options.quarantineMaxBytes ?? DEFAULT_QUARANTINE_MAX_BYTES;
+  }
 
   async listInstances(): Promise<string[]> {
     const entries = await readdir(this.layout.backupDir, { withFileTypes: true }).catch((err) => {
@@ -101,7 +108,75 @@ export class LocalStore {
 
   /** Moves a copy (RDB and manifest) into the instance's quarantine folder; returns the folder. */
   async quarantine(instance: string, id: string, files: string[], reason: string, now = new Date()): Promise<string> {
-    return moveAside(this.layout.quarantineDir(instance), id, files, { reason, copy: id }, now);
+    const folder = await moveAside(this.layout.quarantineDir(instance), id, files, { reason, copy: id }, now);
+    await this.trimQuarantine(folder);
+    return folder;
+  }
+
+  /**
+   * Quarantines a file that is not an RDB at all: only its first SAMPLE_BYTES are kept (as
+   * `<name>.sample`) with a note, never a full copy (a 3 GB garbage dump.rdb must not be kept
+   * once per attempt). `partial` (our own temp copy of it, if any) is removed.
+   */
+  async quarantineSample(instance: string, id: string, source: string, partial: string | null, reason: string, now = new Date()): Promise<string> {
+    const folder = await moveAside(this.layout.quarantineDir(instance), id, [], { reason, copy: id, source, sampleBytes: SAMPLE_BYTES, note: `not an RDB: only the first ${SAMPLE_BYTES} bytes of ${source} are kept` }, now);
+    try {
+      const handle = await open(source, 'r');
+      try {
+        const buf = Buffer.alloc(SAMPLE_BYTES);
+        const { bytesRead } = await handle.read(buf, 0, SAMPLE_BYTES, 0);
+        await writeFile(join(folder, `${basename(source)}.sample`), buf.subarray(0, bytesRead), { mode: 0o600 });
+      } finally {
+        await handle.close();
+      }
+    } catch {
+      // the source vanished: the note is enough
+    }
+    if (partial) await unlink(partial).catch(() => undefined);
+    await this.trimQuarantine(folder);
+    return folder;
+  }
+
+  /** Bytes and entries in every instance's quarantine (`agent list` shows it). */
+  async quarantineUsage(instances?: string[]): Promise<{ bytes: number; entries: number; maxBytes: number; perInstance: Record<string, { bytes: number; entries: number }> }> {
+    const entries = await this.quarantineEntries(instances);
+    const perInstance: Record<string, { bytes: number; entries: number }> = {};
+    for (const e of entries) {
+      const u = (perInstance[e.instance] ??= { bytes: 0, entries: 0 });
+      u.bytes += e.bytes;
+      u.entries++;
+    }
+    return { bytes: entries.reduce((n, e) => n + e.bytes, 0), entries: entries.length, maxBytes: this.quarantineMaxBytes, perInstance };
+  }
+
+  private async quarantineEntries(instances?: string[]): Promise<Array<{ instance: string; path: string; name: string; bytes: number }>> {
+    const out: Array<{ instance: string; path: string; name: string; bytes: number }> = [];
+    for (const instance of instances ?? (await this.listInstances())) {
+      const root = this.layout.quarantineDir(instance);
+      const names = await readdir(root).catch(() => [] as string[]);
+      for (const name of names) out.push({ instance, path: join(root, name), name, bytes: await sizeOf(join(root, name)) });
+    }
+    return out;
+  }
+
+  /**
+   * Keeps the backup directory's quarantine under `quarantine.maxBytes` by removing the oldest
+   * entries (their names start with a timestamp). It holds only redback's own rejected copies,
+   * never live data (runbooks move live files aside inside the Redis dir, which this never
+   * touches). `keep` (the entry just made) is never removed. Returns the removed folders.
+   */
+  async trimQuarantine(keep?: string): Promise<string[]> {
+    const entries = (await this.quarantineEntries()).sort((a, b) => a.name.localeCompare(b.name));
+    let total = entries.reduce((n, e) => n + e.bytes, 0);
+    const removed: string[] = [];
+    for (const e of entries) {
+      if (total <= this.quarantineMaxBytes) break;
+      if (e.path === keep) continue;
+      await rm(e.path, { recursive: true, force: true }).catch(() => undefined);
+      total -= e.bytes;
+      removed.push(e.path);
+    }
+    return removed;
   }
 
   /**
@@ -130,7 +205,7 @@ export class LocalStore {
    * an RDB without a manifest (killed between rename and manifest) is moved to quarantine.
    * Returns what it did.
    */
-  async cleanupInterrupted(instance: string): Promise<{ removed: string[]; quarantined: string[] }> {
+  async cleanupInterrupted(instance: string): Promise<{ removed: string[]; quarantined: string[]; trimmed: string[] }> {
     const removed: string[] = [];
     const quarantined: string[] = [];
     for (const tier of TIERS) {
@@ -150,6 +225,21 @@ export class LocalStore {
         }
       }
     }
-    return { removed, quarantined };
+    const trimmed = await this.trimQuarantine();
+    return { removed, quarantined, trimmed };
   }
+}
+
+export const DEFAULT_QUARANTINE_MAX_BYTES = 5 * 1024 ** 3;
+/** How much of a file that is not an RDB quarantine keeps. */
+export const SAMPLE_BYTES = 64 * 1024;
+
+/** Bytes under a path (file or directory tree; symlinks not followed). */
+async function sizeOf(path: string): Promise<number> {
+  const st = await lstat(path).catch(() => null);
+  if (!st) return 0;
+  if (!st.isDirectory()) return st.size;
+  let total = 0;
+  for (const name of await readdir(path).catch(() => [] as string[])) total += await sizeOf(join(path, name));
+  return total;
 }

@@ -38,6 +38,11 @@ const snapshotSchema = z
     pollInterval: durationSchema.default(200),
     /** Copies written with `rdbchecksum no` cannot be verified; refuse them unless this is true. */
     allowUnchecksummed: z.boolean().default(false),
+    /**
+     * A copy whose key count fell to 0, or by more than this share, against the last count the
+     * agent saw is refused (an emptied instance must never win over its data); `--force` takes it.
+     */
+    maxKeyDrop: z.number().gt(0).max(1).default(0.9),
   })
   .strict();
 
@@ -99,7 +104,13 @@ export const agentConfigSchema = z
       bgsaveTimeout: 30 * 60_000,
       pollInterval: 200,
       allowUnchecksummed: false,
+      maxKeyDrop: 0.9,
     }),
+    /**
+     * The backup directory's quarantine (redback's own rejected copies, never live data) is kept
+     * under this many bytes: the oldest entries beyond it are removed.
+     */
+    quarantine: z.object({ maxBytes: z.number().int().nonnegative().default(5 * 1024 ** 3) }).strict().default({ maxBytes: 5 * 1024 ** 3 }),
     log: z.object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info') }).strict().default({ level: 'info' }),
     coordinator: z
       .object({
