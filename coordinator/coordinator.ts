@@ -63,6 +63,8 @@ export class Coordinator {
               newest: {
                 ...(i.record.newestHourlyAt ? { hourly: i.record.newestHourlyAt } : {}),
                 ...(i.record.newestDailyAt ? { daily: i.record.newestDailyAt } : {}),
+                ...(i.record.newestManualAt ? { manual: i.record.newestManualAt } : {}),
+                ...(i.record.newestOffsiteAt ? { offsite: i.record.newestOffsiteAt } : {}),
               },
             }));
           },

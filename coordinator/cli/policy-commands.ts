@@ -95,7 +95,7 @@ export async function runPolicyApply(flags: ConnectionFlags & { instance?: strin
     const { jobs, skipped } = await client.applyPolicy({ ...(flags.instance ? { instance: flags.instance } : {}), all: flags.all === true, dryRun, timeoutMs });
     return { outcomes: await Promise.all(jobs.map((job) => finalState(client, job))), skipped };
   });
-  const results = outcomes.map((job) => ({ job, result: job.state === 'succeeded' && job.resultJson ? (JSON.parse(job.resultJson) as ApplyResult) : null }));
+  const results = outcomes.map((job) => ({ job, result: job.state === 'succeeded' && job.result ? (job.result as ApplyResult) : null }));
   const failed = results.filter((r) => r.job.state !== 'succeeded');
   if (flags.json) {
     printJson(
