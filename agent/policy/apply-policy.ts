@@ -102,7 +102,7 @@ export async function applyPolicy(
   if (options.dryRun || changes.length === 0) return result;
 
   const done: SettingChange[] = [];
-  const putBack = async (why: string, cause: unknown): Promise<never> => {
+  const putBack = async (why: string, cause: unknown, code: 'POLICY_UNSUPPORTED' | 'CANCELLED' = 'POLICY_UNSUPPORTED'): Promise<never> => {
     const failedBack: string[] = [];
     for (const change of [...done].reverse()) {
       try {
@@ -112,7 +112,8 @@ export async function applyPolicy(
       }
     }
     const back = done.length === 0 ? 'nothing was changed' : failedBack.length === 0 ? `put back ${done.map((c) => c.key).join(', ')}: nothing was changed` : `could NOT put back ${failedBack.join(', ')}`;
-    throw new RedbackError('POLICY_UNSUPPORTED', `redis ${instance} (${redisVersion}) refused the policy: ${why}; ${back}`, {
+    const what = code === 'CANCELLED' ? `policy apply on ${instance} ${why}` : `redis ${instance} (${redisVersion}) refused the policy: ${why}`;
+    throw new RedbackError(code, `${what}; ${back}`, {
       hint: failedBack.length ? 'check the instance with: redback policy show --instance ' + instance : 'see the Redis log; change the policy in the coordinator config or fix the server',
       cause,
       details: { instance, redisVersion, changed: done.map((c) => c.key), notRestored: failedBack },
@@ -120,7 +121,7 @@ export async function applyPolicy(
   };
 
   for (const change of changes) {
-    if (options.signal?.aborted) await putBack('cancelled', null);
+    if (options.signal?.aborted) await putBack('cancelled', null, 'CANCELLED');
     options.onPhase?.('config-set', `CONFIG SET ${change.key} ${JSON.stringify(change.want)}`);
     try {
       const before = change.key === 'appendonly' ? await readInfo(redis, 'persistence') : {};
@@ -130,11 +131,11 @@ export async function applyPolicy(
         options.onPhase?.('aof-rewrite', 'waiting for the AOF rewrite that appendonly yes starts');
         const started = Date.now();
         const problem = await waitForAofRewrite(redis, before, options);
-        if (problem) await putBack(problem, null);
+        if (problem) await putBack(problem, null, options.signal?.aborted ? 'CANCELLED' : 'POLICY_UNSUPPORTED');
         result.aofRewriteMs = Date.now() - started;
       }
     } catch (err) {
-      if (err instanceof RedbackError && err.code === 'POLICY_UNSUPPORTED') throw err;
+      if (err instanceof RedbackError && (err.code === 'POLICY_UNSUPPORTED' || err.code === 'CANCELLED')) throw err;
       await putBack(`CONFIG SET ${change.key} ${change.want}: ${(err as Error).message.replace(/^.*answered CONFIG with an error: /, '')}`, err);
     }
   }

@@ -128,6 +128,17 @@ describe('applyPolicy against a real redis-server', () => {
     expect(await settingsOf(r)).toEqual(before);
   });
 
+  it('cancelled before it sets anything: CANCELLED, nothing changed', async () => {
+    const r = await start();
+    const before = await settingsOf(r);
+    const controller = new AbortController();
+    controller.abort();
+    const err = await applyPolicy(r, 'main', policy, { dryRun: false, signal: controller.signal }).catch((e: unknown) => e);
+    expect((err as RedbackError).code).toBe('CANCELLED');
+    expect((err as RedbackError).message).toMatch(/policy apply on main cancelled; nothing was changed/);
+    expect(await settingsOf(r)).toEqual(before);
+  });
+
   it('without a config file: the change is made and reported as not persisted', async () => {
     const r = await start({ noConfigFile: true });
     const result = await applyPolicy(r, 'main', { appendfsync: 'no' }, { dryRun: false });
