@@ -68,7 +68,9 @@ export class LocalDirTarget implements StorageTarget {
   async put(key: string, body: PutBody, opts: PutOptions = {}): Promise<PutResult> {
     const path = this.pathOf(key);
     const dir = dirname(path);
-    const temp = join(dir, `${RESERVED_SEGMENT_PREFIX}${key.split('/').pop()}-${randomBytes(4).toString('hex')}`);
+    // The temp name stays under NAME_MAX (255) however long the key's last segment is.
+    const base = key.split('/').pop()!.slice(0, 200);
+    const temp = join(dir, `${RESERVED_SEGMENT_PREFIX}${base}-${randomBytes(4).toString('hex')}`);
     if (opts.signal?.aborted) throw cancelledError(`put ${key}`);
     let handle: FileHandle | undefined;
     try {

@@ -75,6 +75,18 @@ describe('LocalDirTarget specifics', () => {
     }
   });
 
+  it('a key segment of 250 bytes can be written (the temp name stays under NAME_MAX)', async () => {
+    const dir = makeTempDir('redback-local-target-');
+    try {
+      const target = new LocalDirTarget(dir.path);
+      const key = `long/${'x'.repeat(250)}`;
+      await target.put(key, Readable.from([Buffer.from('ok')]));
+      expect((await target.stat(key))?.size).toBe(2);
+    } finally {
+      dir.cleanup();
+    }
+  });
+
   it('a relative root is a config error', () => {
     expect(() => new LocalDirTarget('relative/dir')).toThrow(/absolute/);
   });
