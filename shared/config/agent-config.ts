@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { addressSchema, cronSchema, durationSchema, timeZoneSchema, tlsFilesSchema } from './common-schemas.js';
 import { loadYamlConfig, type ExtraCheck } from './load-yaml-config.js';
+import { agentOffsiteSchema } from '../offsite/agent-offsite-schema.js';
 
 const retentionSchema = z
   .object({
@@ -108,6 +109,8 @@ export const agentConfigSchema = z
       })
       .strict()
       .optional(),
+    /** Where nightly offsite sets go (S7); the coordinator may hand one over instead. */
+    offsite: agentOffsiteSchema.optional(),
     instances: z.array(instanceSchema).min(1, { message: 'list at least one instance' }),
   })
   .strict();
