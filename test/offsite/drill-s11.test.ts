@@ -30,7 +30,7 @@ describe('S11 drill: AOF, dump.rdb and every local copy lost → restore-offsite
     tmp.cleanup();
   });
 
-  async function s11(name: string, offsite: Record<string, unknown>, env: NodeJS.ProcessEnv = {}): Promise<void> {
+  async function s11(name: string, offsite: Record<string, unknown>): Promise<void> {
     const drill = await offsiteDrill(join(tmp.path, name), offsite, { extraConfig: ['enable-debug-command yes'] });
     cleanups.push(() => drill.cleanup());
     await drill.fill(name);
