@@ -25,6 +25,7 @@ export interface RecoverFlags extends AgentFlags {
   dryRun?: boolean;
   yes?: boolean;
   backup?: string;
+  withConfig?: boolean;
   runbook?: string;
   resume?: boolean;
   rollback?: boolean;
@@ -44,6 +45,7 @@ export async function runRecoverCommand(flags: RecoverFlags): Promise<number> {
     dryRun: flags.dryRun === true,
     ...(flags.runbook ? { runbook: flags.runbook as RunbookName } : {}),
     ...(flags.backup ? { backupId: flags.backup } : {}),
+    withConfig: flags.withConfig === true,
     resume: flags.resume === true,
     rollback: flags.rollback === true,
     onDiagnosis: (d) => out(renderDiagnosis(d, ctx.clock.now())),

@@ -1,4 +1,7 @@
+import { createWriteStream } from 'node:fs';
 import { open, unlink, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ensureDir } from '../../shared/fs/durable.js';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { InstanceConfig } from '../../shared/config/agent-config.js';
@@ -13,7 +16,7 @@ import { findSet } from '../../shared/offsite/set-store.js';
 import { dataKeyOf, openSetObject } from '../../shared/offsite/verify-set.js';
 import type { AgentContext } from '../agent-context.js';
 import { openOffsite, ownerFor, type OffsiteAccess } from '../offsite/offsite-session.js';
-import { registerRestoreSource, type ExpectedRdb, type RestoreSource } from './restore-source.js';
+import { registerRestoreSource, type ConfigFile, type ExpectedRdb, type RestoreSource } from './restore-source.js';
 
 /** What a restore must find again in the set's RDB. */
 export function expectedOfSet(m: SetManifest): ExpectedRdb {
@@ -45,6 +48,25 @@ export function offsiteSetSource(ctx: AgentContext, access: OffsiteAccess, manif
     expected,
     descriptor: { kind: 'offsite', id: manifest.setId },
     describe: () => label,
+    fetchConfigFiles: async (dir) => {
+      const dataKey = dataKeyOf(manifest, loadOperatorKey(access.config.encryption));
+      await ensureDir(dir);
+      const out: ConfigFile[] = [];
+      for (const object of manifest.objects) {
+        if (object.kind !== 'config' && object.kind !== 'acl') continue;
+        const path = join(dir, object.name);
+        await unlink(path).catch(() => undefined); // our own leftover from an interrupted run
+        const decoded = await openSetObject(access.target, access.config.prefix, manifest, object, dataKey);
+        try {
+          await pipeline(decoded.stream, createWriteStream(path, { flags: 'wx', mode: 0o600 }));
+        } catch (err) {
+          await unlink(path).catch(() => undefined);
+          throw err;
+        }
+        out.push({ kind: object.kind, name: object.name, path });
+      }
+      return out;
+    },
     fetch: async (destination, onProgress, fetchOptions) => {
       const dataKey = dataKeyOf(manifest, loadOperatorKey(access.config.encryption));
       const rdb = rdbObjectOf(manifest);

@@ -28,6 +28,8 @@ export interface PlanOptions {
   /** Force a runbook instead of the diagnosis' choice. */
   runbook?: RunbookName;
   timeouts?: Partial<RecoveryDeps['timeouts']>;
+  /** Also restore redis.conf and the ACL file from the source (offsite sets carry them). */
+  withConfig?: boolean;
 }
 
 export const RECOVERY_RUNBOOKS: readonly RunbookName[] = ['restart', 'repair-aof', 'restore-local', 'restore-offsite'];
@@ -68,7 +70,7 @@ export async function planRecovery(ctx: AgentContext, instance: InstanceConfig, 
       const source = await openRestoreSource(ctx, instance, diagnosis.source.descriptor);
       // One restore runbook; restore-offsite is its name when the RDB comes from an offsite set.
       runbook = { ...restoreLocalRunbook(deps, source), name } as Runbook<RecoveryState>;
-      state = restoreLocalState(facts, lastSeen, source);
+      state = restoreLocalState(facts, lastSeen, source, { withConfig: options.withConfig === true });
     }
   }
   return { name, summary: runbook.summary, reason, runbook, state, steps: planOf(runbook, state) };

@@ -10,6 +10,7 @@ export {
   openRestoreSource,
   registerRestoreSource,
   totalKeysOf,
+  type ConfigFile,
   type ExpectedRdb,
   type FetchOptions,
   type FetchResult,

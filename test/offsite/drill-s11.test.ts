@@ -1,4 +1,4 @@
-import { existsSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -30,8 +30,13 @@ describe('S11 drill: AOF, dump.rdb and every local copy lost → restore-offsite
     tmp.cleanup();
   });
 
-  async function s11(name: string, offsite: Record<string, unknown>): Promise<void> {
-    const drill = await offsiteDrill(join(tmp.path, name), offsite, { extraConfig: ['enable-debug-command yes'] });
+  async function s11(name: string, offsite: Record<string, unknown>, withConfig = false): Promise<void> {
+    const redisDir = join(tmp.path, name, 'redis');
+    const aclPath = join(redisDir, 'users.acl');
+    mkdirSync(redisDir, { recursive: true });
+    const acl = 'user default on nopass ~* &* +@all\nuser reader on >secret ~* +@read\n';
+    writeFileSync(aclPath, acl);
+    const drill = await offsiteDrill(join(tmp.path, name), offsite, { extraConfig: ['enable-debug-command yes', `aclfile ${aclPath}`] });
     cleanups.push(() => drill.cleanup());
     await drill.fill(name);
     const up = await drill.cli(['upload', '--json']);
@@ -42,6 +47,10 @@ describe('S11 drill: AOF, dump.rdb and every local copy lost → restore-offsite
     const c = drill.client(9);
     await c.set(`${name}:after-the-upload`, 'lost');
     c.disconnect();
+
+    // redis.conf and the ACL file change after the upload
+    appendFileSync(drill.confPath, '# changed-after-the-upload\n');
+    writeFileSync(aclPath, acl + 'user intruder on >x ~* +@all\n');
 
     // the disaster: the process dies, then its AOF directory, dump.rdb and every local copy are gone
     await drill.crash();
@@ -58,7 +67,7 @@ describe('S11 drill: AOF, dump.rdb and every local copy lost → restore-offsite
     expect(dry.stdout).toMatch(/offsite\s+1 complete set; newest/);
     expect(dry.stdout).toMatch(/\d+\. fetch-and-verify: /);
 
-    const run = await drill.cli(['recover', '--yes'], 120_000);
+    const run = await drill.cli(['recover', '--yes', ...(withConfig ? ['--with-config'] : [])], 120_000);
     expect(run.code, run.stdout + run.stderr).toBe(0);
     expect(run.stdout).toMatch(/Report: run \S+-restore-offsite-\S+ SUCCEEDED/);
     const now = await captureDataset(drill.port);
@@ -68,16 +77,30 @@ describe('S11 drill: AOF, dump.rdb and every local copy lost → restore-offsite
     expect(await configGet(drill.port, 'appendonly')).toBe('yes');
     expect(confAppendonly(drill.confPath)).toBe('yes');
     expect(existsSync(join(drill.aofDir, 'appendonly.aof.manifest'))).toBe(true);
+    const conf = readFileSync(drill.confPath, 'utf8');
+    if (withConfig) {
+      // the set's redis.conf and ACL file are back; the changed ones were moved aside, not overwritten
+      expect(conf).not.toContain('changed-after-the-upload');
+      expect(conf).toMatch(new RegExp(`^port ${drill.port}$`, 'm'));
+      expect(readFileSync(aclPath, 'utf8')).not.toContain('intruder');
+      const folder = /moved aside\s+(\S+)\/ \(nothing deleted\)/.exec(run.stdout)![1]!;
+      expect(readFileSync(join(folder, 'redis.conf'), 'utf8')).toContain('changed-after-the-upload');
+      expect(readFileSync(join(folder, 'users.acl'), 'utf8')).toContain('intruder');
+    } else {
+      // without --with-config both stay as they are
+      expect(conf).toContain('changed-after-the-upload');
+      expect(readFileSync(aclPath, 'utf8')).toContain('intruder');
+    }
   }
 
   it('from a plain (zstd) set on a local directory target', async () => {
     await s11('plain', {});
   });
 
-  it('from an encrypted set', async () => {
+  it('from an encrypted set, with --with-config putting back redis.conf and the ACL file', async () => {
     process.env.S11_KEY = 'ab'.repeat(32);
     try {
-      await s11('enc', { encryption: { keyEnv: 'S11_KEY' } });
+      await s11('enc', { encryption: { keyEnv: 'S11_KEY' } }, true);
     } finally {
       delete process.env.S11_KEY;
     }
