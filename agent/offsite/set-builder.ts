@@ -126,7 +126,7 @@ async function chooseRdb(
   const now = ctx.clock.now().getTime();
   const { copies } = await ctx.store.inventory(instance.name);
   const fresh = copies
-    .filter((c) => c.state === 'ok' && now - new Date(c.manifest.createdAt).getTime() <= options.rdbMaxAgeMs)
+    .filter((c) => c.state === 'ok' && now - new Date(c.manifest.snapshotAt ?? c.manifest.createdAt).getTime() <= options.rdbMaxAgeMs)
     .sort((a, b) => b.manifest.createdAt.localeCompare(a.manifest.createdAt))[0];
   if (fresh) return { copy: fresh.manifest, copyPath: fresh.rdbFile, source: 'local-copy' };
   const outcome = await takeSnapshot(ctx, instance, { tier: 'hourly', ...(options.signal ? { signal: options.signal } : {}) });

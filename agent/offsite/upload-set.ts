@@ -13,7 +13,7 @@ import type { AgentContext } from '../agent-context.js';
 import { agentIdOf } from '../session/coordinator-link.js';
 import { withInstanceLock } from '../store/instance-lock.js';
 import { pinSet, type PinnedFile } from './set-builder.js';
-import { hangAtFailpoint } from './failpoint.js';
+import { failpoint } from '../../shared/testing/failpoints.js';
 
 export interface UploadSetOptions {
   target: OffsiteTarget;
@@ -85,7 +85,7 @@ export async function uploadSet(ctx: AgentContext, instance: InstanceConfig, opt
         ctx.logger.info({ instance: instance.name, set: setId, object: object.key, plainBytes: object.plainBytes, storedBytes: object.storedBytes }, 'offsite object uploaded');
       }
 
-      await hangAtFailpoint('offsite-before-manifest', options.env ?? process.env);
+      failpoint('offsite:before-manifest');
       progress('manifest', done, total);
       const copy = pinned.rdb.copy;
       const manifest = sealSetManifest({
