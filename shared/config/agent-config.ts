@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { addressSchema, cronSchema, durationSchema, timeZoneSchema, tlsFilesSchema } from './common-schemas.js';
 import { loadYamlConfig, type ExtraCheck } from './load-yaml-config.js';
-import { agentOffsiteSchema } from '../offsite/agent-offsite-schema.js';
+import { offsiteSchema } from './offsite-schema.js';
 
 const retentionSchema = z
   .object({
@@ -110,7 +110,7 @@ export const agentConfigSchema = z
       .strict()
       .optional(),
     /** Where nightly offsite sets go (S7); the coordinator may hand one over instead. */
-    offsite: agentOffsiteSchema.optional(),
+    offsite: offsiteSchema.optional(),
     instances: z.array(instanceSchema).min(1, { message: 'list at least one instance' }),
   })
   .strict();
