@@ -5,6 +5,7 @@ import { action, examples } from '../../shared/cli/run-command.js';
 // commands do not pay for loading the agent's dependencies (ioredis, zod schemas, ...).
 const local = () => import('./local-commands.js');
 const recover = () => import('./recover-commands.js');
+const offsite = () => import('./offsite-commands.js');
 
 const CONFIG_FLAG = ['--config <file>', 'agent config (YAML)', process.env.REDBACK_AGENT_CONFIG ?? '/etc/redback/agent.yaml'] as const;
 
@@ -85,14 +86,33 @@ export function registerAgentCommands(program: Command): void {
     .action(action(async (flags) => (await local()).runVerifyCommand(flags)));
 
   agent
+    .command('upload')
+    .description('upload an offsite set of an instance now: RDB, AOF, redis.conf, ACL file (zstd, optional encryption), manifest last')
+    .option(...CONFIG_FLAG)
+    .requiredOption('--instance <name>', 'instance name from the config')
+    .option('--json', 'print the set manifest as JSON')
+    .addHelpText('after', examples('redback agent upload --config agent.yaml --instance main', 'redback agent upload --config agent.yaml --instance main --json'))
+    .action(action(async (flags) => (await offsite()).runUploadCommand(flags)));
+
+  agent
+    .command('offsite-list')
+    .description('list the offsite sets of this agent\'s instances (complete ones are restorable)')
+    .option(...CONFIG_FLAG)
+    .option('--instance <name>', 'only this instance')
+    .option('--json', 'print JSON')
+    .addHelpText('after', examples('redback agent offsite-list --config agent.yaml', 'redback agent offsite-list --config agent.yaml --instance main --json'))
+    .action(action(async (flags) => (await offsite()).runOffsiteListCommand(flags)));
+
+  agent
     .command('recover')
-    .description('diagnose an instance, show the runbook that fixes it and why, then run it (restart, repair-aof or restore-local)')
+    .description('diagnose an instance, show the runbook that fixes it and why, then run it (restart, repair-aof, restore-local or restore-offsite)')
     .option(...CONFIG_FLAG)
     .requiredOption('--instance <name>', 'instance name from the config')
     .option('--dry-run', 'print the diagnosis and the plan; change nothing')
     .option('--yes', 'do not ask for confirmation (needed when not on a terminal)')
-    .option('--backup <id>', 'restore this local copy (or "dump" for the instance\'s own dump.rdb)')
-    .addOption(new Option('--runbook <name>', 'run this runbook instead of the one the diagnosis chose').choices(['restart', 'repair-aof', 'restore-local']))
+    .option('--backup <id>', 'restore this local copy or offsite set id (or "dump" for the instance\'s own dump.rdb)')
+    .option('--with-config', 'also restore redis.conf and the ACL file from the offsite set (the current ones are moved aside)')
+    .addOption(new Option('--runbook <name>', 'run this runbook instead of the one the diagnosis chose').choices(['restart', 'repair-aof', 'restore-local', 'restore-offsite']))
     .option('--resume', 'continue an interrupted run')
     .option('--rollback', 'undo an interrupted or failed run')
     .option('--close', 'close an unfinished run as it stands, after showing its state (nothing is undone or redone)')
@@ -103,6 +123,7 @@ export function registerAgentCommands(program: Command): void {
         'redback agent recover --config agent.yaml --instance main --dry-run',
         'redback agent recover --config agent.yaml --instance main --yes',
         'redback agent recover --config agent.yaml --instance main --backup 20261124T031500Z-3fa9c1',
+        'redback agent recover --config agent.yaml --instance main --backup 20261124T020000Z-9c1e2a --with-config   # an offsite set, with its redis.conf',
         'redback agent recover --config agent.yaml --instance main --resume',
         'redback agent recover --config agent.yaml --instance main --close --dry-run',
       ),

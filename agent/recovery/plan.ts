@@ -28,9 +28,11 @@ export interface PlanOptions {
   /** Force a runbook instead of the diagnosis' choice. */
   runbook?: RunbookName;
   timeouts?: Partial<RecoveryDeps['timeouts']>;
+  /** Also restore redis.conf and the ACL file from the source (offsite sets carry them). */
+  withConfig?: boolean;
 }
 
-export const RECOVERY_RUNBOOKS: readonly RunbookName[] = ['restart', 'repair-aof', 'restore-local'];
+export const RECOVERY_RUNBOOKS: readonly RunbookName[] = ['restart', 'repair-aof', 'restore-local', 'restore-offsite'];
 
 /** The runbook and initial state that fix what the diagnosis found; null when none applies. */
 export async function planRecovery(ctx: AgentContext, instance: InstanceConfig, diagnosis: Diagnosis, options: PlanOptions = {}): Promise<RecoveryPlan | null> {
@@ -62,12 +64,13 @@ export async function planRecovery(ctx: AgentContext, instance: InstanceConfig, 
     default: {
       if (!diagnosis.source) {
         throw new RedbackError('NOT_FOUND', `no valid RDB to restore ${instance.name} from: ${diagnosis.candidates.map((c) => `${c.label}: ${c.why ?? 'not verified'}`).join('; ') || 'no dump.rdb and no local copies'}`, {
-          hint: 'take copies with redback agent snapshot while the instance is healthy; offsite restores come with the offsite work',
+          hint: 'take copies with redback agent snapshot (and offsite sets with redback agent upload) while the instance is healthy',
         });
       }
       const source = await openRestoreSource(ctx, instance, diagnosis.source.descriptor);
-      runbook = restoreRunbook(deps, source) as Runbook<RecoveryState>;
-      state = restoreState(facts, lastSeen, source);
+      // One restore runbook; its name (restore-local / restore-offsite) follows the source's kind.
+      runbook = restoreRunbook(deps, source, source.kind, { withConfig: options.withConfig === true }) as Runbook<RecoveryState>;
+      state = restoreState(facts, lastSeen, source, { withConfig: options.withConfig === true });
     }
   }
   return { name: runbook.name, summary: runbook.summary, reason, runbook, state, steps: planOf(runbook, state) };
@@ -88,7 +91,7 @@ export async function runbookForJournal(ctx: AgentContext, instance: InstanceCon
       const s = state as RestoreState;
       // The source is only read by fetch-and-verify; a source that is gone must not block a rollback.
       const source = await openRestoreSource(ctx, instance, s.source).catch(() => null);
-      const book = restoreRunbook(deps, source, s.source.kind) as Runbook<RecoveryState>;
+      const book = restoreRunbook(deps, source, s.source.kind, { withConfig: s.withConfig === true }) as Runbook<RecoveryState>;
       if (book.name !== journal.runbook) throw new RedbackError('INTERNAL', `journal ${journal.runId} is ${journal.runbook} but its source is ${s.source.kind}`);
       return book;
     }

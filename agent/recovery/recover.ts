@@ -26,6 +26,8 @@ export interface RecoverOptions {
   dryRun?: boolean;
   runbook?: RunbookName;
   backupId?: string;
+  /** Restore redis.conf and the ACL file too (offsite sets). */
+  withConfig?: boolean;
   resume?: boolean;
   rollback?: boolean;
   /** Close the unfinished run as it stands (after showing its state); nothing else is changed. */
@@ -105,7 +107,7 @@ async function recoverLocked(ctx: AgentContext, instance: InstanceConfig, option
     });
   }
   if (diagnosis.unfinished) return outcome(null);
-  const planned = await planRecovery(ctx, instance, diagnosis, { ...(options.runbook ? { runbook: options.runbook } : {}), ...(options.timeouts ? { timeouts: options.timeouts } : {}) });
+  const planned = await planRecovery(ctx, instance, diagnosis, { ...(options.runbook ? { runbook: options.runbook } : {}), ...(options.timeouts ? { timeouts: options.timeouts } : {}), withConfig: options.withConfig === true });
   if (!planned) return outcome(null);
   const plan: PlanView = { runbook: planned.name, summary: planned.summary, reason: planned.reason, steps: planned.steps, mode: 'run' };
   options.onPlan?.(plan);

@@ -6,6 +6,7 @@ import { findInstance } from '../agent-context.js';
 import type { InstanceQueue } from '../daemon/instance-queue.js';
 import { applyPolicy } from '../policy/apply-policy.js';
 import { connectRedis } from '../redis/redis-client.js';
+import { openOffsite, uploadWithConfig } from '../offsite/offsite-session.js';
 import { pruneInstance } from '../retention/prune.js';
 import { ensureDailyCopy, takeSnapshot } from '../snapshot/take-snapshot.js';
 import { verifyCopies } from '../snapshot/verify-copies.js';
@@ -19,7 +20,8 @@ export interface JobContext {
 /**
  * Runs one command from the coordinator and returns its JSON-able result. The work goes through
  * the daemon's per-instance queue, so a job and a scheduled copy of the same instance never
- * overlap. Job types: snapshot {tier}, daily, prune {dryRun}, verify, policy-apply {settings, dryRun}.
+ * overlap. Job types: snapshot {tier}, daily, prune {dryRun}, verify, policy-apply {settings, dryRun},
+ * upload (an offsite set now).
  */
 export async function executeJob(
   ctx: AgentContext,
@@ -73,6 +75,13 @@ export async function executeJob(
         }
       });
     }
+    case 'upload':
+      return queue.run(instance.name, async () => {
+        const access = await openOffsite(ctx);
+        job.report('pin', 0, 0, 'pinning the RDB, AOF and config files');
+        const outcome = await uploadWithConfig(ctx, instance, access, { signal: job.signal, onProgress: (phase, done, total) => job.report(phase, done, total) });
+        return { manifest: outcome.manifest, plainBytes: outcome.plainBytes, storedBytes: outcome.storedBytes, ms: outcome.ms, cleanedIncomplete: outcome.cleaned.map((c) => c.setId) };
+      });
     default:
       throw new RedbackError('USAGE', `this agent does not know job type "${command.type}"`, { hint: 'upgrade the agent' });
   }

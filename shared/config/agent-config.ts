@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { addressSchema, cronSchema, durationSchema, timeZoneSchema, tlsFilesSchema } from './common-schemas.js';
 import { loadYamlConfig, type ExtraCheck } from './load-yaml-config.js';
 import { DEFAULT_DAILY_CRON, DEFAULT_HOURLY_CRON, DEFAULT_RETENTION } from './schedule-defaults.js';
+import { offsiteSchema } from './offsite-schema.js';
 
 const retentionSchema = z
   .object({
@@ -122,6 +123,8 @@ export const agentConfigSchema = z
       })
       .strict()
       .optional(),
+    /** Where nightly offsite sets go (S7); the coordinator may hand one over instead. */
+    offsite: offsiteSchema.optional(),
     instances: z.array(instanceSchema).min(1, { message: 'list at least one instance' }),
   })
   .strict();

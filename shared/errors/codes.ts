@@ -43,6 +43,9 @@ export const ERROR_CODES = {
   SESSION_EXISTS: { exit: 12, grpc: 6 /* ALREADY_EXISTS */, retryable: true },
   /** The server cannot take a persistence policy (a setting it does not know or refuses); nothing was changed. */
   POLICY_UNSUPPORTED: { exit: 5, grpc: 9, retryable: false },
+  ENCRYPTION_KEY_MISSING: { exit: 17, grpc: 9, retryable: false },
+  ENCRYPTION_KEY_INVALID: { exit: 17, grpc: 9, retryable: false },
+  ENCRYPTION_KEY_WRONG: { exit: 17, grpc: 16 /* UNAUTHENTICATED */, retryable: false },
 } as const satisfies Record<string, { exit: number; grpc: number; retryable: boolean }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -70,4 +73,5 @@ export const EXIT_CODE_TABLE: ReadonlyArray<{ exit: number; meaning: string }> =
   { exit: 14, meaning: 'unhealthy: `redback status` found a problem' },
   { exit: 15, meaning: 'offsite storage (S3): unreachable, credentials rejected, or request refused' },
   { exit: 16, meaning: 'a recovery run needs attention: its rollback or resume stopped; then recover --resume, --rollback or --close' },
+  { exit: 17, meaning: 'offsite encryption key missing, malformed, or not the key the set was encrypted with' },
 ];
