@@ -157,33 +157,32 @@ const BLOB_OF_TYPE: ReadonlyArray<number> = VALUE_WHAT.map((_, t) => {
  * blob is shorter), `total` being its uncompressed size. Returns a count (a large one when the
  * header says "unknown, too many to count"), or a string saying why Redis would refuse the blob.
  */
-function blobElements(kind: number, h: Uint8Array, total: number): number | string {
-  const name = BLOB_NAME[kind]!;
-  if (total < (kind === BLOB_ZIPMAP ? 1 : BLOB_HEADER[kind]!) || h.length < Math.min(total, BLOB_HEADER[kind]!)) {
-    return `${name} of ${total} bytes is shorter than its header`;
+function blobElements(kind: number, h: Uint8Array, p: number, available: number, total: number): number | string {
+  if (total < (kind === BLOB_ZIPMAP ? 1 : BLOB_HEADER[kind]!) || available < Math.min(total, BLOB_HEADER[kind]!)) {
+    return `${BLOB_NAME[kind]} of ${total} bytes is shorter than its header`;
   }
   switch (kind) {
     case BLOB_ZIPMAP: {
-      const n = h[0]!;
+      const n = h[p]!;
       // 254 and more: "count unknown"; an empty zipmap is its length byte and the end marker.
       if (n < 254) return n;
-      return total >= 2 && h[1] === 0xff ? 0 : n;
+      return total >= 2 && h[p + 1] === 0xff ? 0 : n;
     }
     case BLOB_ZIPLIST: {
-      const bytes = u32le(h, 0);
+      const bytes = u32le(h, p);
       if (bytes !== total) return `ziplist header says ${bytes} bytes, the string holds ${total}`;
-      return h[8]! | (h[9]! << 8);
+      return h[p + 8]! | (h[p + 9]! << 8);
     }
     case BLOB_INTSET: {
-      const width = u32le(h, 0);
-      const n = u32le(h, 4);
+      const width = u32le(h, p);
+      const n = u32le(h, p + 4);
       if ((width !== 2 && width !== 4 && width !== 8) || 8 + width * n !== total) return `intset header (${n} integers of ${width} bytes) does not match its ${total} bytes`;
       return n;
     }
     default: {
-      const bytes = u32le(h, 0);
+      const bytes = u32le(h, p);
       if (bytes !== total) return `listpack header says ${bytes} bytes, the string holds ${total}`;
-      return h[4]! | (h[5]! << 8);
+      return h[p + 4]! | (h[p + 5]! << 8);
     }
   }
 }
@@ -769,7 +768,8 @@ export class RdbStreamReader {
       if (q < 0) return false;
       const length = lenValue;
       if (end - q < compressed) return false;
-      this.checkBlob(kind, this.lzfHeader(kind, b.subarray(q, q + Math.min(compressed, LZF_HEADER_INPUT)), q), length, p);
+      const header = this.lzfHeader(kind, b.subarray(q, q + Math.min(compressed, LZF_HEADER_INPUT)), q);
+      this.checkBlob(kind, header, 0, header.length, length, p);
       this.pos = q + compressed;
       return true;
     }
@@ -777,7 +777,7 @@ export class RdbStreamReader {
     if (q < 0) return false;
     const len = lenValue;
     if (end - q < len) return false;
-    this.checkBlob(kind, b.subarray(q, q + Math.min(len, BLOB_HEADER[kind]!)), len, p);
+    this.checkBlob(kind, b, q, Math.min(len, BLOB_HEADER[kind]!), len, p);
     this.pos = q + len;
     return true;
   }
@@ -796,14 +796,15 @@ export class RdbStreamReader {
       const length = this.readLen();
       const need = Math.min(compressed, LZF_HEADER_INPUT);
       if (this.end - this.pos < need) yield need;
-      this.checkBlob(kind, this.lzfHeader(kind, this.buf.subarray(this.pos, this.pos + need), this.offset()), length, start);
+      const header = this.lzfHeader(kind, this.buf.subarray(this.pos, this.pos + need), this.offset());
+      this.checkBlob(kind, header, 0, header.length, length, start);
       yield* this.skipBytes(compressed);
       return;
     }
     const len = this.readLen();
     const need = Math.min(len, BLOB_HEADER[kind]!);
     if (this.end - this.pos < need) yield need;
-    this.checkBlob(kind, this.buf.subarray(this.pos, this.pos + need), len, start);
+    this.checkBlob(kind, this.buf, this.pos, need, len, start);
     yield* this.skipBytes(len);
   }
 
@@ -813,8 +814,8 @@ export class RdbStreamReader {
     return header;
   }
 
-  private checkBlob(kind: number, header: Uint8Array, total: number, at: number): void {
-    const n = blobElements(kind, header, total);
+  private checkBlob(kind: number, bytes: Uint8Array, p: number, available: number, total: number, at: number): void {
+    const n = blobElements(kind, bytes, p, available, total);
     if (typeof n === 'string') throw this.corrupt(n, at);
     this.blobCount = n;
   }

@@ -190,6 +190,28 @@ describe('snapshot errors: a clear error, a documented exit code, no copy lost',
       await expectOnlyFirstCopy();
     });
 
+    it('a format redback does not read (rdb version 13, a Valkey file): exit 8 saying exactly that, never "corrupt, run redis-check-rdb"', async () => {
+      const quarantine = join(tmp.path, 'backups-baddump', 'main', 'quarantine');
+      const quarantined = existsSync(quarantine) ? readdirSync(quarantine).length : 0;
+      const newer = Buffer.from(pristine);
+      newer.write('0013', 5, 'latin1');
+      const valkey = Buffer.concat([Buffer.from('VALKEY080'), pristine.subarray(9)]);
+      for (const [bytes, pattern] of [
+        [newer, /rdb version 13 is newer than redback reads/],
+        [valkey, /is a Valkey RDB \(magic VALKEY080\)/],
+      ] as const) {
+        writeFileSync(dump, bytes);
+        const r = await snapshotExisting();
+        expect(r.code, r.stderr).toBe(8);
+        expectOneLineError(r.stderr, pattern);
+        expect(r.stderr).toContain(dump);
+        expect(r.stderr).not.toMatch(/corrupt|redis-check-rdb/);
+        await expectOnlyFirstCopy();
+      }
+      expect(existsSync(quarantine) ? readdirSync(quarantine).length : 0).toBe(quarantined);
+      expect(readdirSync(join(tmp.path, 'backups-baddump', 'main', 'manual')).filter((f) => f.startsWith('.tmp'))).toEqual([]);
+    });
+
     it('RDB written with rdbchecksum no: exit 8 with a hint to turn checksums on', async () => {
       // rdbchecksum cannot be changed at run time: a second server writes the unchecksummed file.
       const unchecked = await TestRedisServer.start({ dir: join(tmp.path, 'redis-nochecksum'), extraConfig: ['rdbchecksum no'] });
