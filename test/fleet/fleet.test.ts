@@ -122,13 +122,13 @@ describe('a coordinator and three agents (separate processes, real redis-servers
     await waitFor(async () => {
       const s = await runCliJson(['status', '--json'], { env: fleet.env });
       return s.code === 14 && s.json.silentAgents.some((a: { agentId: string; liveness: string }) => a.agentId === victim.id && a.liveness === 'offline');
-    }, 15_000, 300);
+    }, 30_000, 300);
     const table = await runCli(['status'], { env: fleet.env });
     expect(table.code).toBe(14);
     expect(table.stdout).toMatch(/silent agents/);
     expect(table.stdout).toMatch(new RegExp(`${victim.id}\\s+offline`));
     await fleet.startAgent(victim);
-  }, 60_000);
+  }, 90_000);
 
   it('a wrong admin token is refused with exit 12 and logged', async () => {
     const r = await runCli(['agents'], { env: { ...fleet.env, REDBACK_TOKEN: 'not-the-token-at-all' } });

@@ -51,7 +51,7 @@ export class TestFleet {
         catalog: join(this.dir, 'catalog', 'catalog.db'),
         auth: { adminToken: '${REDBACK_ADMIN_TOKEN}', agentToken: '${REDBACK_AGENT_TOKEN}' },
         metrics: { listen: `127.0.0.1:${this.metricsPort}` },
-        heartbeat: { interval: '300ms', staleAfterMissed: 3, offlineAfter: '4s' },
+        heartbeat: { interval: '300ms', staleAfterMissed: 3, offlineAfter: '10s' },
         ...extra,
       }),
     );
