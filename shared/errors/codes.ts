@@ -34,6 +34,9 @@ export const ERROR_CODES = {
   CANCELLED: { exit: 13, grpc: 1 /* CANCELLED */, retryable: false },
   UNHEALTHY: { exit: 14, grpc: 9, retryable: false },
   OFFSITE_ERROR: { exit: 15, grpc: 14, retryable: true },
+  ENCRYPTION_KEY_MISSING: { exit: 17, grpc: 9, retryable: false },
+  ENCRYPTION_KEY_INVALID: { exit: 17, grpc: 9, retryable: false },
+  ENCRYPTION_KEY_WRONG: { exit: 17, grpc: 16 /* UNAUTHENTICATED */, retryable: false },
 } as const satisfies Record<string, { exit: number; grpc: number; retryable: boolean }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -60,4 +63,5 @@ export const EXIT_CODE_TABLE: ReadonlyArray<{ exit: number; meaning: string }> =
   { exit: 13, meaning: 'job failed, timed out or was cancelled' },
   { exit: 14, meaning: 'unhealthy: `redback status` found a problem' },
   { exit: 15, meaning: 'offsite storage (S3) error' },
+  { exit: 17, meaning: 'offsite encryption key missing, malformed, or not the key the set was encrypted with' },
 ];
