@@ -179,6 +179,37 @@ CREATE INDEX offsite_sets_by_agent_instance_time ON offsite_sets(agent_id, insta
 CREATE INDEX offsite_sets_by_time ON offsite_sets(created_at, set_id);
 `,
   },
+  {
+    version: 2,
+    description: 'offsite sets: sizes, object count, verify status; offsite_objects (every object of every set)',
+    up: `
+ALTER TABLE offsite_sets ADD COLUMN plain_bytes INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE offsite_sets ADD COLUMN object_count INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE offsite_sets ADD COLUMN verify_state TEXT NOT NULL DEFAULT 'never';
+ALTER TABLE offsite_sets ADD COLUMN verified_at INTEGER;
+ALTER TABLE offsite_sets ADD COLUMN verify_detail TEXT NOT NULL DEFAULT '';
+-- OffsiteSets.list({ instance }) newest first (any agent).
+CREATE INDEX offsite_sets_by_instance_time ON offsite_sets(instance, created_at, set_id);
+
+CREATE TABLE offsite_objects (
+  agent_id       TEXT NOT NULL,
+  instance       TEXT NOT NULL,
+  set_id         TEXT NOT NULL,
+  key            TEXT NOT NULL,   -- relative to the set's directory, as in its manifest
+  kind           TEXT NOT NULL,
+  plain_bytes    INTEGER NOT NULL,
+  plain_sha256   TEXT NOT NULL,
+  stored_bytes   INTEGER NOT NULL,
+  stored_sha256  TEXT NOT NULL,
+  compression    TEXT NOT NULL,
+  encrypted      INTEGER NOT NULL,
+  verify_state   TEXT NOT NULL DEFAULT 'never',
+  verify_detail  TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (agent_id, instance, set_id, key),
+  FOREIGN KEY (agent_id, instance, set_id) REFERENCES offsite_sets(agent_id, instance, set_id) ON DELETE CASCADE
+) STRICT;
+`,
+  },
 ];
 
 /** The schema version this code writes and understands. */

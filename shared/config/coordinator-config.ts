@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { addressSchema, cronSchema, durationSchema, timeZoneSchema } from './common-schemas.js';
 import { loadYamlConfig } from './load-yaml-config.js';
+import { offsiteFleetSchema } from './offsite-fleet-schema.js';
 
 const serverTlsSchema = z
   .object({
@@ -82,6 +83,8 @@ export const coordinatorConfigSchema = z
       })
       .strict()
       .default({ maxMessageBytes: 4 * 1024 * 1024 }),
+    /** Offsite sets (S7): the target agents upload to, the nightly schedule, retention. Absent = off. */
+    offsite: offsiteFleetSchema.optional(),
     log: z.object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info') }).strict().default({ level: 'info' }),
   })
   .strict();
