@@ -28,6 +28,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { silentLogger, type Logger } from '../../shared/log/logger.js';
+import { JOB_STATES } from '../catalog/job-records.js';
 
 export type AgentLiveness = 'online' | 'stale' | 'offline';
 export type BackupTierName = 'hourly' | 'daily' | 'manual' | 'offsite';
@@ -74,7 +75,6 @@ export const PROCESS_METRIC_PREFIX = 'redback_coordinator_';
 export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
 /** Always exported (0 when empty), so `redback_jobs{state="failed"}` exists before the first failure. */
-const JOB_STATES = ['queued', 'sent', 'running', 'succeeded', 'failed', 'cancelled', 'timed-out'] as const;
 /** Pre-created at 0 so the first failure of a type shows in increase()/rate(). */
 const KNOWN_JOB_TYPES = ['snapshot', 'daily', 'prune', 'verify', 'upload', 'restore'] as const;
 const TIERS: readonly BackupTierName[] = ['hourly', 'daily', 'manual', 'offsite'];

@@ -41,6 +41,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { CoordinatorConfig } from '../../shared/config/coordinator-config.js';
+import { DEFAULT_DAILY_CRON, DEFAULT_HOURLY_CRON, DEFAULT_RETENTION, DEFAULT_TIMEZONE } from '../../shared/config/schedule-defaults.js';
 
 export interface FleetMember {
   agentId: string;
@@ -78,14 +79,12 @@ export interface FleetScheduleDefaults {
   retention: { hourly: number | null; daily: number | null; manual: number | null };
 }
 
-const HOUR_MS = 3600_000;
-const DAY_MS = 24 * HOUR_MS;
 
 export const DEFAULT_FLEET_SCHEDULE: Readonly<FleetScheduleDefaults> = Object.freeze({
-  hourly: '0 * * * *',
-  daily: '5 0 * * *',
-  timezone: 'UTC',
-  retention: Object.freeze({ hourly: 48 * HOUR_MS, daily: 30 * DAY_MS, manual: null }),
+  hourly: DEFAULT_HOURLY_CRON,
+  daily: DEFAULT_DAILY_CRON,
+  timezone: DEFAULT_TIMEZONE,
+  retention: DEFAULT_RETENTION,
 });
 
 /** Minutes between a member's hourly fork and its daily (which links that hourly copy). */

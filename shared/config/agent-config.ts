@@ -1,13 +1,14 @@
 import { z } from 'zod';
 import { addressSchema, cronSchema, durationSchema, timeZoneSchema, tlsFilesSchema } from './common-schemas.js';
 import { loadYamlConfig, type ExtraCheck } from './load-yaml-config.js';
+import { DEFAULT_DAILY_CRON, DEFAULT_HOURLY_CRON, DEFAULT_RETENTION } from './schedule-defaults.js';
 
 const retentionSchema = z
   .object({
-    hourly: durationSchema.default(48 * 3600_000),
-    daily: durationSchema.default(30 * 86400_000),
+    hourly: durationSchema.default(DEFAULT_RETENTION.hourly),
+    daily: durationSchema.default(DEFAULT_RETENTION.daily),
     /** `null` (the default) keeps manual copies until they are deleted by hand. */
-    manual: durationSchema.nullable().default(null),
+    manual: durationSchema.nullable().default(DEFAULT_RETENTION.manual),
   })
   .strict();
 
@@ -17,8 +18,8 @@ const partialRetentionSchema = z
 
 const schedulesSchema = z
   .object({
-    hourly: cronSchema.nullable().default('0 * * * *'),
-    daily: cronSchema.nullable().default('5 0 * * *'),
+    hourly: cronSchema.nullable().default(DEFAULT_HOURLY_CRON),
+    daily: cronSchema.nullable().default(DEFAULT_DAILY_CRON),
   })
   .strict();
 
@@ -88,8 +89,8 @@ export const agentConfigSchema = z
     agentId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/).optional(),
     backupDir: z.string().min(1),
     timezone: timeZoneSchema.default('UTC'),
-    schedules: schedulesSchema.default({ hourly: '0 * * * *', daily: '5 0 * * *' }),
-    retention: retentionSchema.default({ hourly: 48 * 3600_000, daily: 30 * 86400_000, manual: null }),
+    schedules: schedulesSchema.default({ hourly: DEFAULT_HOURLY_CRON, daily: DEFAULT_DAILY_CRON }),
+    retention: retentionSchema.default({ ...DEFAULT_RETENTION }),
     snapshot: snapshotSchema.default({
       mode: 'bgsave',
       maxAge: 15 * 60_000,
