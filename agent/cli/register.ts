@@ -5,6 +5,7 @@ import { action, examples } from '../../shared/cli/run-command.js';
 // commands do not pay for loading the agent's dependencies (ioredis, zod schemas, ...).
 const local = () => import('./local-commands.js');
 const recover = () => import('./recover-commands.js');
+const offsite = () => import('./offsite-commands.js');
 
 const CONFIG_FLAG = ['--config <file>', 'agent config (YAML)', process.env.REDBACK_AGENT_CONFIG ?? '/etc/redback/agent.yaml'] as const;
 
@@ -73,6 +74,24 @@ export function registerAgentCommands(program: Command): void {
     .option('--json', 'print JSON')
     .addHelpText('after', examples('redback agent verify --config agent.yaml', 'redback agent verify --config agent.yaml --instance main --json'))
     .action(action(async (flags) => (await local()).runVerifyCommand(flags)));
+
+  agent
+    .command('upload')
+    .description('upload an offsite set of an instance now: RDB, AOF, redis.conf, ACL file (zstd, optional encryption), manifest last')
+    .option(...CONFIG_FLAG)
+    .requiredOption('--instance <name>', 'instance name from the config')
+    .option('--json', 'print the set manifest as JSON')
+    .addHelpText('after', examples('redback agent upload --config agent.yaml --instance main', 'redback agent upload --config agent.yaml --instance main --json'))
+    .action(action(async (flags) => (await offsite()).runUploadCommand(flags)));
+
+  agent
+    .command('offsite-list')
+    .description('list the offsite sets of this agent\'s instances (complete ones are restorable)')
+    .option(...CONFIG_FLAG)
+    .option('--instance <name>', 'only this instance')
+    .option('--json', 'print JSON')
+    .addHelpText('after', examples('redback agent offsite-list --config agent.yaml', 'redback agent offsite-list --config agent.yaml --instance main --json'))
+    .action(action(async (flags) => (await offsite()).runOffsiteListCommand(flags)));
 
   agent
     .command('recover')

@@ -11,6 +11,7 @@ import type { Tier } from '../../shared/manifest/copy-manifest.js';
  *   <backupDir>/<instance>/<tier>/.tmp-*               a copy being written (removed on start)
  *   <backupDir>/<instance>/quarantine/<ts>-<label>/    bad copies and replaced live files
  *   <backupDir>/<instance>/.lock                       held while an operation runs
+ *   <backupDir>/<instance>/.offsite.lock               held while an offsite set is uploaded
  *   <backupDir>/<instance>/state.json                  what the agent last saw of the instance
  *   <backupDir>/.agent/                                agent-wide state (cached schedule, runbook journals)
  */
@@ -39,6 +40,10 @@ export class BackupLayout {
 
   lockFile(instance: string): string {
     return join(this.backupDir, instance, '.lock');
+  }
+
+  offsiteLockFile(instance: string): string {
+    return join(this.backupDir, instance, '.offsite.lock');
   }
 
   stateFile(instance: string): string {

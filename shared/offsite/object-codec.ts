@@ -65,7 +65,7 @@ export function encodeObject(source: Readable, options: EncodeOptions): CodedStr
   const plain = new HashingTransform();
   const stored = new HashingTransform();
   const stages: Array<NodeJS.ReadWriteStream> = [plain];
-  if (options.compression === 'zstd') stages.push(new CompressStream({ compressionLevel: options.level ?? 3 }));
+  if (options.compression === 'zstd') stages.push(new CompressStream({ compressionLevel: options.level ?? 3, checksumFlag: true }));
   if (options.dataKey) stages.push(new SegmentEncryptor(options.dataKey, options.objectKey, options.segmentBytes ?? SEGMENT_BYTES_DEFAULT));
   stages.push(stored);
   const out = chain(source, stages, (err) => err);
