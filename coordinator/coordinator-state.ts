@@ -7,6 +7,7 @@ import type { SessionRegistry } from './fleet/session-registry.js';
 import type { JobManager } from './jobs/job-manager.js';
 import type { CoordinatorMetrics } from './metrics/metrics.js';
 import type { Authenticator } from './rpc/auth.js';
+import type { OffsiteService } from './offsite/offsite-service.js';
 import type { SchedulePusher } from './scheduler/schedule-pusher.js';
 
 /** Everything the coordinator's handlers work with; built once by Coordinator.start(). */
@@ -21,4 +22,6 @@ export interface CoordinatorState {
   auth: Authenticator;
   metrics: CoordinatorMetrics | null;
   liveness: LivenessSettings;
+  /** Null when the config has no offsite block. */
+  offsite: OffsiteService | null;
 }

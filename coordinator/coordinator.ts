@@ -10,6 +10,8 @@ import { HeartbeatBuffer } from './fleet/heartbeat-buffer.js';
 import { SessionRegistry } from './fleet/session-registry.js';
 import { JobManager } from './jobs/job-manager.js';
 import { CoordinatorMetrics, startMetricsServer } from './metrics/metrics.js';
+import { OffsiteMetrics } from './metrics/offsite-metrics.js';
+import { OffsiteService } from './offsite/offsite-service.js';
 import { sessionHandler } from './rpc/agent-service.js';
 import { Authenticator } from './rpc/auth.js';
 import { controlHandlers } from './rpc/control-service.js';
@@ -70,7 +72,21 @@ export class Coordinator {
     state.jobs = new JobManager(catalog, sessions, logger, config.jobs.defaultTimeout, (job) => {
       if (job.state !== 'succeeded') metrics?.jobFinished({ type: job.type, state: job.state as 'failed' | 'cancelled' | 'timed-out' });
       else metrics?.jobFinished({ type: job.type, state: 'succeeded' });
+      state.offsite?.uploads.jobFinished(job);
     });
+    const offsiteMetrics = metrics
+      ? new OffsiteMetrics(metrics.registry, {
+          newestSets: () => {
+            const out = new Map<string, { agentId: string; instance: string; createdAt: Date; storedBytes: number }>();
+            for (const s of catalog.offsite.list()) {
+              const key = `${s.agentId}/${s.instance}`;
+              if (s.state === 'complete' && !out.has(key)) out.set(key, { agentId: s.agentId, instance: s.instance, createdAt: s.createdAt, storedBytes: s.storedBytes });
+            }
+            return [...out.values()];
+          },
+        })
+      : null;
+    state.offsite = config.offsite ? new OffsiteService({ catalog, jobs: state.jobs, sessions, logger: logger.child({ part: 'offsite' }), metrics: offsiteMetrics }, config.offsite) : null;
     state.schedules = new SchedulePusher(catalog, sessions, config.schedules, logger);
     state.schedules.init();
 
@@ -99,12 +115,14 @@ export class Coordinator {
     }
     state.heartbeats.start();
     state.jobs.start();
+    state.offsite?.start();
     logger.info({ listen: config.listen, port, metricsPort, tls: config.tls ? (config.tls.requireClientCert ? 'mutual' : 'server') : 'off' }, 'coordinator started');
     return new Coordinator(state, server, port, metricsPort, closeMetrics);
   }
 
   async stop(): Promise<void> {
     const { state } = this;
+    state.offsite?.stop();
     state.jobs.stop();
     state.schedules.stop();
     for (const session of state.sessions.all()) session.close('coordinator shutting down');

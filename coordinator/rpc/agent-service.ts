@@ -103,6 +103,7 @@ export function sessionHandler(state: CoordinatorState): grpc.handleBidiStreamin
           agentId,
         },
       });
+      live.send({ offsiteConfig: { configJson: state.offsite?.targetJson ?? '' } });
       state.schedules.agentConnected(agentId, hello.instances.map((i) => i.name));
       state.jobs.dispatchOpen(agentId);
       log.info({ peer, instances: hello.instances.map((i) => i.name) }, 'agent connected');
