@@ -15,7 +15,8 @@ export interface JobContext {
 /**
  * Runs one command from the coordinator and returns its JSON-able result. The work goes through
  * the daemon's per-instance queue, so a job and a scheduled copy of the same instance never
- * overlap. Job types: snapshot {tier}, daily, prune {dryRun}, verify.
+ * overlap. Job types: snapshot {tier}, daily, prune {dryRun}, verify, upload (an offsite set; not
+ * queued behind local copies: uploadSet holds its own per-instance lock).
  */
 export async function executeJob(
   ctx: AgentContext,
@@ -50,6 +51,15 @@ export async function executeJob(
         const results = await verifyCopies(copies, (copy, done, total) => job.report(`verify ${copy.manifest.id}`, done, total));
         return { ok: results.every((r) => r.ok), results };
       });
+    case 'upload': {
+      const { openOffsite, uploadWithConfig } = await import('../offsite/offsite-session.js');
+      const access = await openOffsite(ctx);
+      const outcome = await uploadWithConfig(ctx, instance, access, {
+        signal: job.signal,
+        onProgress: (phase, done, total) => job.report(phase, done, total),
+      });
+      return { manifest: outcome.manifest, plainBytes: outcome.plainBytes, storedBytes: outcome.storedBytes, ms: outcome.ms, cleaned: outcome.cleaned.map((c) => c.setId) };
+    }
     default:
       throw new RedbackError('USAGE', `this agent does not know job type "${command.type}"`, { hint: 'upgrade the agent' });
   }

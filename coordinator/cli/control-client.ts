@@ -74,6 +74,17 @@ export class ControlClient {
     });
   }
 
+  /** Calls a server-streaming method and hands every message to `onEvent` until it ends. */
+  stream<Req, Ev>(method: 'VerifyOffsite', request: Req, onEvent: (event: Ev) => void): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const fn = (this.client as unknown as Record<string, Function>)[method]!.bind(this.client);
+      const stream = fn(request, this.metadata) as grpc.ClientReadableStream<Ev>;
+      stream.on('data', onEvent);
+      stream.on('error', (err: grpc.ServiceError) => reject(fromGrpcError(err, this.target)));
+      stream.on('end', () => resolve());
+    });
+  }
+
   close(): void {
     (this.client as unknown as grpc.Client).close();
   }

@@ -66,7 +66,7 @@ export async function runInstances(flags: ConnectionFlags): Promise<number> {
   else
     process.stdout.write(
       renderTable(
-        ['INSTANCE', 'AGENT', 'REDIS', 'ROLE', 'KEYS', 'MEMORY', 'AOF', 'NEWEST HOURLY', 'NEWEST DAILY', 'PROTECTED'],
+        ['INSTANCE', 'AGENT', 'REDIS', 'ROLE', 'KEYS', 'MEMORY', 'AOF', 'NEWEST HOURLY', 'NEWEST DAILY', 'NEWEST OFFSITE', 'PROTECTED'],
         instances.map((i) => [
           i.name,
           `${i.agentId} (${i.agentLiveness})`,
@@ -77,6 +77,7 @@ export async function runInstances(flags: ConnectionFlags): Promise<number> {
           i.aofEnabled ? dash(i.aofLastWriteStatus) : 'off',
           i.newestHourlyAt ? formatAge(i.newestHourlyAt) : '-',
           i.newestDailyAt ? formatAge(i.newestDailyAt) : '-',
+          i.newestOffsiteAt ? formatAge(i.newestOffsiteAt) : '-',
           i.protected ? 'yes' : `NO: ${i.problems.join('; ')}`,
         ]),
       ) + '\n',
@@ -177,9 +178,13 @@ export async function followJob(client: ControlClient, job: JobInfo__Output, jso
   if (json) printJson(last);
   if (last.state === 'succeeded') {
     if (!json) {
-      const result = last.resultJson ? (JSON.parse(last.resultJson) as { manifest?: { id: string; bytes: number; keys: Record<string, number>; tier: string } }) : {};
+      const result = last.resultJson
+        ? (JSON.parse(last.resultJson) as { manifest?: { id?: string; setId?: string; bytes: number; keys: Record<string, number>; tier: string; objects?: unknown[] }; plainBytes?: number; storedBytes?: number })
+        : {};
       const m = result.manifest;
-      process.stdout.write(m ? `copy ${m.id} (${m.tier}): ${formatBytes(m.bytes)}, ${formatKeys(m.keys)}\n` : `job ${last.jobId} succeeded\n`);
+      if (m?.setId) {
+        process.stdout.write(`offsite set ${m.setId}: ${m.objects?.length ?? 0} objects, ${formatBytes(result.plainBytes ?? 0)} (${formatBytes(result.storedBytes ?? 0)} stored), ${formatKeys(m.keys)}\n`);
+      } else process.stdout.write(m ? `copy ${m.id} (${m.tier}): ${formatBytes(m.bytes)}, ${formatKeys(m.keys)}\n` : `job ${last.jobId} succeeded\n`);
     }
     return 0;
   }
