@@ -58,6 +58,7 @@ export class Coordinator {
               newest: {
                 ...(i.record.newestHourlyAt ? { hourly: i.record.newestHourlyAt } : {}),
                 ...(i.record.newestDailyAt ? { daily: i.record.newestDailyAt } : {}),
+                ...(i.newestOffsiteAt ? { offsite: i.newestOffsiteAt } : {}),
               },
             })),
           jobsByState: () => catalog.catalogStats().jobs,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { agentOffsiteSchema } from '../offsite/agent-offsite-schema.js';
 import { cronSchema, durationSchema, timeZoneSchema } from './common-schemas.js';
 
 /**
@@ -35,7 +36,13 @@ export const offsiteFleetSchema = z
       .strict()
       .default({ days: 30, weekly: 0, monthly: 0, incompleteAfter: 24 * 3600_000, afterUpload: true }),
   })
-  .passthrough();
+  .passthrough()
+  // The target part must be what agents accept: every problem is reported at config load.
+  .superRefine((block, ctx) => {
+    const parsed = agentOffsiteSchema.safeParse(offsiteTargetPart(block as Record<string, unknown>));
+    if (parsed.success) return;
+    for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', path: issue.path as Array<string | number>, message: issue.message });
+  });
 
 export type OffsiteFleetConfig = z.infer<typeof offsiteFleetSchema>;
 

@@ -81,6 +81,10 @@ describe('offsite sets driven by the coordinator (coordinator + agent + redis-se
     const table = await runCli(['offsite', 'list'], { env: fleet.env });
     expect(table.stdout).toMatch(/INSTANCE\s+AGENT\s+SET\s+AGE/);
     expect(table.stdout).toContain(set.setId);
+    const metrics = await (await fetch(`http://127.0.0.1:${fleet.metricsPort}/metrics`)).text();
+    expect(metrics).toMatch(/^redback_offsite_last_success_timestamp_seconds\{agent="agent-1",instance="main"\} \d+/m);
+    expect(metrics).toMatch(new RegExp(`^redback_offsite_set_bytes\\{agent="agent-1",instance="main"\\} ${set.storedBytes}$`, 'm'));
+    expect(metrics).toMatch(/^redback_offsite_upload_duration_seconds_count 1$/m);
     const instances = await runCliJson(['instances', '--json'], { env: fleet.env });
     expect(instances.json[0].newestOffsiteAt).not.toBe('');
   });
@@ -107,6 +111,8 @@ describe('offsite sets driven by the coordinator (coordinator + agent + redis-se
       expect(bad.stderr).toContain(rdb.key);
       const after = (await sets())[0]!;
       expect(after.verifyState).toBe('failed');
+      const metrics = await (await fetch(`http://127.0.0.1:${fleet.metricsPort}/metrics`)).text();
+      expect(metrics).toMatch(/^redback_offsite_verify_failures_total\{agent="agent-1",instance="main"\} 1$/m);
     } finally {
       writeFileSync(path, original);
     }
