@@ -25,6 +25,7 @@ export interface RecoverFlags extends AgentFlags {
   dryRun?: boolean;
   yes?: boolean;
   backup?: string;
+  withConfig?: boolean;
   runbook?: string;
   resume?: boolean;
   rollback?: boolean;
@@ -44,6 +45,7 @@ export async function runRecoverCommand(flags: RecoverFlags): Promise<number> {
     dryRun: flags.dryRun === true,
     ...(flags.runbook ? { runbook: flags.runbook as RunbookName } : {}),
     ...(flags.backup ? { backupId: flags.backup } : {}),
+    withConfig: flags.withConfig === true,
     resume: flags.resume === true,
     rollback: flags.rollback === true,
     onDiagnosis: (d) => out(renderDiagnosis(d, ctx.clock.now())),
@@ -161,7 +163,15 @@ export function renderDiagnosis(d: Diagnosis, now: Date): string {
   const copy = d.copies.newest;
   row('local copies', `${d.copies.ok} valid${d.copies.broken ? `, ${d.copies.broken} broken` : ''}${copy ? `; newest ${copy.id} (${copy.tier}, ${copy.keys} keys, ${formatAge(copy.snapshotAt, now)})` : ''}`);
   for (const c of d.candidates.filter((c) => !c.usable)) row('', `skipped ${c.label}: ${c.why}`);
-  row('offsite', 'not configured');
+  const o = d.offsite;
+  row(
+    'offsite',
+    o.status === 'not-configured'
+      ? 'not configured'
+      : o.status === 'unreachable'
+        ? `UNREACHABLE: ${o.error}`
+        : `${o.sets} complete set${o.sets === 1 ? '' : 's'}${o.incomplete ? ` (+${o.incomplete} incomplete)` : ''}${o.newest ? `; newest ${o.newest.setId} (${o.newest.keys} keys, ${formatBytes(o.newest.storedBytes)} stored, ${formatAge(o.newest.createdAt, now)})` : ''}`,
+  );
   row('AOF trap', d.trap ? `YES: ${d.trap.message}` : 'no');
   row('unfinished', d.unfinished ? `run ${d.unfinished.runId} (${d.unfinished.runbook}, ${d.unfinished.status}${d.unfinished.step ? ` at ${d.unfinished.step}` : ''})` : 'none');
   for (const w of d.warnings) row('WARNING', w);
@@ -169,7 +179,7 @@ export function renderDiagnosis(d: Diagnosis, now: Date): string {
   lines.push(`Scenario:  ${d.scenario}${d.seed ? ` (${d.seed})` : ''}`);
   lines.push(`Runbook:   ${d.runbook ?? 'none'}`);
   lines.push(`Why:       ${d.reason}`);
-  if (d.source) lines.push(`${d.runbook === 'restore-local' ? 'Source:    ' : 'Newest RDB:'} ${d.source.label}, ${d.source.keys} keys, snapshot ${d.source.snapshotAt} (${formatAge(d.source.snapshotAt, now)})${d.source.verified ? ', verified' : d.source.verified === null ? ', verified while it is fetched' : ''}`);
+  if (d.source) lines.push(`${d.runbook === 'restore-local' || d.runbook === 'restore-offsite' ? 'Source:    ' : 'Newest RDB:'} ${d.source.label}, ${d.source.keys} keys, snapshot ${d.source.snapshotAt} (${formatAge(d.source.snapshotAt, now)})${d.source.verified ? ', verified' : d.source.verified === null ? ', verified while it is fetched' : ''}`);
   if (d.loss) lines.push(`Loss:      restoring it loses ${d.loss}`);
   return lines.join('\n');
 }

@@ -95,13 +95,14 @@ export function registerAgentCommands(program: Command): void {
 
   agent
     .command('recover')
-    .description('diagnose an instance, show the runbook that fixes it and why, then run it (restart, repair-aof or restore-local)')
+    .description('diagnose an instance, show the runbook that fixes it and why, then run it (restart, repair-aof, restore-local or restore-offsite)')
     .option(...CONFIG_FLAG)
     .requiredOption('--instance <name>', 'instance name from the config')
     .option('--dry-run', 'print the diagnosis and the plan; change nothing')
     .option('--yes', 'do not ask for confirmation (needed when not on a terminal)')
-    .option('--backup <id>', 'restore this local copy (or "dump" for the instance\'s own dump.rdb)')
-    .addOption(new Option('--runbook <name>', 'run this runbook instead of the one the diagnosis chose').choices(['restart', 'repair-aof', 'restore-local']))
+    .option('--backup <id>', 'restore this local copy or offsite set id (or "dump" for the instance\'s own dump.rdb)')
+    .option('--with-config', 'also restore redis.conf and the ACL file from the offsite set (the current ones are moved aside)')
+    .addOption(new Option('--runbook <name>', 'run this runbook instead of the one the diagnosis chose').choices(['restart', 'repair-aof', 'restore-local', 'restore-offsite']))
     .option('--resume', 'continue an interrupted run')
     .option('--rollback', 'undo an interrupted or failed run')
     .option('--json', 'print the diagnosis, plan and report as JSON')
@@ -111,6 +112,7 @@ export function registerAgentCommands(program: Command): void {
         'redback agent recover --config agent.yaml --instance main --dry-run',
         'redback agent recover --config agent.yaml --instance main --yes',
         'redback agent recover --config agent.yaml --instance main --backup 20261124T031500Z-3fa9c1',
+        'redback agent recover --config agent.yaml --instance main --backup 20261124T020000Z-9c1e2a --with-config   # an offsite set, with its redis.conf',
         'redback agent recover --config agent.yaml --instance main --resume',
       ),
     )

@@ -1,4 +1,4 @@
-import { open, rm, stat, type FileHandle } from 'node:fs/promises';
+import { open, readdir, rm, stat, type FileHandle } from 'node:fs/promises';
 import { basename, isAbsolute, join } from 'node:path';
 import type { InstanceConfig } from '../../shared/config/agent-config.js';
 import { RedbackError, storageError } from '../../shared/errors/index.js';
@@ -11,6 +11,9 @@ import { discoverLayout, aofDirPath, type InstanceLayout } from '../redis/discov
 import { connectRedis } from '../redis/redis-client.js';
 import { takeSnapshot } from '../snapshot/take-snapshot.js';
 import { withInstanceLock } from '../store/instance-lock.js';
+
+/** `<dir>/.redback-offsite-<set>/`: hard links of the AOF files while a set is uploaded. */
+export const LINK_DIR_PREFIX = '.redback-offsite-';
 
 /** One file that becomes one object of the set, opened (pinned) before the upload starts. */
 export interface PinnedFile {
@@ -81,9 +84,13 @@ export async function pinSet(ctx: AgentContext, instance: InstanceConfig, setId:
         const layout = await discoverLayout(redis, instance);
         const persistence = await readInfo(redis, 'persistence');
         let aof: LinkAofResult | null = null;
+        // Link directories of uploads that were killed (this runs under the upload lock, so no
+        // other upload of this instance is using one).
+        for (const entry of await readdir(layout.dir).catch(() => [] as string[])) {
+          if (entry.startsWith(LINK_DIR_PREFIX)) await rm(join(layout.dir, entry), { recursive: true, force: true }).catch(() => undefined);
+        }
         if (persistence.aof_enabled === '1') {
-          linkDir = join(layout.dir, `.redback-offsite-${setId}`);
-          await rm(linkDir, { recursive: true, force: true });
+          linkDir = join(layout.dir, `${LINK_DIR_PREFIX}${setId}`);
           aof = await linkAofDir(redis, aofDirPath(layout), linkDir);
           for (const f of aof.files) {
             files.push({ kind: f.role === 'manifest' ? 'aof-manifest' : 'aof', name: f.name, handle: await openFile(f.path), bytes: f.size });
@@ -119,7 +126,7 @@ async function chooseRdb(
   const now = ctx.clock.now().getTime();
   const { copies } = await ctx.store.inventory(instance.name);
   const fresh = copies
-    .filter((c) => c.state === 'ok' && now - new Date(c.manifest.createdAt).getTime() <= options.rdbMaxAgeMs)
+    .filter((c) => c.state === 'ok' && now - new Date(c.manifest.snapshotAt ?? c.manifest.createdAt).getTime() <= options.rdbMaxAgeMs)
     .sort((a, b) => b.manifest.createdAt.localeCompare(a.manifest.createdAt))[0];
   if (fresh) return { copy: fresh.manifest, copyPath: fresh.rdbFile, source: 'local-copy' };
   const outcome = await takeSnapshot(ctx, instance, { tier: 'hourly', ...(options.signal ? { signal: options.signal } : {}) });

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { Readable } from 'node:stream';
 import type { InstanceConfig } from '../../shared/config/agent-config.js';
 import { RedbackError } from '../../shared/errors/index.js';
-import { encodeObject, SEGMENT_BYTES_DEFAULT, type Compression } from '../../shared/offsite/object-codec.js';
+import { encodeObject, SEGMENT_BYTES_DEFAULT, type CodedStream, type Compression } from '../../shared/offsite/object-codec.js';
 import type { OffsiteTarget } from '../../shared/offsite/offsite-target.js';
 import { loadOperatorKey, newDataKey, wrapDataKey, type EncryptionHeader, type OperatorKeySource } from '../../shared/offsite/set-keys.js';
 import { newSetId, sealSetManifest, type SetManifest, type SetObject } from '../../shared/offsite/set-manifest.js';
@@ -13,7 +13,7 @@ import type { AgentContext } from '../agent-context.js';
 import { agentIdOf } from '../session/coordinator-link.js';
 import { withInstanceLock } from '../store/instance-lock.js';
 import { pinSet, type PinnedFile } from './set-builder.js';
-import { hangAtFailpoint } from './failpoint.js';
+import { failpoint } from '../../shared/testing/failpoints.js';
 
 export interface UploadSetOptions {
   target: OffsiteTarget;
@@ -85,7 +85,7 @@ export async function uploadSet(ctx: AgentContext, instance: InstanceConfig, opt
         ctx.logger.info({ instance: instance.name, set: setId, object: object.key, plainBytes: object.plainBytes, storedBytes: object.storedBytes }, 'offsite object uploaded');
       }
 
-      await hangAtFailpoint('offsite-before-manifest', options.env ?? process.env);
+      failpoint('offsite:before-manifest');
       progress('manifest', done, total);
       const copy = pinned.rdb.copy;
       const manifest = sealSetManifest({
@@ -140,22 +140,28 @@ async function uploadFile(
   dataKey: Buffer | null,
   onBytes: (n: number) => void,
 ): Promise<SetObject> {
-  const relative = setObjectName(file.kind, file.name, options.compression, dataKey !== null);
+  const relative = setObjectName(owner, setId, file.kind, file.name, options.compression, dataKey !== null);
   const key = setObjectKey(owner, setId, relative);
-  // Only the pinned length (an incr AOF file keeps growing); `end` is inclusive, so an empty
-  // file gets an empty stream rather than a one-byte read.
-  const source: Readable =
-    file.bytes === 0 ? Readable.from([]) : file.handle.createReadStream({ start: 0, end: file.bytes - 1, autoClose: false, highWaterMark: 1024 * 1024 });
-  let read = 0;
-  source.on('data', (c: Buffer) => onBytes((read += c.length)));
-  const encoded = encodeObject(source, {
-    objectKey: relative,
-    compression: options.compression,
-    ...(options.level !== undefined ? { level: options.level } : {}),
-    dataKey,
-  });
-  await options.target.put(key, encoded.stream, options.signal ? { signal: options.signal } : undefined);
-  const digests = encoded.digests();
+  // A factory, so a retrying target can re-read and re-encode the object from the start; only
+  // the pinned length is read (an incr AOF file keeps growing), and `end` is inclusive, so an
+  // empty file gets an empty stream rather than a one-byte read.
+  let encoded: CodedStream | null = null;
+  const body = (): Readable => {
+    const source: Readable =
+      file.bytes === 0 ? Readable.from([]) : file.handle.createReadStream({ start: 0, end: file.bytes - 1, autoClose: false, highWaterMark: 1024 * 1024 });
+    let read = 0;
+    source.on('data', (c: Buffer) => onBytes((read += c.length)));
+    encoded = encodeObject(source, {
+      objectKey: relative,
+      compression: options.compression,
+      ...(options.level !== undefined ? { level: options.level } : {}),
+      dataKey,
+    });
+    return encoded.stream;
+  };
+  await options.target.put(key, body, options.signal ? { signal: options.signal } : {});
+  if (!encoded) throw new RedbackError('INTERNAL', `the target stored ${key} without reading its body`);
+  const digests = (encoded as CodedStream).digests();
   if (digests.plainBytes !== file.bytes) {
     throw new RedbackError('STORAGE_ERROR', `read ${digests.plainBytes} bytes of ${file.name}, expected ${file.bytes}`, { hint: 'the file changed while it was uploaded; upload again' });
   }

@@ -15,7 +15,10 @@ import { recordLastSeen, type Keyspace, type LastSeen } from '../state/instance-
 import { observeInstance, type Observation } from '../state/observe.js';
 import type { LocalCopy } from '../store/local-store.js';
 import { planFactsOf, type PlanFacts } from './plan-facts.js';
-import { expectedOfManifest, inspectDump, totalKeysOf, type DumpInspection, type SourceDescriptor } from './sources.js';
+import { setBytes } from '../../shared/offsite/set-manifest.js';
+import { listSets } from '../../shared/offsite/set-store.js';
+import { openOffsiteIfConfigured, ownerFor } from '../offsite/offsite-session.js';
+import { describeSet, expectedOfManifest, expectedOfSet, inspectDump, totalKeysOf, type DumpInspection, type SourceDescriptor } from './sources.js';
 import { trapFor } from './trap-guard.js';
 
 export type Scenario =
@@ -28,6 +31,7 @@ export type Scenario =
   | 'trap'
   | 'empty-after-trap'
   | 'no-data'
+  | 'aof-and-rdb-lost'
   | 'interrupted-run';
 
 /** The seed's scenario each diagnosis corresponds to (DESIGN.md table). */
@@ -41,12 +45,13 @@ export const SCENARIO_SEED: Record<Scenario, string | null> = {
   trap: 'S12',
   'empty-after-trap': 'S12',
   'no-data': null,
+  'aof-and-rdb-lost': 'S11',
   'interrupted-run': null,
 };
 
-/** An RDB that could be restored: dump.rdb or a local copy. */
+/** An RDB that could be restored: dump.rdb, a local copy or an offsite set. */
 export interface SourceCandidate {
-  kind: 'dump' | 'local-copy';
+  kind: 'dump' | 'local-copy' | 'offsite';
   id: string;
   label: string;
   snapshotAt: string | null;
@@ -58,6 +63,17 @@ export interface SourceCandidate {
   /** Why it is not used. */
   why: string | null;
   descriptor: SourceDescriptor;
+  /** Bytes to transfer (offsite: stored size of the set). */
+  bytes?: number;
+}
+
+/** What the offsite store holds for the instance (sets listed, never read, by a diagnosis). */
+export interface OffsiteView {
+  status: 'not-configured' | 'ok' | 'unreachable';
+  sets: number;
+  incomplete: number;
+  newest: { setId: string; createdAt: string; snapshotAt: string | null; keys: number; storedBytes: number } | null;
+  error: string | null;
 }
 
 export interface Diagnosis {
@@ -79,7 +95,7 @@ export interface Diagnosis {
   };
   dump: Pick<DumpInspection, 'path' | 'exists' | 'bytes' | 'mtime' | 'valid' | 'problem'> & { keys: number | null; snapshotAt: string | null };
   copies: { total: number; ok: number; broken: number; newest: { id: string; tier: string; snapshotAt: string | null; keys: number } | null };
-  offsite: { status: 'not-configured' };
+  offsite: OffsiteView;
   trap: AofTrap | null;
   unfinished: { runId: string; runbook: RunbookName; status: string; step: string | null; error: string | null } | null;
   /** Candidates in the order they were considered (newest snapshot first). */
@@ -98,7 +114,7 @@ export interface Diagnosis {
 }
 
 export interface DiagnoseOptions {
-  /** Restore from this local copy id (`dump` for the instance's own dump.rdb). */
+  /** Restore from this local copy id or offsite set id (`dump` for the instance's own dump.rdb). */
   backupId?: string;
   /** Read candidate copies end to end (SHA-256, CRC-64) before choosing one. Default true. */
   verify?: boolean;
@@ -156,18 +172,25 @@ export async function diagnose(ctx: AgentContext, instanceOrName: InstanceConfig
   const dump = await inspectDump(facts.rdbFile);
   const inventory = await ctx.store.inventory(instance.name);
   const okCopies = inventory.copies.filter((c) => c.state === 'ok');
-  const candidates = await rankCandidates(ctx, instance, dump, okCopies, redis, state?.lastNonEmpty ?? null, options, now);
+  const offsite = await offsiteCandidates(ctx, instance);
+  const candidates = await rankCandidates(ctx, instance, dump, okCopies, offsite.candidates, redis, state?.lastNonEmpty ?? null, options, now);
   const source = candidates.find((c) => c.usable) ?? null;
   const trap = await trapFor(ctx, facts);
 
   const ageOf = (iso: string | null) => (iso ? formatDuration(Math.max(0, now.getTime() - new Date(iso).getTime())) : 'an unknown time');
   const loss = source ? `the writes made after ${source.snapshotAt ?? 'the snapshot'} (${ageOf(source.snapshotAt)} ago)` : null;
-  const alternative = source ? `restore-local from ${source.label} taken ${ageOf(source.snapshotAt)} ago (the writes since ${source.snapshotAt ?? 'then'} are lost)` : null;
+  const restoreRunbook: RunbookName = source?.kind === 'offsite' ? 'restore-offsite' : 'restore-local';
+  const alternative = source ? `${restoreRunbook} from ${source.label} taken ${ageOf(source.snapshotAt)} ago (the writes since ${source.snapshotAt ?? 'then'} are lost)` : null;
 
   const d = decide({ facts, redis, state: state?.lastNonEmpty ?? null, aofCheck, manifestExists, trap, source, candidates, dump, unfinished, ageOf });
   if (options.backupId && source && d.scenario !== 'interrupted-run') {
     d.reason = `restore of ${source.label} requested with --backup (diagnosis: ${d.reason})`;
     d.runbook = 'restore-local';
+  }
+  // The one restore runbook, named for where its RDB comes from (S11: an offsite set).
+  if (d.runbook === 'restore-local' && source?.kind === 'offsite') {
+    d.runbook = 'restore-offsite';
+    if (d.scenario === 'aof-lost' || d.scenario === 'data-lost') d.scenario = 'aof-and-rdb-lost';
   }
   if (options.backupId && !source) {
     throw new RedbackError('NOT_FOUND', `backup ${options.backupId} of ${instance.name} cannot be used: ${candidates[0]?.why ?? 'not found'}`, {
@@ -217,7 +240,7 @@ export async function diagnose(ctx: AgentContext, instanceOrName: InstanceConfig
       broken: inventory.broken.length + inventory.copies.length - okCopies.length,
       newest: newest ? { id: newest.manifest.id, tier: newest.manifest.tier, snapshotAt: newest.manifest.snapshotAt, keys: totalKeysOf(newest.manifest.keys) } : null,
     },
-    offsite: { status: 'not-configured' },
+    offsite: offsite.view,
     trap,
     unfinished,
     candidates,
@@ -226,7 +249,7 @@ export async function diagnose(ctx: AgentContext, instanceOrName: InstanceConfig
     seed: SCENARIO_SEED[d.scenario],
     runbook: d.runbook,
     reason: d.reason,
-    loss: d.runbook === 'restore-local' ? loss : null,
+    loss: d.runbook === 'restore-local' || d.runbook === 'restore-offsite' ? loss : null,
     alternative,
     warnings: [...warnings, ...d.warnings],
   };
@@ -298,7 +321,8 @@ function decide(x: DecideInput): { scenario: Scenario; runbook: RunbookName | nu
     return { scenario: 'aof-unrepairable', runbook: 'restore-local', reason: `${x.aofCheck.message}: restore ${from} instead`, warnings };
   }
   if (appendonly) {
-    return { scenario: 'no-data', runbook: null, reason: 'no AOF, no dump.rdb and no local copies: nothing to recover on this host (start it empty with "redback agent start")', warnings };
+    if (src) return { scenario: 'aof-and-rdb-lost', runbook: 'restore-local', reason: `no AOF, no dump.rdb and no local copies on this host: restore ${from} with the AOF off, then rebuild the AOF`, warnings };
+    return { scenario: 'no-data', runbook: null, reason: 'no AOF, no dump.rdb, no local copies and no offsite sets: nothing to recover (start it empty with "redback agent start")', warnings };
   }
   // Redis loads dump.rdb itself: restart when it is usable and as new as the best source (a
   // snapshot's BGSAVE leaves dump.rdb and its copy with the same snapshot time).
@@ -323,6 +347,7 @@ async function rankCandidates(
   instance: InstanceConfig,
   dump: DumpInspection,
   copies: LocalCopy[],
+  offsite: SourceCandidate[],
   redis: Observation,
   lastNonEmpty: LastSeen | null,
   options: DiagnoseOptions,
@@ -367,13 +392,16 @@ async function rankCandidates(
       descriptor: { kind: 'local-copy', id: copy.manifest.id, tier: copy.manifest.tier, path: copy.rdbFile },
     });
   }
-  // Newest first; on equal snapshot times a local copy (sealed manifest) before dump.rdb.
-  list.sort((a, b) => (b.snapshotAt ?? '').localeCompare(a.snapshotAt ?? '') || (a.kind === 'local-copy' ? -1 : 1) - (b.kind === 'local-copy' ? -1 : 1));
+  list.push(...offsite);
+  // Newest first; on equal snapshot times a local copy (sealed manifest) before dump.rdb, and
+  // anything on this host before an offsite set (no download).
+  const rank = { 'local-copy': 0, dump: 1, offsite: 2 } as const;
+  list.sort((a, b) => (b.snapshotAt ?? '').localeCompare(a.snapshotAt ?? '') || rank[a.kind] - rank[b.kind]);
   let chosen = list;
   if (options.backupId) {
     chosen = list.filter((c) => c.id === options.backupId || (options.backupId === 'dump' && c.kind === 'dump'));
     if (chosen.length === 0) {
-      return [{ kind: 'local-copy', id: options.backupId, label: options.backupId, snapshotAt: null, keys: 0, keyspace: {}, verified: null, usable: false, why: `no valid local copy ${options.backupId}`, descriptor: { kind: 'local-copy', id: options.backupId } }];
+      return [{ kind: 'local-copy', id: options.backupId, label: options.backupId, snapshotAt: null, keys: 0, keyspace: {}, verified: null, usable: false, why: `no valid local copy or complete offsite set ${options.backupId}`, descriptor: { kind: 'local-copy', id: options.backupId } }];
     }
   }
   // Verify in order until one passes (only the one that will be used is read end to end).
@@ -393,6 +421,50 @@ async function rankCandidates(
     break;
   }
   return chosen;
+}
+
+/**
+ * The complete offsite sets of the instance as candidates (listed, not downloaded: the restore
+ * verifies the one it uses while fetching it). An unreachable store is reported, never fatal.
+ */
+async function offsiteCandidates(ctx: AgentContext, instance: InstanceConfig): Promise<{ view: OffsiteView; candidates: SourceCandidate[] }> {
+  const none: OffsiteView = { status: 'not-configured', sets: 0, incomplete: 0, newest: null, error: null };
+  let access;
+  try {
+    access = await openOffsiteIfConfigured(ctx);
+    if (!access) return { view: none, candidates: [] };
+    const listing = await listSets(access.target, ownerFor(ctx, access, instance.name));
+    const candidates: SourceCandidate[] = listing.complete.map(({ manifest: m }) => {
+      const e = expectedOfSet(m);
+      return {
+        kind: 'offsite',
+        id: m.setId,
+        label: describeSet(m),
+        snapshotAt: e.snapshotAt,
+        keys: totalKeysOf(e.keys),
+        keyspace: e.keys,
+        verified: null,
+        usable: true,
+        why: null,
+        descriptor: { kind: 'offsite', id: m.setId },
+        bytes: setBytes(m).stored,
+      };
+    });
+    const n = listing.complete[0]?.manifest;
+    return {
+      view: {
+        status: 'ok',
+        sets: listing.complete.length,
+        incomplete: listing.incomplete.length,
+        newest: n ? { setId: n.setId, createdAt: n.createdAt, snapshotAt: n.snapshotAt, keys: totalKeysOf(n.keys), storedBytes: setBytes(n).stored } : null,
+        error: null,
+      },
+      candidates,
+    };
+  } catch (err) {
+    ctx.logger.warn({ instance: instance.name, err: (err as Error).message }, 'offsite sets could not be listed');
+    return { view: { ...none, status: 'unreachable', error: (err as Error).message }, candidates: [] };
+  }
 }
 
 function snapshotOf(c: LocalCopy): string {

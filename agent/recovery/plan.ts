@@ -28,9 +28,11 @@ export interface PlanOptions {
   /** Force a runbook instead of the diagnosis' choice. */
   runbook?: RunbookName;
   timeouts?: Partial<RecoveryDeps['timeouts']>;
+  /** Also restore redis.conf and the ACL file from the source (offsite sets carry them). */
+  withConfig?: boolean;
 }
 
-export const RECOVERY_RUNBOOKS: readonly RunbookName[] = ['restart', 'repair-aof', 'restore-local'];
+export const RECOVERY_RUNBOOKS: readonly RunbookName[] = ['restart', 'repair-aof', 'restore-local', 'restore-offsite'];
 
 /** The runbook and initial state that fix what the diagnosis found; null when none applies. */
 export async function planRecovery(ctx: AgentContext, instance: InstanceConfig, diagnosis: Diagnosis, options: PlanOptions = {}): Promise<RecoveryPlan | null> {
@@ -62,12 +64,13 @@ export async function planRecovery(ctx: AgentContext, instance: InstanceConfig, 
     default: {
       if (!diagnosis.source) {
         throw new RedbackError('NOT_FOUND', `no valid RDB to restore ${instance.name} from: ${diagnosis.candidates.map((c) => `${c.label}: ${c.why ?? 'not verified'}`).join('; ') || 'no dump.rdb and no local copies'}`, {
-          hint: 'take copies with redback agent snapshot while the instance is healthy; offsite restores come with the offsite work',
+          hint: 'take copies with redback agent snapshot (and offsite sets with redback agent upload) while the instance is healthy',
         });
       }
       const source = await openRestoreSource(ctx, instance, diagnosis.source.descriptor);
-      runbook = restoreLocalRunbook(deps, source) as Runbook<RecoveryState>;
-      state = restoreLocalState(facts, lastSeen, source);
+      // One restore runbook; restore-offsite is its name when the RDB comes from an offsite set.
+      runbook = { ...restoreLocalRunbook(deps, source), name } as Runbook<RecoveryState>;
+      state = restoreLocalState(facts, lastSeen, source, { withConfig: options.withConfig === true });
     }
   }
   return { name, summary: runbook.summary, reason, runbook, state, steps: planOf(runbook, state) };
@@ -82,11 +85,12 @@ export async function runbookForJournal(ctx: AgentContext, instance: InstanceCon
       return restartRunbook(deps) as Runbook<RecoveryState>;
     case 'repair-aof':
       return repairAofRunbook(deps) as Runbook<RecoveryState>;
-    case 'restore-local': {
+    case 'restore-local':
+    case 'restore-offsite': {
       const s = state as RestoreLocalState;
       // The source is only read by fetch-and-verify; a source that is gone must not block a rollback.
       const source = await openRestoreSource(ctx, instance, s.source).catch(() => null);
-      return restoreLocalRunbook(deps, source) as Runbook<RecoveryState>;
+      return { ...restoreLocalRunbook(deps, source), name: journal.runbook } as Runbook<RecoveryState>;
     }
     default:
       throw new RedbackError('USAGE', `journal ${journal.runId} is for runbook ${journal.runbook}, which this agent cannot run`);

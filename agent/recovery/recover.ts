@@ -24,6 +24,8 @@ export interface RecoverOptions {
   dryRun?: boolean;
   runbook?: RunbookName;
   backupId?: string;
+  /** Restore redis.conf and the ACL file too (offsite sets). */
+  withConfig?: boolean;
   resume?: boolean;
   rollback?: boolean;
   timeouts?: Partial<RecoveryDeps['timeouts']>;
@@ -92,7 +94,7 @@ async function recoverLocked(ctx: AgentContext, instance: InstanceConfig, option
     });
   }
   if (diagnosis.unfinished) return outcome(null);
-  const planned = await planRecovery(ctx, instance, diagnosis, { ...(options.runbook ? { runbook: options.runbook } : {}), ...(options.timeouts ? { timeouts: options.timeouts } : {}) });
+  const planned = await planRecovery(ctx, instance, diagnosis, { ...(options.runbook ? { runbook: options.runbook } : {}), ...(options.timeouts ? { timeouts: options.timeouts } : {}), withConfig: options.withConfig === true });
   if (!planned) return outcome(null);
   const plan: PlanView = { runbook: planned.name, summary: planned.summary, reason: planned.reason, steps: planned.steps, mode: 'run' };
   options.onPlan?.(plan);

@@ -31,6 +31,18 @@ export interface RestoreSource {
    * VERIFY_FAILED / RDB_CORRUPT (leaving no file behind) when they do not match `expected`.
    */
   fetch(destination: string, onProgress?: (done: number, total: number) => void, options?: FetchOptions): Promise<FetchResult>;
+  /**
+   * Sources that carry the instance's redis.conf and ACL file (offsite sets) write them, verified,
+   * into `dir` and say which is which; absent for sources that hold an RDB only.
+   */
+  fetchConfigFiles?(dir: string): Promise<ConfigFile[]>;
+}
+
+/** A redis.conf or ACL file a source wrote (`path`), and its name on the original host. */
+export interface ConfigFile {
+  kind: 'config' | 'acl';
+  name: string;
+  path: string;
 }
 
 export interface FetchOptions {

@@ -1,13 +1,16 @@
 // Importing this module registers the restore sources this agent has (each registers itself).
 import './local-copy-source.js';
 import './dump-source.js';
+import './offsite-source.js';
 
 export { localCopySource, expectedOfManifest } from './local-copy-source.js';
+export { offsiteSetSource, expectedOfSet, describeSet, openOffsiteSetSource } from './offsite-source.js';
 export { dumpSource, inspectDump, type DumpInspection } from './dump-source.js';
 export {
   openRestoreSource,
   registerRestoreSource,
   totalKeysOf,
+  type ConfigFile,
   type ExpectedRdb,
   type FetchOptions,
   type FetchResult,

@@ -1,5 +1,5 @@
-import { chown, link, open, readFile, rename, stat, unlink } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { chown, link, open, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import { basename, isAbsolute, join } from 'node:path';
 import { RedbackError, storageError } from '../../shared/errors/index.js';
 import { ensureDir, exists, fsyncDir, writeFileAtomic } from '../../shared/fs/durable.js';
 import { formatBytes, formatKeys } from '../../shared/output/format.js';
@@ -37,10 +37,19 @@ export type RestoreLocalState = RecoveryState & {
   confEdit: { path: string; backupFile: string } | null;
   loadCheck: { keysLoaded: number | null; keysExpired: number | null } | null;
   aofRewriteMs: number | null;
+  /** --with-config: also put back the source's redis.conf and ACL file (the current ones moved aside). */
+  withConfig?: boolean;
+  configPlaced?: Array<{ kind: 'config' | 'acl'; path: string }>;
 };
 
-export function restoreLocalState(facts: PlanFacts, lastSeen: LastSeenSummary | null, source: RestoreSource): RestoreLocalState {
+export function restoreLocalState(facts: PlanFacts, lastSeen: LastSeenSummary | null, source: RestoreSource, options: { withConfig?: boolean } = {}): RestoreLocalState {
+  if (options.withConfig && !source.fetchConfigFiles) {
+    throw new RedbackError('USAGE', `--with-config needs a source that carries redis.conf: ${source.describe()} holds an RDB only`, {
+      hint: 'pick an offsite set with --backup SETID, or leave out --with-config',
+    });
+  }
   return {
+    ...(options.withConfig ? { withConfig: true, configPlaced: [] } : {}),
     kind: 'restore-local',
     facts,
     lastSeen,
@@ -216,6 +225,42 @@ export function restoreLocalRunbook(deps: RecoveryDeps, source: RestoreSource | 
         env.note(`moved the restored RDB aside: ${to}`);
       }
       s.placed = null;
+    },
+  };
+
+  const restoreConfig: Step<S> = {
+    name: 'restore-config',
+    describe: (s) =>
+      s.withConfig
+        ? `put back the source's redis.conf${s.facts.configFile ? ` as ${s.facts.configFile}` : ''} and ACL file (verified SHA-256); the current ones are moved into the run's quarantine folder`
+        : 'skipped: redis.conf and the ACL file stay as they are (--with-config restores them)',
+    run: async (s, env) => {
+      if (!s.withConfig) return env.note('redis.conf and the ACL file left as they are');
+      if (!s.facts.configFile) throw new RedbackError('RESTORE_FAILED', 'redis.conf of the instance is unknown: cannot restore it', { hint: 'set configFile for the instance in the agent config, or leave out --with-config' });
+      const staged = join(s.facts.dir, `.redback-restore-${env.runId}-config`);
+      const files = await needSource().fetchConfigFiles!(staged);
+      const conf = files.find((f) => f.kind === 'config');
+      const acl = files.find((f) => f.kind === 'acl');
+      const placed = (s.configPlaced ??= []);
+      const put = async (from: string, to: string, kind: 'config' | 'acl') => {
+        if (placed.some((p) => p.path === to)) return;
+        const aside = await moveIntoQuarantine(q(s, env), to, `replaced by the ${kind === 'config' ? 'redis.conf' : 'ACL file'} of ${s.sourceLabel} (--with-config)`);
+        if (aside) s.moved.push({ from: to, to: aside });
+        await rename(from, to).catch((err) => {
+          throw storageError(err, 'place restored', to);
+        });
+        placed.push({ kind, path: to });
+        await env.checkpoint();
+        env.note(`restored ${to}${aside ? ` (the current one moved to ${aside})` : ''}`);
+      };
+      if (conf) await put(conf.path, s.facts.configFile, 'config');
+      else env.warn('the source has no redis.conf');
+      if (acl) {
+        const aclfile = effectiveValue(await readRedisConf(s.facts.configFile), 'aclfile', null);
+        if (aclfile) await put(acl.path, isAbsolute(aclfile) ? aclfile : join(s.facts.dir, aclfile), 'acl');
+        else env.warn(`the source has an ACL file (${acl.name}) but the restored redis.conf sets no aclfile: not placed`);
+      }
+      await rm(staged, { recursive: true, force: true });
     },
   };
 
@@ -409,7 +454,7 @@ export function restoreLocalRunbook(deps: RecoveryDeps, source: RestoreSource | 
   return {
     name: 'restore-local',
     summary: 'restore an RDB the safe way (S12): stop, move aside, place, load with the AOF off, verify, rebuild the AOF',
-    steps: [preflight, fetch, stop, moveAside, place, aofOff, startAofOff, wait, verify, enableAof, rewriteConfig],
+    steps: [preflight, fetch, stop, moveAside, place, restoreConfig, aofOff, startAofOff, wait, verify, enableAof, rewriteConfig],
   };
 }
 

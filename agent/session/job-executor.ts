@@ -3,6 +3,7 @@ import { parseTier } from '../../shared/manifest/copy-manifest.js';
 import type { AgentContext } from '../agent-context.js';
 import { findInstance } from '../agent-context.js';
 import type { InstanceQueue } from '../daemon/instance-queue.js';
+import { openOffsite, uploadWithConfig } from '../offsite/offsite-session.js';
 import { pruneInstance } from '../retention/prune.js';
 import { ensureDailyCopy, takeSnapshot } from '../snapshot/take-snapshot.js';
 import { verifyCopies } from '../snapshot/verify-copies.js';
@@ -15,8 +16,7 @@ export interface JobContext {
 /**
  * Runs one command from the coordinator and returns its JSON-able result. The work goes through
  * the daemon's per-instance queue, so a job and a scheduled copy of the same instance never
- * overlap. Job types: snapshot {tier}, daily, prune {dryRun}, verify, upload (an offsite set; not
- * queued behind local copies: uploadSet holds its own per-instance lock).
+ * overlap. Job types: snapshot {tier}, daily, prune {dryRun}, verify, upload (an offsite set now).
  */
 export async function executeJob(
   ctx: AgentContext,
@@ -51,15 +51,13 @@ export async function executeJob(
         const results = await verifyCopies(copies, (copy, done, total) => job.report(`verify ${copy.manifest.id}`, done, total));
         return { ok: results.every((r) => r.ok), results };
       });
-    case 'upload': {
-      const { openOffsite, uploadWithConfig } = await import('../offsite/offsite-session.js');
-      const access = await openOffsite(ctx);
-      const outcome = await uploadWithConfig(ctx, instance, access, {
-        signal: job.signal,
-        onProgress: (phase, done, total) => job.report(phase, done, total),
+    case 'upload':
+      return queue.run(instance.name, async () => {
+        const access = await openOffsite(ctx);
+        job.report('pin', 0, 0, 'pinning the RDB, AOF and config files');
+        const outcome = await uploadWithConfig(ctx, instance, access, { signal: job.signal, onProgress: (phase, done, total) => job.report(phase, done, total) });
+        return { manifest: outcome.manifest, plainBytes: outcome.plainBytes, storedBytes: outcome.storedBytes, ms: outcome.ms, cleanedIncomplete: outcome.cleaned.map((c) => c.setId) };
       });
-      return { manifest: outcome.manifest, plainBytes: outcome.plainBytes, storedBytes: outcome.storedBytes, ms: outcome.ms, cleaned: outcome.cleaned.map((c) => c.setId) };
-    }
     default:
       throw new RedbackError('USAGE', `this agent does not know job type "${command.type}"`, { hint: 'upgrade the agent' });
   }

@@ -34,6 +34,9 @@ export const ERROR_CODES = {
   CANCELLED: { exit: 13, grpc: 1 /* CANCELLED */, retryable: false },
   UNHEALTHY: { exit: 14, grpc: 9, retryable: false },
   OFFSITE_ERROR: { exit: 15, grpc: 14, retryable: true },
+  OFFSITE_AUTH: { exit: 15, grpc: 16, retryable: false },
+  OFFSITE_REFUSED: { exit: 15, grpc: 7 /* PERMISSION_DENIED */, retryable: false },
+  SHORT_READ: { exit: 8, grpc: 15, retryable: false },
   ENCRYPTION_KEY_MISSING: { exit: 17, grpc: 9, retryable: false },
   ENCRYPTION_KEY_INVALID: { exit: 17, grpc: 9, retryable: false },
   ENCRYPTION_KEY_WRONG: { exit: 17, grpc: 16 /* UNAUTHENTICATED */, retryable: false },
@@ -62,6 +65,6 @@ export const EXIT_CODE_TABLE: ReadonlyArray<{ exit: number; meaning: string }> =
   { exit: 12, meaning: 'authentication failed or protocol version mismatch' },
   { exit: 13, meaning: 'job failed, timed out or was cancelled' },
   { exit: 14, meaning: 'unhealthy: `redback status` found a problem' },
-  { exit: 15, meaning: 'offsite storage (S3) error' },
+  { exit: 15, meaning: 'offsite storage (S3): unreachable, credentials rejected, or request refused' },
   { exit: 17, meaning: 'offsite encryption key missing, malformed, or not the key the set was encrypted with' },
 ];

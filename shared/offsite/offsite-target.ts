@@ -1,18 +1,8 @@
-import type { Readable } from 'node:stream';
+import type { StorageTarget } from '../storage/storage-target.js';
 
 /**
- * The part of a storage target that offsite sets use (the smallest interface they need; any
- * `StorageTarget` of shared/storage fits it).
+ * The part of a storage target that offsite sets use (the smallest interface they need): any
+ * `StorageTarget` of shared/storage fits it, and its contracts (atomic put, NOT_FOUND on get,
+ * SHORT_READ streams, idempotent delete) are what the set code relies on.
  */
-export interface OffsiteTarget {
-  /** Streams `body` to `key`; the object is visible only once the promise resolves. */
-  put(key: string, body: Readable, options?: { signal?: AbortSignal; contentLength?: number }): Promise<unknown>;
-  /** The object's bytes; NOT_FOUND when absent. */
-  get(key: string, options?: { signal?: AbortSignal }): Promise<Readable>;
-  /** Size of the object as stored, or null when absent. */
-  stat(key: string): Promise<{ size: number } | null>;
-  /** Every object under `prefix`. */
-  list(prefix: string): AsyncIterable<{ key: string; size: number; lastModified?: Date }>;
-  /** Removes the object; absent is fine. */
-  delete(key: string): Promise<void>;
-}
+export type OffsiteTarget = Pick<StorageTarget, 'put' | 'get' | 'stat' | 'list' | 'delete'>;

@@ -120,8 +120,5 @@ export function totalSetKeys(manifest: Pick<SetManifest, 'keys'>): number {
   return Object.values(manifest.keys).reduce((a, b) => a + b, 0);
 }
 
-/** `20261124T031500Z-3fa9c1`: sortable by time, unique per instance. */
-export function newSetId(now: Date): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
-  return `${stamp}-${createHash('sha256').update(`${now.getTime()}-${Math.random()}-${process.pid}`).digest('hex').slice(0, 6)}`;
-}
+
+export { newSetId } from '../storage/offsite-keys.js';

@@ -1,16 +1,11 @@
+import { OffsiteKeys, parseSetId } from '../storage/offsite-keys.js';
 import type { Compression } from './object-codec.js';
 import type { ObjectKind } from './set-manifest.js';
 
 /**
- * Every offsite key of a set is built here (DESIGN.md "Offsite sets"):
- *
- *   <prefix>/<agent-id>/<instance>/sets/<set-id>/rdb.zst[.enc]
- *   <prefix>/<agent-id>/<instance>/sets/<set-id>/aof/<file>.zst[.enc]
- *   <prefix>/<agent-id>/<instance>/sets/<set-id>/redis.conf.zst[.enc]   (+ users.acl.zst[.enc])
- *   <prefix>/<agent-id>/<instance>/sets/<set-id>/manifest.json          written last
- *   <prefix>/<agent-id>/<instance>/sets/<set-id>/manifest.copy.json     the same, after it
- *
- * Keys inside a set's manifest are relative to the set's directory.
+ * Set-scoped views of the offsite layout; every key comes from shared/storage/offsite-keys.ts
+ * (`<prefix>/<agent-id>/<instance>/sets/<set-id>/...`). Keys inside a set's manifest are relative
+ * to the set's prefix (`rdb.zst.enc`, `aof/appendonly.aof.1.base.rdb.zst`, `redis.conf.zst`).
  */
 export interface SetOwner {
   /** `prefix` of the offsite config ('' for none). */
@@ -19,24 +14,18 @@ export interface SetOwner {
   instance: string;
 }
 
-export const SET_MANIFEST_NAME = 'manifest.json';
-export const SET_MANIFEST_COPY_NAME = 'manifest.copy.json';
-
-function join(...parts: string[]): string {
-  return parts
-    .filter((p) => p !== '')
-    .map((p) => p.replace(/^\/+|\/+$/g, ''))
-    .join('/');
+function keysOf(owner: SetOwner): OffsiteKeys {
+  return new OffsiteKeys(owner.prefix);
 }
 
-/** `<prefix>/<agent>/<instance>/sets/` (with the trailing slash: a list prefix). */
+/** `<prefix>/<agent>/<instance>/sets/` (a list prefix). */
 export function instanceSetsPrefix(owner: SetOwner): string {
-  return `${join(owner.prefix, owner.agentId, owner.instance, 'sets')}/`;
+  return keysOf(owner).setsPrefix(owner);
 }
 
 /** `<prefix>/<agent>/<instance>/sets/<set-id>/`. */
 export function setPrefix(owner: SetOwner, setId: string): string {
-  return `${instanceSetsPrefix(owner)}${setId}/`;
+  return keysOf(owner).setPrefix(owner, setId);
 }
 
 /** Full key of an object of a set from its manifest-relative key. */
@@ -44,23 +33,36 @@ export function setObjectKey(owner: SetOwner, setId: string, relativeKey: string
   return setPrefix(owner, setId) + relativeKey;
 }
 
+export function setManifestKey(owner: SetOwner, setId: string): string {
+  return keysOf(owner).manifestKey(owner, setId);
+}
+
+export function setManifestCopyKey(owner: SetOwner, setId: string): string {
+  return keysOf(owner).manifestCopyKey(owner, setId);
+}
+
 /** The manifest-relative key of an object: `rdb.zst.enc`, `aof/<file>.zst`, `redis.conf.zst`, `users.acl.zst`. */
-export function setObjectName(kind: ObjectKind, fileName: string, compression: Compression, encrypted: boolean): string {
-  const base = kind === 'rdb' ? 'rdb' : kind === 'aof' || kind === 'aof-manifest' ? `aof/${fileName}` : kind === 'config' ? 'redis.conf' : 'users.acl';
-  return `${base}${compression === 'zstd' ? '.zst' : ''}${encrypted ? '.enc' : ''}`;
+export function setObjectName(owner: SetOwner, setId: string, kind: ObjectKind, fileName: string, compression: Compression, encrypted: boolean): string {
+  const keys = keysOf(owner);
+  const encoding = { compressed: compression === 'zstd', encrypted };
+  const full =
+    kind === 'rdb'
+      ? keys.rdbKey(owner, setId, encoding)
+      : kind === 'aof' || kind === 'aof-manifest'
+        ? keys.aofKey(owner, setId, fileName, encoding)
+        : kind === 'config'
+          ? keys.redisConfKey(owner, setId, encoding)
+          : keys.aclKey(owner, setId, encoding);
+  return full.slice(setPrefix(owner, setId).length);
 }
 
-/** The set id of a key under instanceSetsPrefix, or null. */
+/** The set id of a key of this owner's sets, or null for anything else. */
 export function setIdOfKey(owner: SetOwner, key: string): string | null {
-  const base = instanceSetsPrefix(owner);
-  if (!key.startsWith(base)) return null;
-  const rest = key.slice(base.length);
-  const slash = rest.indexOf('/');
-  return slash > 0 ? rest.slice(0, slash) : null;
+  const parsed = keysOf(owner).parseSetKey(key);
+  return parsed && parsed.agentId === owner.agentId && parsed.instance === owner.instance ? parsed.setId : null;
 }
 
-/** When a set was started, from its id (`20261124T031500Z-...`); null for ids of another shape. */
+/** When a set was started, from its id; null for ids of another shape. */
 export function setStartOfId(setId: string): Date | null {
-  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z/.exec(setId);
-  return m ? new Date(Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!)) : null;
+  return parseSetId(setId)?.createdAt ?? null;
 }

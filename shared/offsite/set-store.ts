@@ -2,7 +2,8 @@ import { Readable } from 'node:stream';
 import { RedbackError } from '../errors/index.js';
 import type { OffsiteTarget } from './offsite-target.js';
 import { parseSetManifest, serializeSetManifest, type SetManifest } from './set-manifest.js';
-import { instanceSetsPrefix, SET_MANIFEST_COPY_NAME, SET_MANIFEST_NAME, setIdOfKey, setObjectKey, setPrefix, setStartOfId, type SetOwner } from './set-paths.js';
+import { instanceSetsPrefix, setIdOfKey, setManifestCopyKey, setManifestKey, setPrefix, setStartOfId, type SetOwner } from './set-paths.js';
+import { MANIFEST_COPY_NAME, MANIFEST_NAME } from '../storage/offsite-keys.js';
 
 /** A set whose manifest loaded (from the first file or, when that is damaged, from the copy). */
 export interface CompleteSet {
@@ -51,8 +52,8 @@ async function readText(target: OffsiteTarget, key: string): Promise<string | nu
  */
 export async function loadSetManifest(target: OffsiteTarget, owner: SetOwner, setId: string): Promise<CompleteSet | { manifest: null; problem: string }> {
   const problems: string[] = [];
-  for (const [name, from] of [[SET_MANIFEST_NAME, 'manifest'], [SET_MANIFEST_COPY_NAME, 'copy']] as const) {
-    const text = await readText(target, setObjectKey(owner, setId, name));
+  for (const [name, key, from] of [[MANIFEST_NAME, setManifestKey(owner, setId), 'manifest'], [MANIFEST_COPY_NAME, setManifestCopyKey(owner, setId), 'copy']] as const) {
+    const text = await readText(target, key);
     if (text === null) {
       problems.push(`${name} missing`);
       continue;
@@ -75,9 +76,8 @@ export async function loadSetManifest(target: OffsiteTarget, owner: SetOwner, se
 /** Writes the commit marker: `manifest.json`, then `manifest.copy.json`, each checked by stat. */
 export async function writeSetManifest(target: OffsiteTarget, owner: SetOwner, manifest: SetManifest): Promise<void> {
   const body = Buffer.from(serializeSetManifest(manifest));
-  for (const name of [SET_MANIFEST_NAME, SET_MANIFEST_COPY_NAME]) {
-    const key = setObjectKey(owner, manifest.setId, name);
-    await target.put(key, Readable.from([body]), { contentLength: body.length });
+  for (const key of [setManifestKey(owner, manifest.setId), setManifestCopyKey(owner, manifest.setId)]) {
+    await target.put(key, () => Readable.from([body]), { size: body.length, contentType: 'application/json' });
     const stat = await target.stat(key);
     if (!stat || stat.size !== body.length) {
       throw new RedbackError('OFFSITE_ERROR', `${key} was stored with ${stat?.size ?? 'no'} bytes, expected ${body.length}`, {
