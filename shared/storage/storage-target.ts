@@ -45,8 +45,9 @@ export interface StorageTarget {
    * `body` is a stream (consumed once) or a factory that opens a fresh stream each time it is
    * called; only a factory lets `RetryingTarget` retry a failed put. The stream is consumed to its
    * end; if `opts.size` is given and the body yields a different number of bytes, the put fails
-   * with `VERIFY_FAILED` and stores nothing. `opts.size` also lets S3 choose the part size up
-   * front (without it, the part size assumes the maximum object size and grows as bytes arrive).
+   * with `VERIFY_FAILED` and stores nothing. `opts.size` (or `opts.maxSize`) also lets S3 choose
+   * a part size that keeps the object under 10 000 parts; without either, large objects are
+   * limited to 10 000 minimum-size parts (S3Target fails with `OFFSITE_REFUSED` beyond that).
    * `opts.onProgress` is called with the cumulative number of body bytes consumed so far.
    */
   put(key: string, body: PutBody, opts?: PutOptions): Promise<PutResult>;
@@ -100,6 +101,11 @@ export type BodyFactory = () => Readable | Promise<Readable>;
 export interface PutOptions {
   /** The body's exact size in bytes, when known; checked against what the body yields. */
   size?: number;
+  /**
+   * An upper bound on the body's size when the exact size is unknown (a compressed or encrypted
+   * stream of a file whose size is known). Not checked; S3 chooses the part size from it.
+   */
+  maxSize?: number;
   contentType?: string;
   /** Cumulative body bytes consumed so far (not bytes acknowledged by the store). */
   onProgress?: (bytes: number) => void;
