@@ -1,5 +1,5 @@
 import type { Logger } from '../../shared/log/logger.js';
-import { SET_MANIFEST_COPY_NAME, SET_MANIFEST_NAME, setObjectKey, setPrefix, type SetOwner } from '../../shared/offsite/set-paths.js';
+import { setManifestCopyKey, setManifestKey, setPrefix, type SetOwner } from '../../shared/offsite/set-paths.js';
 import { listSets } from '../../shared/offsite/set-store.js';
 import type { Catalog } from '../catalog/index.js';
 import { listOwners, type OffsiteStore } from './offsite-store.js';
@@ -87,7 +87,7 @@ async function newestLock(store: OffsiteStore, keys: readonly string[], now: Dat
 }
 
 async function deleteSet(store: OffsiteStore, owner: SetOwner, setId: string, keys: readonly string[]): Promise<number> {
-  const markers = [setObjectKey(owner, setId, SET_MANIFEST_NAME), setObjectKey(owner, setId, SET_MANIFEST_COPY_NAME)];
+  const markers = [setManifestKey(owner, setId), setManifestCopyKey(owner, setId)];
   for (const key of markers) if (keys.includes(key)) await store.delete(key);
   const rest = keys.filter((k) => !markers.includes(k));
   for (const key of rest) await store.delete(key);

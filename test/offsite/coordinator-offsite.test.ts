@@ -127,7 +127,7 @@ describe('offsite sets driven by the coordinator (coordinator + agent + redis-se
     // Two complete sets 40 and 50 days old (same objects, sealed manifests), one incomplete set from 3 days ago.
     const old = [40, 50].map((days) => {
       const at = new Date(Date.now() - days * DAY);
-      const setId = `${at.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z')}-old${days}`;
+      const setId = `${at.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z')}-0000${days}`;
       cpSync(srcDir, join(setsDir, setId), { recursive: true });
       const { checksum: _c, ...body } = manifest.manifest;
       const sealed = sealSetManifest({ ...body, setId, createdAt: at.toISOString(), startedAt: at.toISOString() });
@@ -135,7 +135,7 @@ describe('offsite sets driven by the coordinator (coordinator + agent + redis-se
       return setId;
     });
     const incompleteAt = new Date(Date.now() - 3 * DAY);
-    const incomplete = `${incompleteAt.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z')}-inc000`;
+    const incomplete = `${incompleteAt.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z')}-00abcd`;
     cpSync(srcDir, join(setsDir, incomplete), { recursive: true });
     rmSync(join(setsDir, incomplete, 'manifest.json'));
     rmSync(join(setsDir, incomplete, 'manifest.copy.json'));
