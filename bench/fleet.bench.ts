@@ -9,8 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
-import { ControlClient } from '../coordinator/cli/control-client.js';
-import type { ListJobsReply__Output } from '../shared/proto/generated/redback/v1/ListJobsReply.js';
+import { ControlClient } from '../coordinator/rpc/control-client.js';
 import { CliProcess } from '../test/helpers/cli-process.js';
 import { freePort } from '../test/helpers/ports.js';
 import { waitFor } from '../test/helpers/redis-server.js';
@@ -103,7 +102,7 @@ async function runSize(n: number): Promise<Record<string, number>> {
   let triggerRpcMs = 0;
   for (let round = 0; round < rounds; round++) {
     const before = Date.now();
-    const { jobs } = await client.call<object, ListJobsReply__Output>('TriggerFleetBackup', { tier: 'manual', timeoutMs: 60_000 }, 60_000);
+    const jobs = await client.triggerFleetBackup({ tier: 'manual', timeoutMs: 60_000 }, 60_000);
     triggerRpcMs = Math.max(triggerRpcMs, Date.now() - before);
     if (jobs.length !== n) throw new Error(`expected ${n} jobs, got ${jobs.length}`);
     const times: number[] = [];

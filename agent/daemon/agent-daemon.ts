@@ -74,7 +74,7 @@ export class AgentDaemon {
         this.ctx.logger,
       );
       this.link = link;
-      this.onRun(() => void link.sendInventory().catch(() => undefined));
+      this.onRun(() => void link.sendCopyChanges().catch(() => undefined));
       link.start();
     } else {
       this.schedules.apply(schedulesFromConfig(this.ctx.config));

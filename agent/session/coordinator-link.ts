@@ -3,22 +3,18 @@ import * as grpc from '@grpc/grpc-js';
 import { asRedbackError } from '../../shared/errors/index.js';
 import type { AgentConfig } from '../../shared/config/agent-config.js';
 import type { Logger } from '../../shared/log/logger.js';
-import { loadProtos, PROTOCOL_VERSION } from '../../shared/proto/load.js';
-import type { AgentMessage } from '../../shared/proto/generated/redback/v1/AgentMessage.js';
-import type { Command__Output } from '../../shared/proto/generated/redback/v1/Command.js';
-import type { CoordinatorMessage__Output } from '../../shared/proto/generated/redback/v1/CoordinatorMessage.js';
-import type { Schedule__Output } from '../../shared/proto/generated/redback/v1/Schedule.js';
+import { PROTOCOL_VERSION } from '../../shared/proto/load.js';
 import { authMetadata, channelOptions, clientCredentials } from '../../shared/rpc/credentials.js';
 import { REDBACK_VERSION } from '../../shared/version/version.js';
 import type { AgentContext } from '../agent-context.js';
 import type { LocalCopy } from '../store/local-store.js';
+import { SessionClient, type CopyReport, type FromCoordinator, type JobCommand, type SessionChannel, type ToCoordinator } from './agent-codec.js';
+import { checkTrap } from '../recovery/trap-guard.js';
 import { diskSpace, HealthProbe } from './health-probe.js';
 import { executeJob } from './job-executor.js';
 import { JobLedger, type JobOutcome } from './job-ledger.js';
 import type { CachedSchedule } from './schedule-cache.js';
 import type { InstanceQueue } from '../daemon/instance-queue.js';
-
-type SessionStream = grpc.ClientDuplexStream<AgentMessage, CoordinatorMessage__Output>;
 
 export interface LinkHooks {
   /** A schedule arrived from the coordinator (the daemon caches and applies it). */
@@ -38,17 +34,19 @@ export function agentIdOf(config: AgentConfig): string {
  * Everything the agent does keeps working while this link is down.
  */
 export class CoordinatorLink {
-  private stream: SessionStream | null = null;
+  private stream: SessionChannel | null = null;
   private stopped = false;
   private attempt = 0;
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private reconnectTimer: NodeJS.Timeout | null = null;
   private seq = 0;
+  private copySync: Promise<void> = Promise.resolve();
+  private readonly trapChecks = new Map<string, { at: number; trap: boolean }>();
   private copies: LocalCopy[] = [];
   private readonly running = new Map<string, AbortController>();
   private readonly ledger: JobLedger;
   private readonly health = new HealthProbe();
-  private readonly client: grpc.Client & { Session(metadata: grpc.Metadata): SessionStream };
+  private readonly client: SessionClient;
   readonly agentId: string;
 
   constructor(
@@ -60,12 +58,7 @@ export class CoordinatorLink {
     const settings = ctx.config.coordinator!;
     this.agentId = agentIdOf(ctx.config);
     this.ledger = new JobLedger(`${ctx.layout.agentStateDir()}/jobs`);
-    const { agent } = loadProtos();
-    this.client = new agent.redback.v1.AgentService(
-      settings.address,
-      clientCredentials(settings.tls),
-      channelOptions(16 * 1024 * 1024, settings.tls?.servername),
-    ) as unknown as grpc.Client & { Session(metadata: grpc.Metadata): SessionStream };
+    this.client = new SessionClient(settings.address, clientCredentials(settings.tls), channelOptions(16 * 1024 * 1024, settings.tls?.servername));
   }
 
   start(): void {
@@ -83,36 +76,62 @@ export class CoordinatorLink {
     await this.health.close();
   }
 
-  /** Sends the full list of local copies (after a copy, a prune, or a reconnect). */
-  async sendInventory(): Promise<void> {
-    const names = this.ctx.config.instances.map((i) => i.name);
+  /** Local copies of every configured instance, as the store lists them now. */
+  private async listCopies(): Promise<LocalCopy[]> {
     const copies: LocalCopy[] = [];
-    for (const name of names) copies.push(...(await this.ctx.store.inventory(name)).copies);
-    this.copies = copies;
-    this.send({
-      inventory: {
-        copies: copies.map((c) => ({
-          id: c.manifest.id,
-          instance: c.manifest.instance,
-          tier: c.manifest.tier,
-          bytes: c.manifest.bytes,
-          sha256: c.manifest.sha256,
-          createdAt: c.manifest.createdAt,
-          manifestJson: JSON.stringify(c.manifest),
-          state: c.state,
-        })),
-      },
-    });
+    for (const i of this.ctx.config.instances) copies.push(...(await this.ctx.store.inventory(i.name)).copies);
+    return copies;
   }
 
-  private send(message: AgentMessage): void {
-    this.stream?.write(message);
+  /**
+   * Sends the full list of local copies (on every connect), in parts of at most INVENTORY_PART
+   * copies so a large backup directory never exceeds the message size limit.
+   */
+  async sendInventory(): Promise<void> {
+    const copies = await this.listCopies();
+    this.copies = copies;
+    const parts = Math.max(1, Math.ceil(copies.length / INVENTORY_PART));
+    for (let part = 1; part <= parts; part++) {
+      const slice = copies.slice((part - 1) * INVENTORY_PART, part * INVENTORY_PART);
+      this.send({ inventory: { copies: slice.map(copyReport), part, parts } });
+    }
+  }
+
+  /**
+   * After a copy, a prune or any run: tells the coordinator what changed, one copy event per new or
+   * deleted copy (the catalog and the backup metrics follow at once). Many changes at once (a
+   * restored backup directory) go as a full inventory instead.
+   */
+  sendCopyChanges(): Promise<void> {
+    // One diff at a time: a job and a scheduled run finishing together never report a copy twice.
+    this.copySync = this.copySync.then(() => this.diffAndSend()).catch((err) => this.logger.warn({ err: (err as Error).message }, 'copy events not sent'));
+    return this.copySync;
+  }
+
+  private async diffAndSend(): Promise<void> {
+    if (!this.stream) return;
+    const before = new Map(this.copies.map((c) => [copyKey(c), c]));
+    const now = await this.listCopies();
+    const after = new Map(now.map((c) => [copyKey(c), c]));
+    const created = now.filter((c) => !before.has(copyKey(c)));
+    const deleted = this.copies.filter((c) => !after.has(copyKey(c)));
+    if (created.length + deleted.length > INVENTORY_PART) {
+      await this.sendInventory();
+      return;
+    }
+    this.copies = now;
+    for (const c of created) this.send({ copyEvent: { kind: 'created', copy: copyReport(c), durationSeconds: copyDurationSeconds(c) } });
+    for (const c of deleted) this.send({ copyEvent: { kind: 'deleted', copy: copyReport(c), durationSeconds: 0 } });
+  }
+
+  private send(message: ToCoordinator): void {
+    this.stream?.send(message);
   }
 
   private connect(): void {
     if (this.stopped) return;
     const settings = this.ctx.config.coordinator!;
-    const stream = this.client.Session(authMetadata(settings.token, this.agentId));
+    const stream = this.client.open(authMetadata(settings.token, this.agentId));
     this.stream = stream;
     let ended = false;
     const end = (why: string, err?: Error) => {
@@ -125,18 +144,22 @@ export class CoordinatorLink {
       const error = err ? asRedbackError(err) : null;
       // Refusals need a human (wrong token, other protocol); an unreachable coordinator does not.
       const code = (err as grpc.ServiceError | undefined)?.code;
-      const refused = code === grpc.status.UNAUTHENTICATED || code === grpc.status.PERMISSION_DENIED || code === grpc.status.FAILED_PRECONDITION;
+      const refused =
+        code === grpc.status.UNAUTHENTICATED ||
+        code === grpc.status.PERMISSION_DENIED ||
+        code === grpc.status.FAILED_PRECONDITION ||
+        code === grpc.status.ALREADY_EXISTS;
       const level = refused ? 'error' : 'warn';
       this.logger[level]({ why, err: error?.message, retryInMs: delay }, 'coordinator session ended');
       this.reconnectTimer = setTimeout(() => this.connect(), delay);
     };
-    stream.on('data', (message: CoordinatorMessage__Output) => {
+    stream.onMessage((message) => {
       void this.onMessage(message).catch((err) => this.logger.error({ err: (err as Error).message }, 'failed to handle coordinator message'));
     });
-    stream.on('error', (err: grpc.ServiceError) => end(`error ${grpc.status[err.code] ?? err.code}: ${err.details || err.message}`, err));
-    stream.on('end', () => end('coordinator closed the session'));
+    stream.onError((err) => end(`error ${grpc.status[err.code] ?? err.code}: ${err.details || err.message}`, err));
+    stream.onEnd(() => end('coordinator closed the session'));
     void this.ledger.recentIds().then((completedJobIds) =>
-      stream.write({
+      stream.send({
         hello: {
           protocolVersion: PROTOCOL_VERSION,
           agentId: this.agentId,
@@ -144,8 +167,6 @@ export class CoordinatorLink {
           agentVersion: REDBACK_VERSION,
           instances: this.ctx.config.instances.map((i) => ({ name: i.name, address: addressOf(i.url), redisVersion: '', role: '' })),
           completedJobIds,
-          scheduleVersion: 0,
-          transferAddress: '',
         },
       }),
     );
@@ -157,24 +178,24 @@ export class CoordinatorLink {
     return Math.floor(Math.random() * cap) + 100; // full jitter
   }
 
-  private async onMessage(message: CoordinatorMessage__Output): Promise<void> {
-    switch (message.body) {
+  private async onMessage(message: FromCoordinator): Promise<void> {
+    switch (message.kind) {
       case 'welcome': {
         this.attempt = 0;
-        this.logger.info({ coordinatorVersion: message.welcome!.coordinatorVersion }, 'connected to coordinator');
+        this.logger.info({ coordinatorVersion: message.coordinatorVersion }, 'connected to coordinator');
         await this.sendInventory();
-        this.startHeartbeats(message.welcome!.heartbeatIntervalMs || 5000);
+        this.startHeartbeats(message.heartbeatIntervalMs || 5000);
         return;
       }
       case 'schedule':
-        await this.hooks.onSchedule(toCachedSchedule(message.schedule!));
+        await this.hooks.onSchedule(message.schedule);
         return;
       case 'command':
-        await this.onCommand(message.command!);
+        await this.onCommand(message.command);
         return;
       case 'offsiteConfig': {
         // The coordinator's offsite target, cached for uploads and for recovery without it.
-        const json = message.offsiteConfig!.configJson;
+        const json = message.configJson;
         if (!json) return;
         try {
           const { writeOffsiteCache } = await import('../offsite/offsite-config.js');
@@ -188,10 +209,10 @@ export class CoordinatorLink {
         await this.sendInventory();
         return;
       case 'cancel': {
-        const controller = this.running.get(message.cancel!.jobId);
+        const controller = this.running.get(message.jobId);
         if (controller) {
           controller.abort();
-          this.logger.warn({ jobId: message.cancel!.jobId }, 'job cancelled by the coordinator');
+          this.logger.warn({ jobId: message.jobId }, 'job cancelled by the coordinator');
         }
         return;
       }
@@ -200,7 +221,7 @@ export class CoordinatorLink {
     }
   }
 
-  private async onCommand(command: Command__Output): Promise<void> {
+  private async onCommand(command: JobCommand): Promise<void> {
     const { jobId } = command;
     const done = await this.ledger.get(jobId);
     if (done) {
@@ -243,8 +264,8 @@ export class CoordinatorLink {
       this.running.delete(jobId);
     }
     await this.ledger.record(outcome);
+    await this.sendCopyChanges();
     this.sendResult(outcome);
-    await this.sendInventory();
   }
 
   private sendResult(outcome: JobOutcome): void {
@@ -260,6 +281,19 @@ export class CoordinatorLink {
     });
   }
 
+  private async trapOf(instance: string): Promise<boolean> {
+    const cached = this.trapChecks.get(instance);
+    if (cached && Date.now() - cached.at < TRAP_CHECK_TTL_MS) return cached.trap;
+    let trap = false;
+    try {
+      trap = (await checkTrap(this.ctx, instance)) !== null;
+    } catch (err) {
+      this.logger.debug({ instance, err: (err as Error).message }, 'trap check skipped');
+    }
+    this.trapChecks.set(instance, { at: Date.now(), trap });
+    return trap;
+  }
+
   private startHeartbeats(intervalMs: number): void {
     this.stopHeartbeats();
     const beat = () => void this.heartbeat().catch((err) => this.logger.warn({ err: (err as Error).message }, 'heartbeat failed'));
@@ -273,11 +307,50 @@ export class CoordinatorLink {
   }
 
   private async heartbeat(): Promise<void> {
-    const instances = await Promise.all(this.ctx.config.instances.map((i) => this.health.instanceHealth(i, this.copies)));
+    const instances = await Promise.all(
+      this.ctx.config.instances.map(async (i) => {
+        const health = await this.health.instanceHealth(i, this.copies);
+        // A Redis that is down may be sitting in the AOF trap: say so, the coordinator shows it.
+        if (!health.up) health.aofTrap = await this.trapOf(i.name);
+        return health;
+      }),
+    );
     const disk = await diskSpace(this.ctx.config.backupDir);
     this.send({ heartbeat: { seq: ++this.seq, sentAtMs: Date.now(), instances, backupFreeBytes: disk.free, backupTotalBytes: disk.total } });
   }
 }
+
+/** Copies per inventory message (a copy record is ~1.5 KB: 500 stay far below 4 MiB). */
+const INVENTORY_PART = 500;
+
+const copyKey = (c: LocalCopy): string => `${c.manifest.instance}/${c.manifest.id}`;
+
+function copyReport(c: LocalCopy): CopyReport {
+  return {
+    id: c.manifest.id,
+    instance: c.manifest.instance,
+    tier: c.manifest.tier,
+    bytes: c.manifest.bytes,
+    sha256: c.manifest.sha256,
+    createdAt: c.manifest.createdAt,
+    manifestJson: JSON.stringify(c.manifest),
+    state: c.state,
+  };
+}
+
+/**
+ * How long a fresh copy took, from Redis starting the snapshot (the RDB's ctime) to redback
+ * finishing the copy and its checks; 0 (unknown) for copies of an existing dump.rdb or links.
+ */
+function copyDurationSeconds(c: LocalCopy): number {
+  const m = c.manifest;
+  if (m.source !== 'bgsave' || !m.snapshotAt) return 0;
+  const seconds = (Date.parse(m.createdAt) - Date.parse(m.snapshotAt)) / 1000;
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds : 0;
+}
+
+/** How long a trap check of a down instance is reused (it reads redis.conf and the AOF directory). */
+const TRAP_CHECK_TTL_MS = 15_000;
 
 function parseArgs(json: string): Record<string, unknown> {
   try {
@@ -295,19 +368,4 @@ function addressOf(url: string): string {
   } catch {
     return '';
   }
-}
-
-function toCachedSchedule(schedule: Schedule__Output): CachedSchedule {
-  const orNull = (ms: number) => (ms > 0 ? ms : null);
-  return {
-    version: schedule.version,
-    receivedAt: new Date().toISOString(),
-    instances: schedule.instances.map((s) => ({
-      instance: s.instance,
-      hourly: s.hourlyCron || null,
-      daily: s.dailyCron || null,
-      timeZone: s.timezone || 'UTC',
-      retention: { hourlyMs: orNull(s.retentionHourlyMs), dailyMs: orNull(s.retentionDailyMs), manualMs: orNull(s.retentionManualMs) },
-    })),
-  };
 }

@@ -1,6 +1,6 @@
 import { statfs } from 'node:fs/promises';
 import type { InstanceConfig } from '../../shared/config/agent-config.js';
-import type { InstanceHealth } from '../../shared/proto/generated/redback/v1/InstanceHealth.js';
+import type { InstanceHealthReport } from './agent-codec.js';
 import { infoNumber, parseInfo, parseKeyspace } from '../redis/info.js';
 import { connectRedis, type ConnectedRedis } from '../redis/redis-client.js';
 import type { LocalCopy } from '../store/local-store.js';
@@ -13,7 +13,7 @@ import type { LocalCopy } from '../store/local-store.js';
 export class HealthProbe {
   private readonly clients = new Map<string, ConnectedRedis>();
 
-  async instanceHealth(instance: InstanceConfig, copies: readonly LocalCopy[]): Promise<InstanceHealth> {
+  async instanceHealth(instance: InstanceConfig, copies: readonly LocalCopy[]): Promise<InstanceHealthReport> {
     const newest = newestPerTier(copies.filter((c) => c.manifest.instance === instance.name));
     try {
       let client = this.clients.get(instance.name);
@@ -27,6 +27,7 @@ export class HealthProbe {
         name: instance.name,
         up: true,
         loading: info.loading === '1',
+        loadingSeconds: info.loading === '1' ? Math.max(0, Math.floor(Date.now() / 1000 - (infoNumber(info, 'loading_start_time') ?? Date.now() / 1000))) : 0,
         role: info.role ?? '',
         dbsize: Object.values(keyspace).reduce((n, db) => n + db.keys, 0),
         usedMemory: infoNumber(info, 'used_memory') ?? 0,

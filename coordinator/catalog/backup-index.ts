@@ -196,6 +196,19 @@ export class BackupIndex {
   }
 
   /**
+   * Forgets an agent's local copies (the host is gone): their local locations, and the backups that
+   * have no other location. Backups also held offsite stay. Returns how many backups are dropped.
+   */
+  forgetLocalCopies(agentId: string, dryRun = false): number {
+    const { n } = this.s.countLocalOnly.get({ agentId }) as { n: number };
+    if (!dryRun) {
+      this.s.deleteLocalLocations.run({ agentId });
+      this.s.deleteUnlocated.run({ agentId });
+    }
+    return n;
+  }
+
+  /**
    * Backups newest first with their locations. Without `includeGone`, only backups with a present
    * location and only their present locations.
    */
@@ -318,6 +331,12 @@ export class BackupIndex {
 function prepareBackupStatements(db: Database.Database) {
   const p = (sql: string) => db.prepare(sql);
   return {
+    countLocalOnly: p(`SELECT count(*) AS n FROM backups b WHERE b.agent_id = @agentId
+      AND NOT EXISTS (SELECT 1 FROM backup_locations l WHERE l.agent_id = b.agent_id AND l.instance = b.instance
+        AND l.backup_id = b.id AND l.kind <> 'local')`),
+    deleteLocalLocations: p(`DELETE FROM backup_locations WHERE agent_id = @agentId AND kind = 'local'`),
+    deleteUnlocated: p(`DELETE FROM backups AS b WHERE b.agent_id = @agentId
+      AND NOT EXISTS (SELECT 1 FROM backup_locations l WHERE l.agent_id = b.agent_id AND l.instance = b.instance AND l.backup_id = b.id)`),
     getBackupManifest: p(`SELECT manifest_json FROM backups WHERE agent_id = @agentId AND instance = @instance AND id = @id`),
     insertBackup: p(`INSERT INTO backups (agent_id, instance, id, tier, bytes, sha256, crc64, created_at, rdb_version,
         redis_version, keys_json, manifest_json, first_seen_at)

@@ -137,6 +137,17 @@ export class Catalog {
 
   // ---- agents & instances (FleetRecords) ----
   upsertAgent(hello: AgentHelloInput): AgentRecord { return this.fleet.upsertAgent(hello); }
+  /**
+   * Removes a decommissioned agent: the agent, its instances, and its local copies (backups also held
+   * offsite stay). Job history is kept. Null for an unknown agent; `dryRun` only counts.
+   */
+  forgetAgent(agentId: string, dryRun = false): { instances: number; backups: number } | null {
+    return this.inTransaction(() => {
+      const instances = this.fleet.deleteAgent(agentId, dryRun);
+      if (instances === null) return null;
+      return { instances, backups: this.backups.forgetLocalCopies(agentId, dryRun) };
+    });
+  }
   markDisconnected(agentId: string): boolean { return this.fleet.markDisconnected(agentId); }
   markAllDisconnected(): number { return this.fleet.markAllDisconnected(); }
   touchAgent(agentId: string, at?: Date): boolean { return this.fleet.touchAgent(agentId, at); }

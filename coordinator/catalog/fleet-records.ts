@@ -39,6 +39,10 @@ export interface InstanceHealth {
   aofLastBgrewriteStatus?: string | null;
   /** Why the instance is down or unhealthy; empty = none. */
   error?: string | null;
+  /** The agent found the AOF trap on disk (starting Redis would lose the data). */
+  aofTrap?: boolean | null;
+  /** Seconds Redis has been loading its dataset (0 / null when not loading). */
+  loadingSeconds?: number | null;
 }
 
 export interface HeartbeatInput {
@@ -95,6 +99,8 @@ export interface InstanceRecord {
   aofLastWriteStatus: string | null;
   aofLastBgrewriteStatus: string | null;
   healthError: string | null;
+  aofTrap: boolean | null;
+  loadingSeconds: number | null;
   /** The heartbeat that last reported this instance's health. */
   healthAt: Date | null;
   updatedAt: Date;
@@ -147,6 +153,8 @@ interface InstanceRow {
   aof_last_write_status: string | null;
   aof_last_bgrewrite_status: string | null;
   health_error: string | null;
+  aof_trap: number | null;
+  loading_seconds: number | null;
   health_at: number | null;
   updated_at: number;
   removed_at: number | null;
@@ -217,6 +225,14 @@ export class FleetRecords {
     return this.getAgent(hello.agentId)!;
   }
 
+  /** Deletes the agent and its instances; returns how many instances it had (null = unknown agent). */
+  deleteAgent(agentId: string, dryRun = false): number | null {
+    if (!this.getAgent(agentId)) return null;
+    const { n } = this.s.countInstances.get({ agentId }) as { n: number };
+    if (!dryRun) this.s.deleteAgent.run({ agentId });
+    return n;
+  }
+
   /** The session ended. Returns false when the agent is unknown or already disconnected. */
   markDisconnected(agentId: string): boolean {
     return this.s.markDisconnected.run({ agentId, now: this.c.now() }).changes > 0;
@@ -271,6 +287,8 @@ export class FleetRecords {
             aofLastWriteStatus: emptyToNull(h.aofLastWriteStatus),
             aofLastBgrewriteStatus: emptyToNull(h.aofLastBgrewriteStatus),
             healthError: emptyToNull(h.error),
+            aofTrap: boolInt(h.aofTrap ?? null),
+            loadingSeconds: h.loadingSeconds ?? null,
             at,
           });
           result.instances++;
@@ -324,6 +342,9 @@ export class FleetRecords {
 function prepareFleetStatements(db: Database.Database) {
   const p = (sql: string) => db.prepare(sql);
   return {
+    // Instances go with it (ON DELETE CASCADE).
+    deleteAgent: p(`DELETE FROM agents WHERE agent_id = @agentId`),
+    countInstances: p(`SELECT count(*) AS n FROM instances WHERE agent_id = @agentId`),
     upsertAgent: p(`INSERT INTO agents (agent_id, hostname, agent_version, protocol_version, transfer_address,
         first_seen_at, last_seen_at, connected, connected_since, disconnected_at)
       VALUES (@agentId, @hostname, @agentVersion, @protocolVersion, @transferAddress, @now, @now, 1, @now, NULL)
@@ -345,15 +366,16 @@ function prepareFleetStatements(db: Database.Database) {
       WHERE agent_id = @agentId`),
     heartbeatInstance: p(`INSERT INTO instances (agent_id, name, role, up, loading, dbsize, used_memory,
         rdb_last_bgsave_status, rdb_last_save_time, aof_enabled, aof_last_write_status, aof_last_bgrewrite_status,
-        health_error, health_at, updated_at, removed_at)
+        health_error, aof_trap, loading_seconds, health_at, updated_at, removed_at)
       VALUES (@agentId, @name, @role, @up, @loading, @dbsize, @usedMemory, @rdbLastBgsaveStatus, @rdbLastSaveTime,
-        @aofEnabled, @aofLastWriteStatus, @aofLastBgrewriteStatus, @healthError, @at, @at, NULL)
+        @aofEnabled, @aofLastWriteStatus, @aofLastBgrewriteStatus, @healthError, @aofTrap, @loadingSeconds, @at, @at, NULL)
       ON CONFLICT (agent_id, name) DO UPDATE SET
         role = CASE WHEN excluded.role <> '' THEN excluded.role ELSE instances.role END,
         up = excluded.up, loading = excluded.loading, dbsize = excluded.dbsize, used_memory = excluded.used_memory,
         rdb_last_bgsave_status = excluded.rdb_last_bgsave_status, rdb_last_save_time = excluded.rdb_last_save_time,
         aof_enabled = excluded.aof_enabled, aof_last_write_status = excluded.aof_last_write_status,
         aof_last_bgrewrite_status = excluded.aof_last_bgrewrite_status, health_error = excluded.health_error,
+        aof_trap = excluded.aof_trap, loading_seconds = excluded.loading_seconds,
         health_at = excluded.health_at, updated_at = excluded.updated_at, removed_at = NULL`),
     listAgents: p(`${AGENT_SELECT} ORDER BY a.agent_id`),
     getAgent: p(`${AGENT_SELECT} WHERE a.agent_id = @agentId`),
@@ -401,6 +423,8 @@ function instanceFromRow(row: InstanceRow): InstanceRecord {
     aofLastWriteStatus: row.aof_last_write_status,
     aofLastBgrewriteStatus: row.aof_last_bgrewrite_status,
     healthError: row.health_error,
+    aofTrap: intBool(row.aof_trap),
+    loadingSeconds: row.loading_seconds,
     healthAt: toDateOrNull(row.health_at),
     updatedAt: toDate(row.updated_at),
     removedAt: toDateOrNull(row.removed_at),

@@ -181,6 +181,14 @@ CREATE INDEX offsite_sets_by_time ON offsite_sets(created_at, set_id);
   },
   {
     version: 2,
+    description: 'instance health: AOF trap and loading time, as heartbeats report them',
+    up: `
+ALTER TABLE instances ADD COLUMN aof_trap INTEGER CHECK (aof_trap IN (0, 1));
+ALTER TABLE instances ADD COLUMN loading_seconds INTEGER;
+`,
+  },
+  {
+    version: 3,
     description: 'offsite sets: sizes, object count, verify status; offsite_objects (every object of every set)',
     up: `
 ALTER TABLE offsite_sets ADD COLUMN plain_bytes INTEGER NOT NULL DEFAULT 0;

@@ -1,14 +1,9 @@
 import { RedbackError } from '../../shared/errors/index.js';
 import { formatAge, formatBytes, formatKeys, printJson, renderTable } from '../../shared/output/format.js';
 import { byteProgress } from '../../shared/output/progress.js';
-import type { JobInfo__Output } from '../../shared/proto/generated/redback/v1/JobInfo.js';
-import type { ListJobsReply__Output } from '../../shared/proto/generated/redback/v1/ListJobsReply.js';
-import type { ListOffsiteSetsReply__Output } from '../../shared/proto/generated/redback/v1/ListOffsiteSetsReply.js';
-import type { PruneOffsiteReply__Output } from '../../shared/proto/generated/redback/v1/PruneOffsiteReply.js';
-import type { RebuildCatalogReply__Output } from '../../shared/proto/generated/redback/v1/RebuildCatalogReply.js';
-import type { SetVerifyResult__Output } from '../../shared/proto/generated/redback/v1/SetVerifyResult.js';
 import { parseDuration } from '../../shared/time/clock.js';
-import { ControlClient, type ConnectionFlags } from './control-client.js';
+import { ControlClient, type ConnectionFlags } from '../rpc/control-client.js';
+import type { SetVerifyView } from './operator-views.js';
 import { followJob } from './operator-commands.js';
 
 async function withClient<T>(flags: ConnectionFlags, fn: (client: ControlClient) => Promise<T>): Promise<T> {
@@ -39,12 +34,12 @@ export async function runUpload(flags: ConnectionFlags & { instance?: string; al
   return withClient(flags, async (client) => {
     if (flags.all) {
       if (flags.wait) throw new RedbackError('USAGE', '--wait follows one instance', { hint: 'follow a fleet-wide upload with: redback jobs' });
-      const { jobs } = await client.call<object, ListJobsReply__Output>('TriggerFleetUpload', { timeoutMs });
+      const jobs = await client.triggerFleetUpload({ timeoutMs });
       if (flags.json) printJson(jobs);
       else process.stdout.write(`${jobs.length} upload job(s) created; follow them with: redback jobs\n`);
       return 0;
     }
-    const job = await client.call<object, JobInfo__Output>('TriggerUpload', { instance: flags.instance, agentId: '', timeoutMs });
+    const job = await client.triggerUpload({ instance: flags.instance!, timeoutMs });
     if (!flags.wait) {
       if (flags.json) printJson(job);
       else process.stdout.write(`job ${job.jobId} ${job.state}: offsite set of ${job.agentId}/${job.instance}\nfollow it with: redback jobs --instance ${job.instance}\n`);
@@ -56,9 +51,7 @@ export async function runUpload(flags: ConnectionFlags & { instance?: string; al
 
 /** `redback offsite list`: the sets the catalog knows, newest first. */
 export async function runOffsiteList(flags: ConnectionFlags & { instance?: string; objects?: boolean }): Promise<number> {
-  const reply = await withClient(flags, (c) =>
-    c.call<object, ListOffsiteSetsReply__Output>('ListOffsiteSets', { instance: flags.instance ?? '', includeObjects: flags.objects === true || flags.json === true }),
-  );
+  const reply = await withClient(flags, (c) => c.offsiteSets({ ...(flags.instance ? { instance: flags.instance } : {}), includeObjects: flags.objects === true || flags.json === true }));
   if (flags.json) {
     printJson(reply);
     return 0;
@@ -98,10 +91,10 @@ function readDataPercent(flags: { readData?: boolean; readDataSubset?: string })
 /** `redback offsite verify`: exit 8 (VERIFY_FAILED) when a set is bad, naming the object and the reason. */
 export async function runOffsiteVerify(flags: ConnectionFlags & { instance?: string; set?: string; readData?: boolean; readDataSubset?: string }): Promise<number> {
   const percent = readDataPercent(flags);
-  const results: SetVerifyResult__Output[] = [];
+  const results: SetVerifyView[] = [];
   const progress = byteProgress(!flags.json, 'verify');
   await withClient(flags, (client) =>
-    client.stream('VerifyOffsite', { instance: flags.instance ?? '', setId: flags.set ?? '', readDataPercent: percent }, (event: { progress?: { setId: string; done: number; total: number }; result?: SetVerifyResult__Output }) => {
+    client.verifyOffsite({ ...(flags.instance ? { instance: flags.instance } : {}), ...(flags.set ? { setId: flags.set } : {}), readDataPercent: percent }, (event) => {
       if (event.progress) progress.update(Number(event.progress.done), Number(event.progress.total), event.progress.setId);
       if (event.result) {
         results.push(event.result);
@@ -132,7 +125,7 @@ export async function runOffsiteVerify(flags: ConnectionFlags & { instance?: str
 
 /** `redback offsite prune`: offsite retention with a reason per set. */
 export async function runOffsitePrune(flags: ConnectionFlags & { instance?: string; dryRun?: boolean }): Promise<number> {
-  const reply = await withClient(flags, (c) => c.call<object, PruneOffsiteReply__Output>('PruneOffsite', { dryRun: flags.dryRun === true, instance: flags.instance ?? '' }, LONG_CALL_MS));
+  const reply = await withClient(flags, (c) => c.pruneOffsite({ dryRun: flags.dryRun === true, ...(flags.instance ? { instance: flags.instance } : {}) }, LONG_CALL_MS));
   if (flags.json) {
     printJson(reply);
     return 0;
@@ -154,7 +147,7 @@ export async function runOffsitePrune(flags: ConnectionFlags & { instance?: stri
 
 /** `redback catalog rebuild`: the catalog's index again from the offsite manifests and the agents. */
 export async function runCatalogRebuild(flags: ConnectionFlags & { dryRun?: boolean }): Promise<number> {
-  const reply = await withClient(flags, (c) => c.call<object, RebuildCatalogReply__Output>('RebuildCatalog', { dryRun: flags.dryRun === true }, LONG_CALL_MS));
+  const reply = await withClient(flags, (c) => c.rebuildCatalog({ dryRun: flags.dryRun === true }, LONG_CALL_MS));
   if (flags.json) {
     printJson(reply);
     return 0;

@@ -2,13 +2,8 @@ import { RedbackError } from '../../shared/errors/index.js';
 import { parseDuration } from '../../shared/time/clock.js';
 import { formatAge, formatBytes, formatKeys, printJson, renderTable } from '../../shared/output/format.js';
 import { byteProgress } from '../../shared/output/progress.js';
-import type { ListAgentsReply__Output } from '../../shared/proto/generated/redback/v1/ListAgentsReply.js';
-import type { ListBackupsReply__Output } from '../../shared/proto/generated/redback/v1/ListBackupsReply.js';
-import type { ListInstancesReply__Output } from '../../shared/proto/generated/redback/v1/ListInstancesReply.js';
-import type { ListJobsReply__Output } from '../../shared/proto/generated/redback/v1/ListJobsReply.js';
-import type { JobInfo__Output } from '../../shared/proto/generated/redback/v1/JobInfo.js';
-import type { StatusReply__Output } from '../../shared/proto/generated/redback/v1/StatusReply.js';
-import { ControlClient, type ConnectionFlags } from './control-client.js';
+import { ControlClient, type ConnectionFlags } from '../rpc/control-client.js';
+import type { JobView } from './operator-views.js';
 
 async function withClient<T>(flags: ConnectionFlags, fn: (client: ControlClient) => Promise<T>): Promise<T> {
   const client = new ControlClient(flags);
@@ -24,7 +19,7 @@ const shortTime = (iso: string) => (iso ? iso.replace(/\.\d+Z$/, 'Z') : '-');
 
 /** `redback status`: exits 14 when an agent is silent, an instance is unprotected or a job failed. */
 export async function runStatus(flags: ConnectionFlags): Promise<number> {
-  const s = await withClient(flags, (c) => c.call<object, StatusReply__Output>('GetStatus', {}));
+  const s = await withClient(flags, (c) => c.status());
   if (flags.json) printJson(s);
   else {
     const lines = [
@@ -34,9 +29,18 @@ export async function runStatus(flags: ConnectionFlags): Promise<number> {
       lines.push('', 'silent agents:');
       lines.push(renderTable(['AGENT', 'STATE', 'LAST HEARD', 'HOST'], s.silentAgents.map((a) => [a.agentId, a.liveness, a.lastHeartbeatAt ? formatAge(a.lastHeartbeatAt) : 'never', a.hostname])));
     }
-    if (s.unprotectedInstances.length) {
-      lines.push('', 'instances without a valid copy within their schedule:');
-      lines.push(renderTable(['INSTANCE', 'AGENT', 'NEWEST COPY', 'PROBLEMS'], s.unprotectedInstances.map((i) => [i.name, i.agentId, i.newestAnyAt ? formatAge(i.newestAnyAt) : 'none', i.problems.join('; ')])));
+    if (s.problems.length) {
+      lines.push('', 'fleet problems:');
+      for (const p of s.problems) lines.push(`  ${p}`);
+    }
+    if (s.problemInstances.length) {
+      lines.push('', 'instances with problems:');
+      lines.push(
+        renderTable(
+          ['INSTANCE', 'AGENT', 'REDIS', 'NEWEST COPY', 'PROBLEMS'],
+          s.problemInstances.map((i) => [i.name, i.agentId, i.up ? 'up' : 'DOWN', i.newestAnyAt ? formatAge(i.newestAnyAt) : 'none', i.problems.join('; ')]),
+        ),
+      );
     }
     if (s.failedJobs.length) {
       lines.push('', 'failed jobs (last 24 h):');
@@ -48,7 +52,7 @@ export async function runStatus(flags: ConnectionFlags): Promise<number> {
 }
 
 export async function runAgents(flags: ConnectionFlags): Promise<number> {
-  const { agents } = await withClient(flags, (c) => c.call<object, ListAgentsReply__Output>('ListAgents', {}));
+  const agents = await withClient(flags, (c) => c.agents());
   if (flags.json) printJson(agents);
   else
     process.stdout.write(
@@ -60,8 +64,23 @@ export async function runAgents(flags: ConnectionFlags): Promise<number> {
   return 0;
 }
 
+/** `redback agents forget ID`: removes a decommissioned agent (refuses a connected one unless --force). */
+export async function runForgetAgent(agentId: string, flags: ConnectionFlags & { force?: boolean; dryRun?: boolean }): Promise<number> {
+  const r = await withClient(flags, (c) => c.forgetAgent(agentId, { force: flags.force === true, dryRun: flags.dryRun === true }));
+  if (flags.json) printJson(r);
+  else {
+    const what = `${r.instances} instance(s), ${r.backups} local copy record(s), ${r.jobs} open job(s)`;
+    process.stdout.write(
+      r.removed
+        ? `forgot agent ${r.agentId}: ${what}${r.wasConnected ? ' (its session was closed)' : ''}; the copies on its host were not touched\n`
+        : `would forget agent ${r.agentId}: ${what}${r.wasConnected ? ' (it is connected: --force closes its session)' : ''}\n`,
+    );
+  }
+  return 0;
+}
+
 export async function runInstances(flags: ConnectionFlags): Promise<number> {
-  const { instances } = await withClient(flags, (c) => c.call<object, ListInstancesReply__Output>('ListInstances', {}));
+  const instances = await withClient(flags, (c) => c.instances());
   if (flags.json) printJson(instances);
   else
     process.stdout.write(
@@ -86,9 +105,7 @@ export async function runInstances(flags: ConnectionFlags): Promise<number> {
 }
 
 export async function runBackups(flags: ConnectionFlags & { instance?: string; all?: boolean }): Promise<number> {
-  const { backups } = await withClient(flags, (c) =>
-    c.call<object, ListBackupsReply__Output>('ListBackups', { instance: flags.instance ?? '', includeGone: flags.all === true }),
-  );
+  const backups = await withClient(flags, (c) => c.backups({ ...(flags.instance ? { instance: flags.instance } : {}), includeGone: flags.all === true }));
   if (flags.json) printJson(backups);
   else
     process.stdout.write(
@@ -111,8 +128,8 @@ export async function runBackups(flags: ConnectionFlags & { instance?: string; a
 }
 
 export async function runJobs(flags: ConnectionFlags & { instance?: string; state?: string; limit?: string }): Promise<number> {
-  const { jobs } = await withClient(flags, (c) =>
-    c.call<object, ListJobsReply__Output>('ListJobs', { instance: flags.instance ?? '', state: flags.state ?? '', limit: Number(flags.limit ?? 50) }),
+  const jobs = await withClient(flags, (c) =>
+    c.jobs({ ...(flags.instance ? { instance: flags.instance } : {}), ...(flags.state ? { state: flags.state } : {}), limit: Number(flags.limit ?? 50) }),
   );
   if (flags.json) printJson(jobs);
   else
@@ -126,7 +143,7 @@ export async function runJobs(flags: ConnectionFlags & { instance?: string; stat
 }
 
 export async function runCancel(jobId: string, flags: ConnectionFlags): Promise<number> {
-  const job = await withClient(flags, (c) => c.call<object, JobInfo__Output>('CancelJob', { jobId }));
+  const job = await withClient(flags, (c) => c.cancelJob(jobId));
   if (flags.json) printJson(job);
   else process.stdout.write(`job ${job.jobId}: ${job.state}\n`);
   return 0;
@@ -147,13 +164,13 @@ export async function runBackup(flags: ConnectionFlags & { instance?: string; al
   }
   if (flags.all) {
     if (flags.wait) throw new RedbackError('USAGE', '--wait follows one instance', { hint: 'follow a fleet-wide backup with: redback jobs' });
-    const { jobs } = await withClient(flags, (c) => c.call<object, ListJobsReply__Output>('TriggerFleetBackup', { tier: flags.tier, timeoutMs }));
+    const jobs = await withClient(flags, (c) => c.triggerFleetBackup({ tier: flags.tier, timeoutMs }));
     if (flags.json) printJson(jobs);
     else process.stdout.write(`${jobs.length} job(s) created (${flags.tier}); follow them with: redback jobs\n`);
     return 0;
   }
   return withClient(flags, async (client) => {
-    const job = await client.call<object, JobInfo__Output>('TriggerBackup', { instance: flags.instance, tier: flags.tier, agentId: '', timeoutMs });
+    const job = await client.triggerBackup({ instance: flags.instance!, tier: flags.tier, timeoutMs });
     if (!flags.wait) {
       if (flags.json) printJson(job);
       else process.stdout.write(`job ${job.jobId} ${job.state}: snapshot of ${job.agentId}/${job.instance} (${flags.tier})\nfollow it with: redback jobs --instance ${job.instance}\n`);
@@ -163,7 +180,7 @@ export async function runBackup(flags: ConnectionFlags & { instance?: string; al
   });
 }
 
-export async function followJob(client: ControlClient, job: JobInfo__Output, json: boolean): Promise<number> {
+export async function followJob(client: ControlClient, job: JobView, json: boolean): Promise<number> {
   const progress = byteProgress(!json, `${job.type} ${job.agentId}/${job.instance}`);
   let last = job;
   if (!json) process.stderr.write(`job ${job.jobId}: ${job.state}\n`);

@@ -30,10 +30,17 @@ export function registerCoordinatorCommands(program: Command): void {
     .addHelpText('after', examples('redback status', 'redback status --json --coordinator coord:7400 --token $REDBACK_TOKEN'))
     .action(action(async (flags) => (await ops()).runStatus(flags)));
 
-  connectionOptions(program.command('agents'))
+  const agents = connectionOptions(program.command('agents'))
     .description('agents, their liveness (online / stale / offline) and last heartbeat')
-    .addHelpText('after', examples('redback agents', 'redback agents --json'))
+    .addHelpText('after', examples('redback agents', 'redback agents --json', 'redback agents forget old-host-3 --dry-run'))
     .action(action(async (flags) => (await ops()).runAgents(flags)));
+  connectionOptions(agents.command('forget'))
+    .description('remove a decommissioned agent: its instances and local copy records leave the catalog (nothing on the host is touched)')
+    .argument('<agent-id>', 'the agent, as `redback agents` lists it')
+    .option('--force', 'also when it is connected (its session is closed; stop the agent first or it comes back)')
+    .option('--dry-run', 'say what would be removed, remove nothing')
+    .addHelpText('after', examples('redback agents forget old-host-3 --dry-run', 'redback agents forget old-host-3'))
+    .action(action(async (agentId: string, flags) => (await ops()).runForgetAgent(agentId, flags)));
 
   connectionOptions(program.command('instances'))
     .description('every Redis instance in the fleet with its health and newest copies')

@@ -21,6 +21,8 @@
  *   redback_job_failures_total{type}             failed and timed-out jobs
  *   redback_heartbeats_total
  *   redback_rejected_calls_total{reason}
+ *   redback_agent_reports_rejected_total{kind}  inventory/copy/heartbeat entries that failed validation
+ *   redback_agent_duplicate_sessions_total{agent}  second sessions refused for a connected agent id
  *   redback_metrics_source_errors_total{source}  a scrape could not read the catalog
  *   redback_coordinator_*                        prom-client default process metrics
  */
@@ -94,6 +96,8 @@ export class CoordinatorMetrics {
   private readonly jobFailures: Counter<'type'>;
   private readonly heartbeats: Counter<string>;
   private readonly rejected: Counter<'reason'>;
+  private readonly duplicateSessions: Counter<'agent'>;
+  private readonly rejectedReports: Counter<'kind'>;
   /** Label sets written to redback_backup_bytes, to drop those of instances that disappeared. */
   private readonly bytesSeries = new Map<string, { agent: string; instance: string; tier: string }>();
   private cache: { agents?: MetricsAgent[] | null; instances?: MetricsInstance[] | null; jobs?: Record<string, number> | null } | null = null;
@@ -225,6 +229,19 @@ export class CoordinatorMetrics {
       labelNames: ['reason'],
       registers: [registry],
     });
+    this.rejectedReports = new Counter({
+      name: 'redback_agent_reports_rejected_total',
+      help: 'Copies and heartbeat entries agents reported that failed validation (not stored), per kind.',
+      labelNames: ['kind'],
+      registers: [registry],
+    });
+    for (const kind of ['copy', 'heartbeat'] as const) this.rejectedReports.inc({ kind }, 0);
+    this.duplicateSessions = new Counter({
+      name: 'redback_agent_duplicate_sessions_total',
+      help: 'Second sessions refused for an agent id that was connected (two agents sharing one id).',
+      labelNames: ['agent'],
+      registers: [registry],
+    });
     this.sourceErrors = new Counter({
       name: 'redback_metrics_source_errors_total',
       help: 'Scrapes that could not read coordinator state (their gauges were left empty), per source.',
@@ -254,6 +271,14 @@ export class CoordinatorMetrics {
 
   heartbeatReceived(): void {
     this.heartbeats.inc();
+  }
+
+  rejectedReport(kind: 'copy' | 'heartbeat', n: number): void {
+    this.rejectedReports.inc({ kind }, n);
+  }
+
+  duplicateSession(agentId: string): void {
+    this.duplicateSessions.inc({ agent: agentId });
   }
 
   rejectedCall(reason: string): void {

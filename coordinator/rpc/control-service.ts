@@ -9,6 +9,7 @@ import type { JobInfo } from '../../shared/proto/generated/redback/v1/JobInfo.js
 import { toGrpcError } from '../../shared/rpc/rpc-errors.js';
 import type { BackupRecord, JobRecord } from '../catalog/index.js';
 import type { CoordinatorState } from '../coordinator-state.js';
+import { forgetAgent } from '../fleet/forget-agent.js';
 import { resolveInstance } from '../fleet/resolve-instance.js';
 import { isTerminal } from '../jobs/job-manager.js';
 import { agentViews, fleetStatus, instanceViews, type AgentView, type InstanceView } from '../status/fleet-status.js';
@@ -145,6 +146,8 @@ export function controlHandlers(state: CoordinatorState): ControlServiceHandlers
         generatedAt: iso(s.generatedAt),
         silentAgents: s.silentAgents.map(agentInfo),
         unprotectedInstances: s.unprotected.map(instanceStatus),
+        problemInstances: s.problemInstances.map(instanceStatus),
+        problems: s.problems,
         failedJobs: s.failedJobs.map(jobInfo),
         agentsTotal: s.agents.length,
         agentsOnline: s.agents.filter((a) => a.liveness === 'online').length,
@@ -206,6 +209,7 @@ export function controlHandlers(state: CoordinatorState): ControlServiceHandlers
       }
     },
     CancelJob: unary((req) => jobInfo(state.jobs.cancel(req.jobId))),
+    ForgetAgent: unary((req) => forgetAgent(state, req.agentId, { force: req.force, dryRun: req.dryRun })),
     GetJob: unary((req) => {
       state.jobs.settle();
       const job = state.catalog.getJob(req.jobId);

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { CoordinatorConfig } from '../../shared/config/coordinator-config.js';
 import type { Logger } from '../../shared/log/logger.js';
-import type { InstanceSchedule } from '../../shared/proto/generated/redback/v1/InstanceSchedule.js';
 import type { Catalog } from '../catalog/index.js';
+import type { ScheduleEntry } from '../fleet/session-messages.js';
 import type { SessionRegistry } from '../fleet/session-registry.js';
 import { buildFleetSchedule, type FleetMember, type ResolvedSchedule } from './fleet-schedule.js';
 
@@ -18,7 +18,7 @@ import { buildFleetSchedule, type FleetMember, type ResolvedSchedule } from './f
 export class SchedulePusher {
   /** agentId → its instance names. */
   private readonly members = new Map<string, Set<string>>();
-  private current = new Map<string, { schedules: ResolvedSchedule[]; proto: InstanceSchedule[]; version: string }>();
+  private current = new Map<string, { schedules: ResolvedSchedule[]; entries: ScheduleEntry[]; version: string }>();
   private readonly sentVersion = new Map<string, string>();
   private pending: NodeJS.Timeout | null = null;
 
@@ -53,6 +53,12 @@ export class SchedulePusher {
     }
   }
 
+  /** The agent was forgotten: its instances leave the fleet schedule. */
+  removeAgent(agentId: string): void {
+    this.sentVersion.delete(agentId);
+    if (this.members.delete(agentId)) this.scheduleRecompute();
+  }
+
   private scheduleRecompute(): void {
     if (this.pending) return;
     this.pending = setTimeout(() => {
@@ -75,8 +81,8 @@ export class SchedulePusher {
     }
     this.current = new Map(
       [...byAgent].map(([agentId, list]) => {
-        const proto = list.map(toProto);
-        return [agentId, { schedules: list, proto, version: versionOf(proto) }];
+        const entries = list.map(toEntry);
+        return [agentId, { schedules: list, entries, version: versionOf(entries) }];
       }),
     );
     for (const session of this.sessions.all()) this.push(session.agentId);
@@ -94,7 +100,7 @@ export class SchedulePusher {
     if (!session || !entry) return;
     if (this.sentVersion.get(agentId) === entry.version) return;
     this.sentVersion.set(agentId, entry.version);
-    session.send({ schedule: { version: Number.parseInt(entry.version.slice(0, 12), 16), instances: entry.proto } });
+    session.send({ schedule: { version: Number.parseInt(entry.version.slice(0, 12), 16), instances: entry.entries } });
   }
 
   forget(agentId: string): void {
@@ -107,7 +113,7 @@ export class SchedulePusher {
   }
 }
 
-function toProto(s: ResolvedSchedule): InstanceSchedule {
+function toEntry(s: ResolvedSchedule): ScheduleEntry {
   return {
     instance: s.instance,
     hourlyCron: s.hourlyCron ?? '',
@@ -119,6 +125,6 @@ function toProto(s: ResolvedSchedule): InstanceSchedule {
   };
 }
 
-function versionOf(instances: InstanceSchedule[]): string {
+function versionOf(instances: ScheduleEntry[]): string {
   return createHash('sha256').update(JSON.stringify(instances)).digest('hex');
 }

@@ -33,11 +33,17 @@ export interface FleetStatus {
   instances: InstanceView[];
   silentAgents: AgentView[];
   unprotected: InstanceView[];
+  /** Every instance with a problem (unprotected ones included). */
+  problemInstances: InstanceView[];
+  /** Fleet-level problems: e.g. second sessions refused for a connected agent id. */
+  problems: string[];
   failedJobs: JobRecord[];
   healthy: boolean;
 }
 
 const HOUR = 3600_000;
+/** A refused second session stays a problem in `status` this long after the last attempt. */
+const DUPLICATE_WINDOW_MS = 15 * 60_000;
 
 const intervalCache = new Map<string, number | null>();
 
@@ -105,8 +111,15 @@ export function instanceViews(state: CoordinatorState, now = new Date(), agents:
     if (!newest) problems.push('no valid copy yet');
     else if (now.getTime() - newest.getTime() > windowMs) problems.push(`newest copy is ${Math.round((now.getTime() - newest.getTime()) / 60_000)} min old (schedule allows ${Math.round(windowMs / 60_000)} min)`);
     if (record.up === false) problems.push(`redis is down${record.healthError ? `: ${record.healthError}` : ''}`);
+    if (record.aofTrap === true) {
+      problems.push(`AOF trap: starting this Redis would lose its data; run: redback agent recover --instance ${record.name} (on ${record.agentId})`);
+    }
+    const loadingTooLongMs = state.config.status.loadingTooLong;
+    if (record.loading === true && (record.loadingSeconds ?? 0) * 1000 >= loadingTooLongMs) {
+      problems.push(`loading its dataset for ${Math.round(record.loadingSeconds ?? 0)} s (more than ${Math.round(loadingTooLongMs / 1000)} s)`);
+    }
     if (record.rdbLastBgsaveStatus === 'err') problems.push('last BGSAVE failed (Redis may refuse writes)');
-    if (record.aofLastWriteStatus === 'err') problems.push('AOF write failing');
+    if (record.aofLastWriteStatus === 'err') problems.push('last AOF write failed (Redis may refuse writes)');
     const newestOffsiteAt = offsite?.get(`${record.agentId}/${record.name}`) ?? null;
     // Once offsite is configured, an instance without a recent complete set is not protected (S7).
     let offsiteOk = true;
@@ -143,13 +156,20 @@ export function fleetStatus(state: CoordinatorState, now = new Date()): FleetSta
     });
   const silentAgents = agents.filter((a) => a.liveness !== 'online');
   const unprotected = instances.filter((i) => !i.protected);
+  const problemInstances = instances.filter((i) => !i.protected || i.problems.length > 0);
+  const problems = state.sessions.duplicatesSince(new Date(now.getTime() - DUPLICATE_WINDOW_MS)).map(
+    (d) =>
+      `agent ${d.agentId}: ${d.count} second session(s) refused while it was connected (last ${Math.round((now.getTime() - d.lastAt.getTime()) / 1000)} s ago${d.lastPeer ? ` from ${d.lastPeer}` : ''}): two agents may share this id; give each its own agentId and token (auth.agentTokens)`,
+  );
   return {
     generatedAt: now,
     agents,
     instances,
     silentAgents,
     unprotected,
+    problemInstances,
+    problems,
     failedJobs,
-    healthy: silentAgents.length === 0 && unprotected.length === 0 && failedJobs.length === 0,
+    healthy: silentAgents.length === 0 && problemInstances.length === 0 && failedJobs.length === 0 && problems.length === 0,
   };
 }

@@ -45,6 +45,9 @@ export const coordinatorConfigSchema = z
       .strict()
       .refine((a) => a.agentToken !== undefined || Object.keys(a.agentTokens).length > 0, {
         message: 'set agentToken or at least one entry in agentTokens',
+      })
+      .refine((a) => a.agentToken !== a.adminToken && !Object.values(a.agentTokens).includes(a.adminToken), {
+        message: 'adminToken must differ from every agent token (an agent holding it could run the whole fleet)',
       }),
     tls: serverTlsSchema.optional(),
     /** Prometheus metrics; `null` turns the endpoint off. */
@@ -80,9 +83,20 @@ export const coordinatorConfigSchema = z
       .object({
         /** Largest gRPC message accepted or sent, bytes. */
         maxMessageBytes: z.number().int().min(1024).default(4 * 1024 * 1024),
+        /** Most local copies one agent may report; the rest of its inventory is refused. */
+        maxCopiesPerAgent: z.number().int().min(1).default(10_000),
+        /** How far in the future an agent's timestamps may be (its clock ahead of ours). */
+        clockSkew: durationSchema.default(5 * 60_000),
       })
       .strict()
-      .default({ maxMessageBytes: 4 * 1024 * 1024 }),
+      .default({ maxMessageBytes: 4 * 1024 * 1024, maxCopiesPerAgent: 10_000, clockSkew: 5 * 60_000 }),
+    status: z
+      .object({
+        /** An instance still loading its dataset after this long is a problem in `redback status`. */
+        loadingTooLong: durationSchema.default(5 * 60_000),
+      })
+      .strict()
+      .default({ loadingTooLong: 5 * 60_000 }),
     /** Offsite sets (S7): the target agents upload to, the nightly schedule, retention. Absent = off. */
     offsite: offsiteFleetSchema.optional(),
     log: z.object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info') }).strict().default({ level: 'info' }),

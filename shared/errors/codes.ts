@@ -40,6 +40,8 @@ export const ERROR_CODES = {
   ENCRYPTION_KEY_MISSING: { exit: 17, grpc: 9, retryable: false },
   ENCRYPTION_KEY_INVALID: { exit: 17, grpc: 9, retryable: false },
   ENCRYPTION_KEY_WRONG: { exit: 17, grpc: 16 /* UNAUTHENTICATED */, retryable: false },
+  /** A second live session for an agent id that is connected (never a silent replacement). */
+  SESSION_EXISTS: { exit: 12, grpc: 6 /* ALREADY_EXISTS */, retryable: true },
 } as const satisfies Record<string, { exit: number; grpc: number; retryable: boolean }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -62,7 +64,7 @@ export const EXIT_CODE_TABLE: ReadonlyArray<{ exit: number; meaning: string }> =
   { exit: 9, meaning: 'refused as unsafe, or a pre-flight check / restore step failed' },
   { exit: 10, meaning: 'another redback operation holds the lock' },
   { exit: 11, meaning: 'coordinator unreachable' },
-  { exit: 12, meaning: 'authentication failed or protocol version mismatch' },
+  { exit: 12, meaning: 'authentication failed, protocol version mismatch, or the agent id is already connected' },
   { exit: 13, meaning: 'job failed, timed out or was cancelled' },
   { exit: 14, meaning: 'unhealthy: `redback status` found a problem' },
   { exit: 15, meaning: 'offsite storage (S3): unreachable, credentials rejected, or request refused' },

@@ -3,6 +3,8 @@
 import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
 import type { CancelJobRequest as _redback_v1_CancelJobRequest, CancelJobRequest__Output as _redback_v1_CancelJobRequest__Output } from '../../redback/v1/CancelJobRequest.js';
+import type { ForgetAgentReply as _redback_v1_ForgetAgentReply, ForgetAgentReply__Output as _redback_v1_ForgetAgentReply__Output } from '../../redback/v1/ForgetAgentReply.js';
+import type { ForgetAgentRequest as _redback_v1_ForgetAgentRequest, ForgetAgentRequest__Output as _redback_v1_ForgetAgentRequest__Output } from '../../redback/v1/ForgetAgentRequest.js';
 import type { GetJobRequest as _redback_v1_GetJobRequest, GetJobRequest__Output as _redback_v1_GetJobRequest__Output } from '../../redback/v1/GetJobRequest.js';
 import type { JobEvent as _redback_v1_JobEvent, JobEvent__Output as _redback_v1_JobEvent__Output } from '../../redback/v1/JobEvent.js';
 import type { JobInfo as _redback_v1_JobInfo, JobInfo__Output as _redback_v1_JobInfo__Output } from '../../redback/v1/JobInfo.js';
@@ -42,6 +44,15 @@ export interface ControlServiceClient extends grpc.Client {
   cancelJob(argument: _redback_v1_CancelJobRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
   cancelJob(argument: _redback_v1_CancelJobRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
   cancelJob(argument: _redback_v1_CancelJobRequest, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  
+  ForgetAgent(argument: _redback_v1_ForgetAgentRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_ForgetAgentReply__Output>): grpc.ClientUnaryCall;
+  ForgetAgent(argument: _redback_v1_ForgetAgentRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redback_v1_ForgetAgentReply__Output>): grpc.ClientUnaryCall;
+  ForgetAgent(argument: _redback_v1_ForgetAgentRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_ForgetAgentReply__Output>): grpc.ClientUnaryCall;
+  ForgetAgent(argument: _redback_v1_ForgetAgentRequest, callback: grpc.requestCallback<_redback_v1_ForgetAgentReply__Output>): grpc.ClientUnaryCall;
+  forgetAgent(argument: _redback_v1_ForgetAgentRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_ForgetAgentReply__Output>): grpc.ClientUnaryCall;
+  forgetAgent(argument: _redback_v1_ForgetAgentRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redback_v1_ForgetAgentReply__Output>): grpc.ClientUnaryCall;
+  forgetAgent(argument: _redback_v1_ForgetAgentRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_ForgetAgentReply__Output>): grpc.ClientUnaryCall;
+  forgetAgent(argument: _redback_v1_ForgetAgentRequest, callback: grpc.requestCallback<_redback_v1_ForgetAgentReply__Output>): grpc.ClientUnaryCall;
   
   GetJob(argument: _redback_v1_GetJobRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
   GetJob(argument: _redback_v1_GetJobRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
@@ -220,6 +231,8 @@ export interface ControlServiceClient extends grpc.Client {
 export interface ControlServiceHandlers extends grpc.UntypedServiceImplementation {
   CancelJob: grpc.handleUnaryCall<_redback_v1_CancelJobRequest__Output, _redback_v1_JobInfo>;
   
+  ForgetAgent: grpc.handleUnaryCall<_redback_v1_ForgetAgentRequest__Output, _redback_v1_ForgetAgentReply>;
+  
   GetJob: grpc.handleUnaryCall<_redback_v1_GetJobRequest__Output, _redback_v1_JobInfo>;
   
   GetStatus: grpc.handleUnaryCall<_redback_v1_StatusRequest__Output, _redback_v1_StatusReply>;
@@ -275,6 +288,7 @@ export interface ControlServiceHandlers extends grpc.UntypedServiceImplementatio
 
 export interface ControlServiceDefinition extends grpc.ServiceDefinition {
   CancelJob: MethodDefinition<_redback_v1_CancelJobRequest, _redback_v1_JobInfo, _redback_v1_CancelJobRequest__Output, _redback_v1_JobInfo__Output>
+  ForgetAgent: MethodDefinition<_redback_v1_ForgetAgentRequest, _redback_v1_ForgetAgentReply, _redback_v1_ForgetAgentRequest__Output, _redback_v1_ForgetAgentReply__Output>
   GetJob: MethodDefinition<_redback_v1_GetJobRequest, _redback_v1_JobInfo, _redback_v1_GetJobRequest__Output, _redback_v1_JobInfo__Output>
   GetStatus: MethodDefinition<_redback_v1_StatusRequest, _redback_v1_StatusReply, _redback_v1_StatusRequest__Output, _redback_v1_StatusReply__Output>
   ListAgents: MethodDefinition<_redback_v1_ListAgentsRequest, _redback_v1_ListAgentsReply, _redback_v1_ListAgentsRequest__Output, _redback_v1_ListAgentsReply__Output>

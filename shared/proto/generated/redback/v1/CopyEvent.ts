@@ -26,6 +26,10 @@ export type _redback_v1_CopyEvent_Kind__Output = typeof _redback_v1_CopyEvent_Ki
 export interface CopyEvent {
   'kind'?: (_redback_v1_CopyEvent_Kind);
   'copy'?: (_redback_v1_CopyRecord | null);
+  /**
+   * CREATED: how long the copy took (snapshot + copy + checks), seconds; 0 = unknown.
+   */
+  'durationSeconds'?: (number | string);
 }
 
 /**
@@ -34,4 +38,8 @@ export interface CopyEvent {
 export interface CopyEvent__Output {
   'kind': (_redback_v1_CopyEvent_Kind__Output);
   'copy': (_redback_v1_CopyRecord__Output | null);
+  /**
+   * CREATED: how long the copy took (snapshot + copy + checks), seconds; 0 = unknown.
+   */
+  'durationSeconds': (number);
 }

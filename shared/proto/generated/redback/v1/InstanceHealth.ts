@@ -20,6 +20,14 @@ export interface InstanceHealth {
    */
   'error'?: (string);
   'loading'?: (boolean);
+  /**
+   * The AOF trap (appendonly yes with the AOF gone while data exists): starting Redis would lose it.
+   */
+  'aofTrap'?: (boolean);
+  /**
+   * Seconds since Redis started loading its dataset (0 when not loading).
+   */
+  'loadingSeconds'?: (number | string | Long);
 }
 
 export interface InstanceHealth__Output {
@@ -39,4 +47,12 @@ export interface InstanceHealth__Output {
    */
   'error': (string);
   'loading': (boolean);
+  /**
+   * The AOF trap (appendonly yes with the AOF gone while data exists): starting Redis would lose it.
+   */
+  'aofTrap': (boolean);
+  /**
+   * Seconds since Redis started loading its dataset (0 when not loading).
+   */
+  'loadingSeconds': (number);
 }

@@ -8,6 +8,12 @@ import type { CopyRecord as _redback_v1_CopyRecord, CopyRecord__Output as _redba
  */
 export interface Inventory {
   'copies'?: (_redback_v1_CopyRecord)[];
+  /**
+   * A large inventory comes in parts 1..parts (each under the message size limit); the catalog
+   * applies it when the last part arrives. 0 of 0 = the whole inventory in this message.
+   */
+  'part'?: (number);
+  'parts'?: (number);
 }
 
 /**
@@ -16,4 +22,10 @@ export interface Inventory {
  */
 export interface Inventory__Output {
   'copies': (_redback_v1_CopyRecord__Output)[];
+  /**
+   * A large inventory comes in parts 1..parts (each under the message size limit); the catalog
+   * applies it when the last part arrives. 0 of 0 = the whole inventory in this message.
+   */
+  'part': (number);
+  'parts': (number);
 }

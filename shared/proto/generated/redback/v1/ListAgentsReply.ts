@@ -4,8 +4,16 @@ import type { AgentInfo as _redback_v1_AgentInfo, AgentInfo__Output as _redback_
 
 export interface ListAgentsReply {
   'agents'?: (_redback_v1_AgentInfo)[];
+  /**
+   * Non-empty when there are more: pass it as page_token.
+   */
+  'nextPageToken'?: (string);
 }
 
 export interface ListAgentsReply__Output {
   'agents': (_redback_v1_AgentInfo__Output)[];
+  /**
+   * Non-empty when there are more: pass it as page_token.
+   */
+  'nextPageToken': (string);
 }

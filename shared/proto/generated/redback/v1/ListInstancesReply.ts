@@ -4,8 +4,16 @@ import type { InstanceStatus as _redback_v1_InstanceStatus, InstanceStatus__Outp
 
 export interface ListInstancesReply {
   'instances'?: (_redback_v1_InstanceStatus)[];
+  /**
+   * Non-empty when there are more: pass it as page_token.
+   */
+  'nextPageToken'?: (string);
 }
 
 export interface ListInstancesReply__Output {
   'instances': (_redback_v1_InstanceStatus__Output)[];
+  /**
+   * Non-empty when there are more: pass it as page_token.
+   */
+  'nextPageToken': (string);
 }

@@ -14,6 +14,14 @@ export interface StatusReply {
   'instancesTotal'?: (number);
   'instancesProtected'?: (number);
   'healthy'?: (boolean);
+  /**
+   * Fleet-level problems (e.g. a second session refused for a connected agent id).
+   */
+  'problems'?: (string)[];
+  /**
+   * Every instance with a problem: unprotected, down, loading too long, AOF trap, failed saves.
+   */
+  'problemInstances'?: (_redback_v1_InstanceStatus)[];
 }
 
 export interface StatusReply__Output {
@@ -26,4 +34,12 @@ export interface StatusReply__Output {
   'instancesTotal': (number);
   'instancesProtected': (number);
   'healthy': (boolean);
+  /**
+   * Fleet-level problems (e.g. a second session refused for a connected agent id).
+   */
+  'problems': (string)[];
+  /**
+   * Every instance with a problem: unprotected, down, loading too long, AOF trap, failed saves.
+   */
+  'problemInstances': (_redback_v1_InstanceStatus__Output)[];
 }

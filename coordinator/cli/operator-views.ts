@@ -1,0 +1,175 @@
+/**
+ * What the operator's commands print: the coordinator's answers in domain form, decoded by
+ * coordinator/rpc/control-client.ts (the CLI never sees the wire types). Times are ISO strings
+ * ('' = never), as `--json` prints them.
+ */
+export interface AgentInfoView {
+  agentId: string;
+  hostname: string;
+  liveness: string;
+  lastHeartbeatAt: string;
+  heartbeatAgeSeconds: number;
+  agentVersion: string;
+  protocolVersion: number;
+  backupFreeBytes: number;
+  instances: string[];
+  connectedSince: string;
+}
+
+export interface InstanceStatusView {
+  agentId: string;
+  name: string;
+  address: string;
+  up: boolean;
+  role: string;
+  dbsize: number;
+  usedMemory: number;
+  rdbLastBgsaveStatus: string;
+  aofEnabled: boolean;
+  aofLastWriteStatus: string;
+  newestHourlyAt: string;
+  newestDailyAt: string;
+  newestAnyAt: string;
+  protected: boolean;
+  problems: string[];
+  agentLiveness: string;
+  /** Newest complete offsite set ('' = none). */
+  newestOffsiteAt: string;
+}
+
+export interface BackupLocationView {
+  kind: string;
+  where: string;
+  state: string;
+  seenAt: string;
+}
+
+export interface BackupView {
+  id: string;
+  instance: string;
+  tier: string;
+  agentId: string;
+  locations: BackupLocationView[];
+  bytes: number;
+  sha256: string;
+  createdAt: string;
+  rdbVersion: number;
+  redisVersion: string;
+  keys: Record<string, number>;
+  state: string;
+}
+
+export interface JobView {
+  jobId: string;
+  type: string;
+  instance: string;
+  agentId: string;
+  state: string;
+  createdAt: string;
+  startedAt: string;
+  finishedAt: string;
+  errorCode: string;
+  errorMessage: string;
+  errorHint: string;
+  resultJson: string;
+  phase: string;
+  done: number;
+  total: number;
+}
+
+export interface JobEventView {
+  job: JobView | null;
+  message: string;
+}
+
+export interface StatusView {
+  generatedAt: string;
+  silentAgents: AgentInfoView[];
+  unprotectedInstances: InstanceStatusView[];
+  /** Every instance with a problem (unprotected, down, loading too long, AOF trap, failed saves). */
+  problemInstances: InstanceStatusView[];
+  /** Fleet-level problems. */
+  problems: string[];
+  failedJobs: JobView[];
+  agentsTotal: number;
+  agentsOnline: number;
+  instancesTotal: number;
+  instancesProtected: number;
+  healthy: boolean;
+}
+
+export interface ForgetAgentView {
+  agentId: string;
+  removed: boolean;
+  wasConnected: boolean;
+  instances: number;
+  backups: number;
+  jobs: number;
+}
+
+export interface OffsiteObjectView {
+  key: string;
+  kind: string;
+  plainBytes: number;
+  plainSha256: string;
+  storedBytes: number;
+  storedSha256: string;
+  compression: string;
+  encrypted: boolean;
+}
+
+export interface OffsiteSetInfoView {
+  agentId: string;
+  instance: string;
+  setId: string;
+  createdAt: string;
+  state: string;
+  plainBytes: number;
+  storedBytes: number;
+  objectCount: number;
+  redisVersion: string;
+  keys: Record<string, number>;
+  encrypted: boolean;
+  verifyState: string;
+  verifiedAt: string;
+  verifyDetail: string;
+  host: string;
+  objects: OffsiteObjectView[];
+}
+
+export interface OffsiteSetsView {
+  sets: OffsiteSetInfoView[];
+  target: string;
+}
+
+export interface SetVerifyView {
+  agentId: string;
+  instance: string;
+  setId: string;
+  ok: boolean;
+  readData: boolean;
+  objects: Array<{ key: string; kind: string; ok: boolean; problem: string; dataRead: boolean }>;
+  problem: string;
+}
+
+export interface VerifyEventView {
+  progress?: { setId: string; instance: string; done: number; total: number };
+  result?: SetVerifyView;
+}
+
+export interface PruneView {
+  decisions: Array<{ agentId: string; instance: string; setId: string; createdAt: string; complete: boolean; action: string; reason: string }>;
+  deletedSets: number;
+  deletedObjects: number;
+  abortedUploads: number;
+  dryRun: boolean;
+}
+
+export interface RebuildView {
+  completeSets: number;
+  incompleteSets: number;
+  objects: number;
+  problems: string[];
+  agentsAsked: string[];
+  dryRun: boolean;
+}

@@ -1,0 +1,183 @@
+import * as grpc from '@grpc/grpc-js';
+import { RedbackError } from '../../shared/errors/index.js';
+import { loadProtos } from '../../shared/proto/load.js';
+import type { ControlServiceClient } from '../../shared/proto/generated/redback/v1/ControlService.js';
+import type { ForgetAgentReply__Output } from '../../shared/proto/generated/redback/v1/ForgetAgentReply.js';
+import type { JobEvent__Output } from '../../shared/proto/generated/redback/v1/JobEvent.js';
+import type { JobInfo__Output } from '../../shared/proto/generated/redback/v1/JobInfo.js';
+import type { ListAgentsReply__Output } from '../../shared/proto/generated/redback/v1/ListAgentsReply.js';
+import type { ListBackupsReply__Output } from '../../shared/proto/generated/redback/v1/ListBackupsReply.js';
+import type { ListInstancesReply__Output } from '../../shared/proto/generated/redback/v1/ListInstancesReply.js';
+import type { ListJobsReply__Output } from '../../shared/proto/generated/redback/v1/ListJobsReply.js';
+import type { StatusReply__Output } from '../../shared/proto/generated/redback/v1/StatusReply.js';
+import { authMetadata, channelOptions, clientCredentials, type ClientTls } from '../../shared/rpc/credentials.js';
+import { fromGrpcError } from '../../shared/rpc/rpc-errors.js';
+import type { ListOffsiteSetsReply__Output } from '../../shared/proto/generated/redback/v1/ListOffsiteSetsReply.js';
+import type { PruneOffsiteReply__Output } from '../../shared/proto/generated/redback/v1/PruneOffsiteReply.js';
+import type { RebuildCatalogReply__Output } from '../../shared/proto/generated/redback/v1/RebuildCatalogReply.js';
+import type { VerifyOffsiteEvent__Output } from '../../shared/proto/generated/redback/v1/VerifyOffsiteEvent.js';
+import type {
+  AgentInfoView,
+  BackupView,
+  ForgetAgentView,
+  InstanceStatusView,
+  JobEventView,
+  JobView,
+  OffsiteSetsView,
+  PruneView,
+  RebuildView,
+  StatusView,
+  VerifyEventView,
+} from '../cli/operator-views.js';
+
+export interface ConnectionFlags {
+  coordinator?: string;
+  token?: string;
+  tlsCa?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsServername?: string;
+  json?: boolean;
+}
+
+type UnaryMethods = {
+  [K in keyof ControlServiceClient as K extends `${Capitalize<string>}` ? K : never]: ControlServiceClient[K];
+};
+
+/**
+ * The operator's connection to the coordinator: address from --coordinator or REDBACK_COORDINATOR,
+ * admin token from --token or REDBACK_TOKEN, TLS from --tls-* or REDBACK_TLS_*. Every call has a
+ * deadline, and failures come back as RedbackErrors with hints. Answers are decoded into the CLI's
+ * views (cli/operator-views.ts): nothing outside coordinator/rpc sees the wire types.
+ */
+export class ControlClient {
+  private readonly client: ControlServiceClient;
+  private readonly metadata: grpc.Metadata;
+  readonly target: string;
+
+  constructor(flags: ConnectionFlags) {
+    this.target = flags.coordinator ?? process.env.REDBACK_COORDINATOR ?? '127.0.0.1:7400';
+    const token = flags.token ?? process.env.REDBACK_TOKEN;
+    if (!token) {
+      throw new RedbackError('USAGE', 'no admin token', { hint: 'pass --token or set REDBACK_TOKEN to the coordinator admin token' });
+    }
+    const tls: ClientTls | undefined =
+      flags.tlsCa ?? process.env.REDBACK_TLS_CA
+        ? {
+            ca: flags.tlsCa ?? process.env.REDBACK_TLS_CA,
+            cert: flags.tlsCert ?? process.env.REDBACK_TLS_CERT,
+            key: flags.tlsKey ?? process.env.REDBACK_TLS_KEY,
+          }
+        : undefined;
+    const { control } = loadProtos();
+    this.client = new control.redback.v1.ControlService(
+      this.target,
+      clientCredentials(tls),
+      channelOptions(16 * 1024 * 1024, flags.tlsServername),
+    ) as unknown as ControlServiceClient;
+    this.metadata = authMetadata(token);
+  }
+
+  async status(): Promise<StatusView> {
+    const s = await this.call<object, StatusReply__Output>('GetStatus', {});
+    return { ...s, failedJobs: s.failedJobs.map(jobView) };
+  }
+
+  async agents(): Promise<AgentInfoView[]> {
+    return (await this.call<object, ListAgentsReply__Output>('ListAgents', {})).agents;
+  }
+
+  async instances(): Promise<InstanceStatusView[]> {
+    return (await this.call<object, ListInstancesReply__Output>('ListInstances', {})).instances;
+  }
+
+  async backups(filter: { instance?: string; includeGone?: boolean }): Promise<BackupView[]> {
+    const reply = await this.call<object, ListBackupsReply__Output>('ListBackups', { instance: filter.instance ?? '', includeGone: filter.includeGone === true });
+    return reply.backups;
+  }
+
+  async jobs(filter: { instance?: string; state?: string; limit: number }): Promise<JobView[]> {
+    const reply = await this.call<object, ListJobsReply__Output>('ListJobs', { instance: filter.instance ?? '', state: filter.state ?? '', limit: filter.limit });
+    return reply.jobs.map(jobView);
+  }
+
+  async triggerBackup(request: { instance: string; tier: string; agentId?: string; timeoutMs: number }): Promise<JobView> {
+    return jobView(await this.call<object, JobInfo__Output>('TriggerBackup', { agentId: '', ...request }));
+  }
+
+  async triggerFleetBackup(request: { tier: string; timeoutMs: number }, deadlineMs?: number): Promise<JobView[]> {
+    return (await this.call<object, ListJobsReply__Output>('TriggerFleetBackup', request, deadlineMs)).jobs.map(jobView);
+  }
+
+  async cancelJob(jobId: string): Promise<JobView> {
+    return jobView(await this.call<object, JobInfo__Output>('CancelJob', { jobId }));
+  }
+
+  async forgetAgent(agentId: string, options: { force: boolean; dryRun: boolean }): Promise<ForgetAgentView> {
+    return { ...(await this.call<object, ForgetAgentReply__Output>('ForgetAgent', { agentId, ...options })) };
+  }
+
+  async triggerUpload(request: { instance: string; timeoutMs: number }): Promise<JobView> {
+    return jobView(await this.call<object, JobInfo__Output>('TriggerUpload', { agentId: '', ...request }));
+  }
+
+  async triggerFleetUpload(request: { timeoutMs: number }): Promise<JobView[]> {
+    return (await this.call<object, ListJobsReply__Output>('TriggerFleetUpload', request)).jobs.map(jobView);
+  }
+
+  async offsiteSets(filter: { instance?: string; includeObjects: boolean }): Promise<OffsiteSetsView> {
+    const reply = await this.call<object, ListOffsiteSetsReply__Output>('ListOffsiteSets', { instance: filter.instance ?? '', includeObjects: filter.includeObjects });
+    return { target: reply.target, sets: reply.sets.map((s) => ({ ...s, objects: s.objects.map((o) => ({ ...o })) })) };
+  }
+
+  async pruneOffsite(request: { dryRun: boolean; instance?: string }, deadlineMs?: number): Promise<PruneView> {
+    const reply = await this.call<object, PruneOffsiteReply__Output>('PruneOffsite', { dryRun: request.dryRun, instance: request.instance ?? '' }, deadlineMs);
+    return { ...reply, decisions: reply.decisions.map((d) => ({ ...d })) };
+  }
+
+  async rebuildCatalog(request: { dryRun: boolean }, deadlineMs?: number): Promise<RebuildView> {
+    return { ...(await this.call<object, RebuildCatalogReply__Output>('RebuildCatalog', request, deadlineMs)) };
+  }
+
+  /** Streams `offsite verify`: progress, then one result per set, until the coordinator ends the call. */
+  verifyOffsite(request: { instance?: string; setId?: string; readDataPercent: number }, onEvent: (event: VerifyEventView) => void): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const stream = this.client.VerifyOffsite({ instance: request.instance ?? '', setId: request.setId ?? '', readDataPercent: request.readDataPercent }, this.metadata);
+      stream.on('data', (e: VerifyOffsiteEvent__Output) => {
+        if (e.progress) onEvent({ progress: { ...e.progress } });
+        if (e.result) onEvent({ result: { ...e.result, objects: e.result.objects.map((o) => ({ ...o })) } });
+      });
+      stream.on('error', (err: grpc.ServiceError) => reject(fromGrpcError(err, this.target)));
+      stream.on('end', () => resolve());
+    });
+  }
+
+  /** Calls a unary method with a deadline. */
+  private call<Req, Res>(method: keyof UnaryMethods, request: Req, timeoutMs = 15_000): Promise<Res> {
+    return new Promise((resolve, reject) => {
+      const fn = (this.client as unknown as Record<string, Function>)[method as string]!.bind(this.client);
+      fn(request, this.metadata, { deadline: new Date(Date.now() + timeoutMs) }, (err: grpc.ServiceError | null, reply: Res) => {
+        if (err) reject(fromGrpcError(err, this.target));
+        else resolve(reply);
+      });
+    });
+  }
+
+  /** Streams a job's events until it ends. */
+  watchJob(jobId: string, onEvent: (event: JobEventView) => void): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const stream = this.client.WatchJob({ jobId }, this.metadata);
+      stream.on('data', (event: JobEvent__Output) => onEvent({ job: event.job ? jobView(event.job) : null, message: event.message }));
+      stream.on('error', (err: grpc.ServiceError) => reject(fromGrpcError(err, this.target)));
+      stream.on('end', () => resolve());
+    });
+  }
+
+  close(): void {
+    (this.client as unknown as grpc.Client).close();
+  }
+}
+
+function jobView(j: JobInfo__Output): JobView {
+  return { ...j };
+}
