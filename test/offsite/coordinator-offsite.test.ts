@@ -46,7 +46,8 @@ describe('offsite sets driven by the coordinator (coordinator + agent + redis-se
   beforeAll(async () => {
     await fleet.writeCoordinatorConfig({ offsite: offsite() });
     await fleet.startCoordinator();
-    await fleet.startAgent(await fleet.addAgent('agent-1'));
+    // AOF on: the set carries the AOF directory, and verify --read-data runs redis-check-aof on it.
+    await fleet.startAgent(await fleet.addAgent('agent-1', { redis: { appendonly: true } }));
   }, 120_000);
 
   afterAll(async () => {
@@ -71,7 +72,7 @@ describe('offsite sets driven by the coordinator (coordinator + agent + redis-se
     expect(list).toHaveLength(1);
     const set = list[0]!;
     expect(set).toMatchObject({ agentId: 'agent-1', instance: 'main', state: 'complete', verifyState: 'never' });
-    expect(set.objects.map((o) => o.kind)).toContain('rdb');
+    expect(set.objects.map((o) => o.kind)).toEqual(expect.arrayContaining(['rdb', 'aof', 'aof-manifest', 'config']));
     expect(set.objectCount).toBe(set.objects.length);
     // The store has exactly the manifest's objects plus the two manifests (independent listing).
     const files = walk(join(setsDir, set.setId)).sort();
