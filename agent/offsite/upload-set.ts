@@ -159,7 +159,10 @@ async function uploadFile(
     });
     return encoded.stream;
   };
-  await options.target.put(key, body, options.signal ? { signal: options.signal } : {});
+  // An upper bound of the stored size (zstd's worst case and the GCM framing) lets S3 choose a
+  // part size that keeps the object under 10 000 parts.
+  const maxSize = Math.ceil(file.bytes * 1.01) + 1024 * 1024;
+  await options.target.put(key, body, { maxSize, ...(options.signal ? { signal: options.signal } : {}) });
   if (!encoded) throw new RedbackError('INTERNAL', `the target stored ${key} without reading its body`);
   const digests = (encoded as CodedStream).digests();
   if (digests.plainBytes !== file.bytes) {

@@ -11,7 +11,23 @@ export const agentOffsiteSchema = z
   .object({
     target: z.discriminatedUnion('type', [
       z.object({ type: z.literal('local'), path: z.string().min(1) }).strict(),
-      z.object({ type: z.literal('s3'), bucket: z.string().min(1) }).passthrough(),
+      z
+        .object({
+          type: z.literal('s3'),
+          bucket: z.string().min(1),
+          endpoint: z.string().url().optional(),
+          region: z.string().optional(),
+          forcePathStyle: z.boolean().optional(),
+          credentials: z.object({ accessKeyId: z.string().min(1), secretAccessKey: z.string().min(1), sessionToken: z.string().optional() }).strict().optional(),
+          storageClass: z.string().optional(),
+          serverSideEncryption: z.enum(['AES256', 'aws:kms']).optional(),
+          kmsKeyId: z.string().optional(),
+          checksumMode: z.enum(['WHEN_SUPPORTED', 'WHEN_REQUIRED']).optional(),
+          objectLock: z.object({ mode: z.enum(['GOVERNANCE', 'COMPLIANCE']), days: z.number().int().positive() }).strict().optional(),
+          partSize: z.number().int().positive().optional(),
+          queueSize: z.number().int().positive().optional(),
+        })
+        .strict(),
     ]),
     prefix: z.string().default(''),
     compression: z

@@ -9,6 +9,9 @@ import { RedbackError } from '../errors/index.js';
  *   encode: plaintext → [SHA-256, size] → zstd (optional) → AES-256-GCM segments (optional) → [SHA-256, size] → store
  *   decode: stored → [SHA-256, size] → GCM segments checked and opened → zstd → [SHA-256, size] → file
  *
+ * zstd compresses on one native worker thread (`nbWorkers: 1`), so this thread stays free for the
+ * hashes, the encryption and the upload's network I/O.
+ *
  * Encrypted objects are framed (memory stays at one segment whatever the object size):
  *
  *   "RBE1" then segments: u32 BE (bit 31 = final, bits 0..30 = ciphertext length) ‖ nonce(12) ‖ ciphertext ‖ tag(16)
@@ -65,7 +68,7 @@ export function encodeObject(source: Readable, options: EncodeOptions): CodedStr
   const plain = new HashingTransform();
   const stored = new HashingTransform();
   const stages: Array<NodeJS.ReadWriteStream> = [plain];
-  if (options.compression === 'zstd') stages.push(new CompressStream({ compressionLevel: options.level ?? 3, checksumFlag: true }));
+  if (options.compression === 'zstd') stages.push(new CompressStream({ compressionLevel: options.level ?? 3, checksumFlag: true, nbWorkers: 1 }));
   if (options.dataKey) stages.push(new SegmentEncryptor(options.dataKey, options.objectKey, options.segmentBytes ?? SEGMENT_BYTES_DEFAULT));
   stages.push(stored);
   const out = chain(source, stages, (err) => err);

@@ -76,7 +76,7 @@ export function s3Error(err: unknown, ctx: S3ErrorContext): RedbackError {
   const e = (err ?? {}) as SdkErrorShape;
   const name = e.Code ?? e.name ?? '';
   const status = e.$metadata?.httpStatusCode;
-  const what = `${ctx.operation}${ctx.key !== undefined ? ` ${ctx.key}` : ''} on ${ctx.target}`;
+  const what = `${ctx.operation}${ctx.key ? ` ${ctx.key}` : ''} on ${ctx.target}`;
   const detail = e.message && e.message !== name ? `${name}: ${e.message}` : name || String(err);
   const details = {
     operation: ctx.operation,

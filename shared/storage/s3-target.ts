@@ -33,6 +33,11 @@ import {
   type StorageTarget,
 } from './storage-target.js';
 
+// The SDK warns on every process start under Node < 22 (redback supports Node 20): that warning
+// would land on the CLI's stderr, which is for redback's own one-line errors. An operator who
+// wants it back sets the variable to "false".
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 export const MiB = 1024 * 1024;
 /** S3's smallest part (except the last). */
 export const MIN_PART_SIZE = 5 * MiB;
