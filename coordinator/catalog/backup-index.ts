@@ -67,6 +67,29 @@ export interface ListBackupsOptions {
   /** Also list backups with no present location, and show gone locations. */
   includeGone?: boolean;
   limit?: number;
+  /** Continue after this position (keyset paging: see BackupCursor). */
+  after?: BackupCursor;
+}
+
+/**
+ * Where a page of listBackups ended: the last (createdAt, id) returned and how many rows with
+ * exactly that key were returned (copy ids are unique per instance only, so ties are possible).
+ */
+export interface BackupCursor {
+  createdAt: number;
+  id: string;
+  skip: number;
+}
+
+/** The cursor after a page (`rows` as returned, in order), continuing `previous` when the key repeats. */
+export function cursorAfter(rows: readonly BackupRecord[], previous?: BackupCursor): BackupCursor | undefined {
+  const last = rows[rows.length - 1];
+  if (!last) return undefined;
+  const createdAt = last.createdAt.getTime();
+  let skip = 0;
+  for (let i = rows.length - 1; i >= 0 && rows[i]!.createdAt.getTime() === createdAt && rows[i]!.id === last.id; i--) skip++;
+  if (skip === rows.length && previous && previous.createdAt === createdAt && previous.id === last.id) skip += previous.skip;
+  return { createdAt, id: last.id, skip };
 }
 
 export interface NewestBackupOptions {
@@ -224,9 +247,16 @@ export class BackupIndex {
       params.instance = options.instance;
     }
     if (!options.includeGone) where.push(PRESENT_EXISTS);
+    params.skip = 0;
+    if (options.after) {
+      where.push('(b.created_at, b.id) <= (@afterCreatedAt, @afterBackupId)');
+      params.afterCreatedAt = options.after.createdAt;
+      params.afterBackupId = options.after.id;
+      params.skip = options.after.skip;
+    }
     const stmt = this.c.variant(
-      `listBackups:${options.agentId !== undefined}:${options.instance !== undefined}:${!!options.includeGone}`,
-      `${BACKUP_SELECT}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY b.created_at DESC, b.id DESC LIMIT @limit`,
+      `listBackups:${options.agentId !== undefined}:${options.instance !== undefined}:${!!options.includeGone}${options.after ? ':after' : ''}`,
+      `${BACKUP_SELECT}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY b.created_at DESC, b.id DESC LIMIT @limit OFFSET @skip`,
     );
     return (stmt.all(params) as BackupRow[]).map((row) => this.backupFromRow(row, !options.includeGone));
   }

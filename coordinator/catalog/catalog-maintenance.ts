@@ -125,13 +125,14 @@ export class CatalogMaintenance {
     this.parts.backups.listBackups({ agentId: 'x' });
     this.parts.backups.listBackups({ agentId: 'x', instance: 'x' });
     this.parts.backups.listBackups({ instance: 'x', includeGone: true });
+    this.parts.backups.listBackups({ limit: 10, after: { createdAt: 0, id: 'x', skip: 0 } });
     this.parts.jobs.listJobs();
     this.parts.jobs.listJobs({ instance: 'x' });
     this.parts.jobs.listJobs({ state: 'failed' });
     this.parts.jobs.listJobs({ agentId: 'x' });
     this.parts.offsite.listOffsiteSets();
     this.parts.offsite.listOffsiteSets({ agentId: 'x', instance: 'x' });
-    const sample = { agentId: 'x', instance: 'x', id: 'x', name: 'x', jobId: 'x', limit: 10, state: 'failed', tier: 'hourly', before: 0, now: 0, since: 0, afterId: 0, backupId: 'x' };
+    const sample = { agentId: 'x', instance: 'x', id: 'x', name: 'x', jobId: 'x', limit: 10, state: 'failed', tier: 'hourly', before: 0, now: 0, since: 0, afterId: 0, backupId: 'x', skip: 0, afterCreatedAt: 0, afterBackupId: 'x' };
     for (const [key, stmt] of this.c.preparedVariants()) {
       explain(key, stmt, pick(sample, stmt.source));
     }

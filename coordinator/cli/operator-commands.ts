@@ -3,6 +3,7 @@ import { parseDuration } from '../../shared/time/clock.js';
 import { formatAge, formatBytes, formatKeys, printJson, renderTable } from '../../shared/output/format.js';
 import { byteProgress } from '../../shared/output/progress.js';
 import { ControlClient, type ConnectionFlags } from '../rpc/control-client.js';
+import { isJobState, JOB_STATES } from '../catalog/job-records.js';
 import type { JobView } from './operator-views.js';
 
 async function withClient<T>(flags: ConnectionFlags, fn: (client: ControlClient) => Promise<T>): Promise<T> {
@@ -128,8 +129,15 @@ export async function runBackups(flags: ConnectionFlags & { instance?: string; a
 }
 
 export async function runJobs(flags: ConnectionFlags & { instance?: string; state?: string; limit?: string }): Promise<number> {
+  if (flags.state !== undefined && !isJobState(flags.state)) {
+    throw new RedbackError('USAGE', `unknown job state "${flags.state}"`, { hint: `use one of: ${JOB_STATES.join(', ')}` });
+  }
+  const limit = Number(flags.limit ?? 50);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) {
+    throw new RedbackError('USAGE', `--limit must be a whole number from 1 to 10000, not "${flags.limit}"`, { hint: 'redback jobs --limit 200' });
+  }
   const jobs = await withClient(flags, (c) =>
-    c.jobs({ ...(flags.instance ? { instance: flags.instance } : {}), ...(flags.state ? { state: flags.state } : {}), limit: Number(flags.limit ?? 50) }),
+    c.jobs({ ...(flags.instance ? { instance: flags.instance } : {}), ...(flags.state ? { state: flags.state } : {}), limit }),
   );
   if (flags.json) printJson(jobs);
   else
@@ -195,9 +203,7 @@ export async function followJob(client: ControlClient, job: JobView, json: boole
   if (json) printJson(last);
   if (last.state === 'succeeded') {
     if (!json) {
-      const result = last.resultJson
-        ? (JSON.parse(last.resultJson) as { manifest?: { id?: string; setId?: string; bytes: number; keys: Record<string, number>; tier: string; objects?: unknown[] }; plainBytes?: number; storedBytes?: number })
-        : {};
+      const result = (last.result ?? {}) as { manifest?: { id?: string; setId?: string; bytes: number; keys: Record<string, number>; tier: string; objects?: unknown[] }; plainBytes?: number; storedBytes?: number };
       const m = result.manifest;
       if (m?.setId) {
         process.stdout.write(`offsite set ${m.setId}: ${m.objects?.length ?? 0} objects, ${formatBytes(result.plainBytes ?? 0)} (${formatBytes(result.storedBytes ?? 0)} stored), ${formatKeys(m.keys)}\n`);

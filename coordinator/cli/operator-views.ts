@@ -71,7 +71,8 @@ export interface JobView {
   errorCode: string;
   errorMessage: string;
   errorHint: string;
-  resultJson: string;
+  /** What the agent returned (e.g. the copy's manifest), as an object; null until it finished. */
+  result: unknown;
   phase: string;
   done: number;
   total: number;

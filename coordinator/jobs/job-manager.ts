@@ -221,10 +221,20 @@ export class JobManager {
   private applyResult(agentId: string, r: { jobId: string; ok: boolean; errorCode: string; errorMessage: string; errorHint: string; resultJson: string }): void {
     const job = this.owned(agentId, r.jobId);
     if (!job) return;
+    // The agent stops a job at its deadline and reports the abort: that is a timeout, not a failure.
+    const timedOut = !r.ok && job.deadlineAt !== null && Date.now() >= job.deadlineAt.getTime();
     const { job: done, applied } = this.catalog.updateJob(r.jobId, {
-      state: r.ok ? 'succeeded' : 'failed',
+      state: r.ok ? 'succeeded' : timedOut ? 'timed-out' : 'failed',
       resultJson: r.resultJson || null,
-      ...(r.ok ? {} : { errorCode: r.errorCode || 'JOB_FAILED', errorMessage: r.errorMessage || 'job failed', errorHint: r.errorHint || null }),
+      ...(r.ok
+        ? {}
+        : timedOut
+          ? {
+              errorCode: 'TIMEOUT',
+              errorMessage: `${job.type} job did not finish within ${Math.round(job.timeoutMs / 1000)} s${r.errorMessage ? ` (${r.errorMessage})` : ''}`,
+              errorHint: "raise --timeout (or jobs.defaultTimeout), or check the agent's log for what took so long",
+            }
+          : { errorCode: r.errorCode || 'JOB_FAILED', errorMessage: r.errorMessage || 'job failed', errorHint: r.errorHint || null }),
     });
     if (!applied) return; // already finished (a late result after a timeout or cancel)
     this.logger.debug({ jobId: done.jobId, state: done.state, err: done.errorMessage ?? undefined }, 'job finished');

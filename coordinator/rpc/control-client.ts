@@ -56,7 +56,7 @@ export class ControlClient {
   readonly target: string;
 
   constructor(flags: ConnectionFlags) {
-    this.target = flags.coordinator ?? process.env.REDBACK_COORDINATOR ?? '127.0.0.1:7400';
+    this.target = withDefaultPort(flags.coordinator ?? process.env.REDBACK_COORDINATOR ?? '127.0.0.1');
     const token = flags.token ?? process.env.REDBACK_TOKEN;
     if (!token) {
       throw new RedbackError('USAGE', 'no admin token', { hint: 'pass --token or set REDBACK_TOKEN to the coordinator admin token' });
@@ -84,21 +84,44 @@ export class ControlClient {
   }
 
   async agents(): Promise<AgentInfoView[]> {
-    return (await this.call<object, ListAgentsReply__Output>('ListAgents', {})).agents;
+    return this.allPages(async (pageToken) => {
+      const r = await this.call<object, ListAgentsReply__Output>('ListAgents', { pageToken });
+      return { items: r.agents, next: r.nextPageToken };
+    });
   }
 
   async instances(): Promise<InstanceStatusView[]> {
-    return (await this.call<object, ListInstancesReply__Output>('ListInstances', {})).instances;
+    return this.allPages(async (pageToken) => {
+      const r = await this.call<object, ListInstancesReply__Output>('ListInstances', { pageToken });
+      return { items: r.instances, next: r.nextPageToken };
+    });
   }
 
+  /** Every backup, page by page (a catalog of 100 000 copies is far larger than one message). */
   async backups(filter: { instance?: string; includeGone?: boolean }): Promise<BackupView[]> {
-    const reply = await this.call<object, ListBackupsReply__Output>('ListBackups', { instance: filter.instance ?? '', includeGone: filter.includeGone === true });
-    return reply.backups;
+    return this.allPages(async (pageToken) => {
+      const r = await this.call<object, ListBackupsReply__Output>('ListBackups', { instance: filter.instance ?? '', includeGone: filter.includeGone === true, pageToken });
+      return { items: r.backups, next: r.nextPageToken };
+    });
   }
 
   async jobs(filter: { instance?: string; state?: string; limit: number }): Promise<JobView[]> {
-    const reply = await this.call<object, ListJobsReply__Output>('ListJobs', { instance: filter.instance ?? '', state: filter.state ?? '', limit: filter.limit });
-    return reply.jobs.map(jobView);
+    return this.allPages(async (pageToken) => {
+      const r = await this.call<object, ListJobsReply__Output>('ListJobs', { instance: filter.instance ?? '', state: filter.state ?? '', limit: filter.limit, pageToken });
+      return { items: r.jobs.map(jobView), next: r.nextPageToken };
+    });
+  }
+
+  /** Follows next_page_token until the last page. */
+  private async allPages<T>(fetch: (pageToken: string) => Promise<{ items: T[]; next: string }>): Promise<T[]> {
+    const all: T[] = [];
+    let token = '';
+    do {
+      const page = await fetch(token);
+      for (const item of page.items) all.push(item);
+      token = page.next;
+    } while (token);
+    return all;
   }
 
   async triggerBackup(request: { instance: string; tier: string; agentId?: string; timeoutMs: number }): Promise<JobView> {
@@ -178,6 +201,28 @@ export class ControlClient {
   }
 }
 
+/** The coordinator's standard port, used when --coordinator names only a host. */
+export const DEFAULT_COORDINATOR_PORT = 7400;
+
+/** `host` → `host:7400`; `host:port`, `[v6]:port` and `dns:///...` targets are kept. */
+export function withDefaultPort(target: string): string {
+  const t = target.trim();
+  if (t.includes('://') || /:\d+$/.test(t) && !/^[0-9a-fA-F:]+$/.test(t)) return t;
+  if (/^\[.*\]$/.test(t)) return `${t}:${DEFAULT_COORDINATOR_PORT}`;
+  if (/^[0-9a-fA-F:]+$/.test(t) && t.includes(':')) return `[${t}]:${DEFAULT_COORDINATOR_PORT}`; // bare IPv6
+  return `${t}:${DEFAULT_COORDINATOR_PORT}`;
+}
+
+/** A job as the CLI prints it: the result is an object (parsed), never a JSON string. */
 function jobView(j: JobInfo__Output): JobView {
-  return { ...j };
+  const { resultJson, ...rest } = j;
+  let result: unknown = null;
+  if (resultJson) {
+    try {
+      result = JSON.parse(resultJson);
+    } catch {
+      result = resultJson;
+    }
+  }
+  return { ...rest, result };
 }

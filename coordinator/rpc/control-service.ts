@@ -7,7 +7,8 @@ import type { BackupInfo } from '../../shared/proto/generated/redback/v1/BackupI
 import type { InstanceStatus } from '../../shared/proto/generated/redback/v1/InstanceStatus.js';
 import type { JobInfo } from '../../shared/proto/generated/redback/v1/JobInfo.js';
 import { toGrpcError } from '../../shared/rpc/rpc-errors.js';
-import type { BackupRecord, JobRecord } from '../catalog/index.js';
+import { decodeToken, encodeToken, isOffset, pageOfList, pageSize } from './paging.js';
+import { cursorAfter, isJobState, type BackupCursor, type BackupRecord, type JobRecord } from '../catalog/index.js';
 import type { CoordinatorState } from '../coordinator-state.js';
 import { forgetAgent } from '../fleet/forget-agent.js';
 import { resolveInstance } from '../fleet/resolve-instance.js';
@@ -156,24 +157,46 @@ export function controlHandlers(state: CoordinatorState): ControlServiceHandlers
         healthy: s.healthy,
       };
     }),
-    ListAgents: unary(() => ({ agents: agentViews(state).map(agentInfo) })),
-    ListInstances: unary(() => ({ instances: instanceViews(state).map(instanceStatus) })),
+    ListAgents: unary((req) => {
+      const page = pageOfList(agentViews(state), req);
+      return { agents: page.items.map(agentInfo), nextPageToken: page.nextPageToken };
+    }),
+    ListInstances: unary((req) => {
+      const page = pageOfList(instanceViews(state), req);
+      return { instances: page.items.map(instanceStatus), nextPageToken: page.nextPageToken };
+    }),
+    // Keyset paging: each page continues after the last (created_at, id) of the one before.
     ListBackups: unary((req) => {
       const filter = req.instance ? resolveInstance(state.catalog, req.instance) : null;
-      const backups = state.catalog.listBackups({
+      const size = pageSize(req.pageSize);
+      const after = decodeToken(req.pageToken, isBackupCursor);
+      const rows = state.catalog.listBackups({
         ...(filter ? { instance: filter.name, agentId: filter.agentId } : {}),
         includeGone: req.includeGone,
+        limit: size + 1,
+        ...(after ? { after } : {}),
       });
-      return { backups: backups.map(backupInfo) };
+      const page = rows.slice(0, size);
+      const next = rows.length > size ? cursorAfter(page, after) : undefined;
+      return { backups: page.map(backupInfo), nextPageToken: next ? encodeToken(next) : '' };
     }),
     ListJobs: unary((req) => {
       state.jobs.settle();
+      if (req.state && !isJobState(req.state)) {
+        throw new RedbackError('USAGE', `unknown job state "${req.state}"`, { hint: 'use one of: queued, sent, running, succeeded, failed, cancelled, timed-out' });
+      }
+      // `limit` bounds the whole listing (newest first); pages walk through it.
+      const limit = req.limit || 50;
+      const offset = decodeToken(req.pageToken, isOffset)?.offset ?? 0;
+      const size = Math.min(pageSize(req.pageSize), Math.max(0, limit - offset));
       const jobs = state.catalog.listJobs({
         ...(req.instance ? { instance: req.instance } : {}),
         ...(req.state ? { state: req.state as never } : {}),
-        limit: req.limit || 50,
+        limit: Math.min(limit, offset + size),
       });
-      return { jobs: jobs.map(jobInfo) };
+      const page = jobs.slice(offset, offset + size);
+      const more = offset + size < limit && jobs.length === offset + size && size > 0;
+      return { jobs: page.map(jobInfo), nextPageToken: more ? encodeToken({ offset: offset + size }) : '' };
     }),
     TriggerBackup: unary((req) => {
       const tier = parseTier(req.tier || 'manual');
@@ -241,6 +264,11 @@ export function controlHandlers(state: CoordinatorState): ControlServiceHandlers
       }
     },
   };
+}
+
+function isBackupCursor(v: unknown): v is BackupCursor {
+  const c = v as Partial<BackupCursor> | null;
+  return typeof c === 'object' && c !== null && Number.isFinite(c.createdAt) && typeof c.id === 'string' && Number.isInteger(c.skip) && c.skip! >= 0;
 }
 
 function agentInfo(a: AgentView): AgentInfo {
