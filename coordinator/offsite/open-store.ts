@@ -1,15 +1,24 @@
 import { RedbackError } from '../../shared/errors/index.js';
 import type { AgentOffsiteConfig } from '../../shared/offsite/agent-offsite-schema.js';
 import { LocalDirTarget } from '../../shared/storage/local-dir-target.js';
+import { RetryingTarget } from '../../shared/storage/retrying-target.js';
+import { S3Target } from '../../shared/storage/s3-target.js';
 import type { OffsiteStore } from './offsite-store.js';
 
 /**
- * The coordinator's handle on the offsite target (the storage seam of shared/storage). Local
- * directory targets now; S3 through shared/storage's `openOffsiteTarget(config)` once that lands.
+ * The coordinator's handle on the offsite target the agents upload to (the storage seam of
+ * shared/storage), opened from the same config block the agents receive, under retries.
+ * TODO(merge): switch to shared/storage/open-target.ts `openOffsiteTarget` when the agents' config
+ * moves to shared/config/offsite-schema.ts (today both sides read the placeholder agent schema).
  */
 export async function openStore(config: AgentOffsiteConfig): Promise<OffsiteStore> {
-  if (config.target.type === 'local') return new LocalDirTarget(config.target.path);
-  throw new RedbackError('CONFIG_INVALID', `offsite target type ${config.target.type} is not available in this build`, { hint: 'use target.type: local' });
+  const t = config.target;
+  if (t.type === 'local') return new RetryingTarget(new LocalDirTarget(t.path), { attempts: 3 });
+  if (t.type === 's3') {
+    const { type: _type, ...options } = t;
+    return new RetryingTarget(new S3Target(options), { attempts: 3 });
+  }
+  throw new RedbackError('CONFIG_INVALID', `unknown offsite target type ${(t as { type: string }).type}`);
 }
 
 /** For display: where the sets go. */
