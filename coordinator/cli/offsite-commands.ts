@@ -45,7 +45,7 @@ export async function runUpload(flags: ConnectionFlags & { instance?: string; al
       else process.stdout.write(`job ${job.jobId} ${job.state}: offsite set of ${job.agentId}/${job.instance}\nfollow it with: redback jobs --instance ${job.instance}\n`);
       return 0;
     }
-    return followJob(client, job, flags.json === true);
+    return followJob(client, job, flags.json === true, { jsonEvents: true });
   });
 }
 

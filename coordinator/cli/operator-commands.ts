@@ -188,19 +188,29 @@ export async function runBackup(flags: ConnectionFlags & { instance?: string; al
   });
 }
 
-export async function followJob(client: ControlClient, job: JobView, json: boolean): Promise<number> {
+/**
+ * Follows a job to its end: a progress bar and state lines on stderr, or with `json` its final
+ * state as one JSON object; with `jsonEvents` (upload) one JSON line per event instead, the last
+ * being `{"event":"done","job":...}`.
+ */
+export async function followJob(client: ControlClient, job: JobView, json: boolean, options: { jsonEvents?: boolean } = {}): Promise<number> {
   const progress = byteProgress(!json, `${job.type} ${job.agentId}/${job.instance}`);
   let last = job;
   if (!json) process.stderr.write(`job ${job.jobId}: ${job.state}\n`);
   await client.watchJob(job.jobId, (event) => {
     if (!event.job) return;
+    if (json && options.jsonEvents) {
+      const j = event.job;
+      process.stdout.write(JSON.stringify({ event: 'job', jobId: j.jobId, state: j.state, phase: j.phase, done: j.done, total: j.total, message: event.message }) + '\n');
+    }
     const detail = event.message && event.message !== event.job.state ? ` (${event.message})` : '';
     if (!json && event.job.state !== last.state) process.stderr.write(`job ${job.jobId}: ${event.job.state}${detail}\n`);
     last = event.job;
     if (event.job.total > 0) progress.update(event.job.done, event.job.total, event.job.phase);
   });
   progress.stop();
-  if (json) printJson(last);
+  if (json && options.jsonEvents) process.stdout.write(JSON.stringify({ event: 'done', job: last }) + '\n');
+  else if (json) printJson(last);
   if (last.state === 'succeeded') {
     if (!json) {
       const result = (last.result ?? {}) as { manifest?: { id?: string; setId?: string; bytes: number; keys: Record<string, number>; tier: string; objects?: unknown[] }; plainBytes?: number; storedBytes?: number };

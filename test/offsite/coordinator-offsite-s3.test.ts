@@ -53,7 +53,7 @@ describe('offsite sets on S3 (s3rver), encrypted, driven by the coordinator', ()
     await s3?.stop();
     delete process.env[KEY_ENV];
     tmp.cleanup();
-  });
+  }, 150_000);
 
   it('`redback upload --wait` puts a complete encrypted set in the bucket; `aws s3 ls` sees every object', async () => {
     const r = await runCli(['upload', '--instance', 'main', '--wait'], { env: fleet.env });
@@ -68,7 +68,7 @@ describe('offsite sets on S3 (s3rver), encrypted, driven by the coordinator', ()
       .sort();
     expect(listed).toEqual([...set!.objects.map((o) => o.key), 'manifest.copy.json', 'manifest.json'].sort());
     expect(set!.objects.every((o) => o.key.endsWith('.enc'))).toBe(true);
-  });
+  }, 150_000);
 
   it('`offsite verify --read-data` decrypts and checks; one flipped byte in S3 fails it with exit 8', async () => {
     expect((await runCli(['offsite', 'verify', '--read-data'], { env: fleet.env })).code).toBe(0);
@@ -90,7 +90,7 @@ describe('offsite sets on S3 (s3rver), encrypted, driven by the coordinator', ()
     writeFileSync(local, original);
     await aws('cp', local, url);
     expect((await runCli(['offsite', 'verify', '--read-data'], { env: fleet.env })).code).toBe(0);
-  });
+  }, 150_000);
 
   it('`catalog rebuild` reads the bucket: the set comes back with every object\'s checksums', async () => {
     const before = await sets();
@@ -103,5 +103,5 @@ describe('offsite sets on S3 (s3rver), encrypted, driven by the coordinator', ()
     const after = await sets();
     const strip = (list: SetJson[]) => list.map((s) => ({ id: s.setId, objects: s.objects.map((o) => [o.key, o.plainSha256, o.storedSha256]) }));
     expect(strip(after)).toEqual(strip(before));
-  });
+  }, 150_000);
 });

@@ -53,7 +53,7 @@ describe('offsite sets driven by the coordinator (coordinator + agent + redis-se
   afterAll(async () => {
     await fleet.stop();
     tmp.cleanup();
-  });
+  }, 150_000);
 
   it('`redback upload --instance X --wait` makes a complete set, recorded with every object', async () => {
     const agent = fleet.agents[0]!;
@@ -88,7 +88,7 @@ describe('offsite sets driven by the coordinator (coordinator + agent + redis-se
     expect(metrics).toMatch(/^redback_offsite_upload_duration_seconds_count 1$/m);
     const instances = await runCliJson(['instances', '--json'], { env: fleet.env });
     expect(instances.json[0].newestOffsiteAt).not.toBe('');
-  });
+  }, 150_000);
 
   it('`offsite verify --read-data` passes, then catches one flipped byte (exit 8, naming the object)', async () => {
     const [set] = await sets();
@@ -118,7 +118,7 @@ describe('offsite sets driven by the coordinator (coordinator + agent + redis-se
       writeFileSync(path, original);
     }
     expect((await runCli(['offsite', 'verify', '--read-data-subset', '50%'], { env: fleet.env })).code).toBe(0);
-  });
+  }, 150_000);
 
   it('`offsite prune --dry-run` gives a reason per set and never deletes the newest; prune deletes old and incomplete sets', async () => {
     const [newest] = await sets();
@@ -157,7 +157,7 @@ describe('offsite sets driven by the coordinator (coordinator + agent + redis-se
     expect(real.json.deletedSets).toBe(3);
     expect(readdirSync(setsDir).filter((id) => walk(join(setsDir, id)).length > 0)).toEqual([newest!.setId]);
     expect((await sets()).map((s) => s.setId)).toEqual([newest!.setId]);
-  });
+  }, 150_000);
 
   it('`redback catalog rebuild` finds the set with every object\'s checksum after the catalog file is lost', async () => {
     const before = await sets();
@@ -185,7 +185,17 @@ describe('offsite sets driven by the coordinator (coordinator + agent + redis-se
     expect(strip(after[0]!)).toEqual(strip(before[0]!));
     // The agent's local copies come back too (inventory resent).
     await waitFor(async () => (await runCliJson(['backups', '--json'], { env: fleet.env })).json.length > 0, 10_000, 200);
-  });
+  }, 150_000);
+
+  it('`upload --wait --json` prints one JSON line per job event, the last one the finished job', async () => {
+    const r = await runCli(['upload', '--instance', 'main', '--wait', '--json'], { env: fleet.env });
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.length).toBeGreaterThan(1);
+    expect(lines.slice(0, -1).every((l) => l.event === 'job')).toBe(true);
+    expect(lines.at(-1)).toMatchObject({ event: 'done', job: { type: 'upload', state: 'succeeded' } });
+    expect(lines.at(-1).job.result.manifest.setId).toMatch(/^\d{8}T\d{6}Z-[0-9a-f]{6}$/);
+  }, 150_000);
 
   it('the scheduler runs a staggered nightly round within the cap; status flags an instance without a recent set', async () => {
     const count = (await sets()).length;
@@ -197,5 +207,5 @@ describe('offsite sets driven by the coordinator (coordinator + agent + redis-se
     expect(jobs.json.some((j: { type: string; state: string }) => j.type === 'upload' && j.state === 'succeeded')).toBe(true);
     const status = await runCli(['status'], { env: fleet.env });
     expect(status.stdout).not.toMatch(/no complete offsite set/);
-  });
+  }, 150_000);
 });
