@@ -36,7 +36,7 @@ export async function runUpload(flags: ConnectionFlags & { instance?: string; al
       if (flags.wait) throw new RedbackError('USAGE', '--wait follows one instance', { hint: 'follow a fleet-wide upload with: redback jobs' });
       const jobs = await client.triggerFleetUpload({ timeoutMs });
       if (flags.json) printJson(jobs);
-      else process.stdout.write(`${jobs.length} upload job(s) created; follow them with: redback jobs\n`);
+      else process.stdout.write(`${jobs.length} upload(s) started now; the other instances follow as offsite.maxConcurrentUploads (and one per host) allow; follow them with: redback jobs\n`);
       return 0;
     }
     const job = await client.triggerUpload({ instance: flags.instance!, timeoutMs });

@@ -81,7 +81,7 @@ export function registerCoordinatorCommands(program: Command): void {
   connectionOptions(program.command('upload'))
     .description('upload an offsite set (RDB, AOF, redis.conf, ACL) of an instance now, agent to store')
     .option('--instance <name>', 'NAME or AGENT/NAME')
-    .option('--all', 'every instance in the fleet (one job each)')
+    .option('--all', 'every instance in the fleet, started as the upload caps allow')
     .option('--wait', 'follow the upload with a progress bar until it ends (with --json: one JSON line per event)')
     .option('--timeout <duration>', 'give up (and cancel) after this long (default: offsite.uploadTimeout)')
     .addHelpText('after', examples('redback upload --instance main --wait', 'redback upload --instance host1/main --wait --json', 'redback upload --all'))

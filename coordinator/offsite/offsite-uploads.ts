@@ -108,6 +108,19 @@ export class OffsiteUploads {
     return this.start1(agentId, instance, 'operator', timeoutMs);
   }
 
+  /**
+   * Every instance now (operator, `--all`): each becomes due at once and starts as the caps allow
+   * (fleet-wide and one per agent host). Returns the jobs started right away.
+   */
+  triggerAll(now = new Date()): { started: JobRecord[]; queued: number } {
+    for (const i of this.d.catalog.listInstanceKeys()) {
+      const key = instanceKeyOf({ agentId: i.agentId, instance: i.name });
+      if (!this.running.has(key)) this.due.set(key, { agentId: i.agentId, instance: i.name, dueAt: now, reason: 'operator' });
+    }
+    const started = this.tick(now);
+    return { started, queued: this.due.size };
+  }
+
   private start1(agentId: string, instance: string, reason: UploadReason, timeoutMs?: number): JobRecord {
     const key = instanceKeyOf({ agentId, instance });
     this.due.delete(key);

@@ -68,16 +68,9 @@ export function controlHandlers(state: CoordinatorState): ControlServiceHandlers
       return jobInfo(offsite.uploads.trigger(instance.agentId, instance.name, req.timeoutMs > 0 ? req.timeoutMs : undefined));
     }),
     TriggerFleetUpload: unary((req) => {
-      const offsite = requireOffsite(state);
-      const jobs = [];
-      for (const i of state.catalog.listInstanceKeys()) {
-        try {
-          jobs.push(offsite.uploads.trigger(i.agentId, i.name, req.timeoutMs > 0 ? req.timeoutMs : undefined));
-        } catch (err) {
-          if (!(err instanceof RedbackError && err.code === 'LOCKED')) throw err;
-        }
-      }
-      return { jobs: jobs.map(jobInfo) };
+      void req;
+      const { started } = requireOffsite(state).uploads.triggerAll();
+      return { jobs: started.map(jobInfo) };
     }),
     ListOffsiteSets: unary((req) => {
       const offsite = requireOffsite(state);

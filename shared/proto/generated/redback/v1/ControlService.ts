@@ -172,14 +172,14 @@ export interface ControlServiceClient extends grpc.Client {
   triggerFleetBackup(argument: _redback_v1_TriggerFleetBackupRequest, callback: grpc.requestCallback<_redback_v1_ListJobsReply__Output>): grpc.ClientUnaryCall;
   
   /**
-   * An offsite set of every instance now (one job each; the upload caps still apply on agents' hosts).
+   * An offsite set of every instance, started as the upload caps allow; the reply lists the jobs started now.
    */
   TriggerFleetUpload(argument: _redback_v1_TriggerFleetUploadRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_ListJobsReply__Output>): grpc.ClientUnaryCall;
   TriggerFleetUpload(argument: _redback_v1_TriggerFleetUploadRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redback_v1_ListJobsReply__Output>): grpc.ClientUnaryCall;
   TriggerFleetUpload(argument: _redback_v1_TriggerFleetUploadRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_ListJobsReply__Output>): grpc.ClientUnaryCall;
   TriggerFleetUpload(argument: _redback_v1_TriggerFleetUploadRequest, callback: grpc.requestCallback<_redback_v1_ListJobsReply__Output>): grpc.ClientUnaryCall;
   /**
-   * An offsite set of every instance now (one job each; the upload caps still apply on agents' hosts).
+   * An offsite set of every instance, started as the upload caps allow; the reply lists the jobs started now.
    */
   triggerFleetUpload(argument: _redback_v1_TriggerFleetUploadRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_ListJobsReply__Output>): grpc.ClientUnaryCall;
   triggerFleetUpload(argument: _redback_v1_TriggerFleetUploadRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redback_v1_ListJobsReply__Output>): grpc.ClientUnaryCall;
@@ -265,7 +265,7 @@ export interface ControlServiceHandlers extends grpc.UntypedServiceImplementatio
   TriggerFleetBackup: grpc.handleUnaryCall<_redback_v1_TriggerFleetBackupRequest__Output, _redback_v1_ListJobsReply>;
   
   /**
-   * An offsite set of every instance now (one job each; the upload caps still apply on agents' hosts).
+   * An offsite set of every instance, started as the upload caps allow; the reply lists the jobs started now.
    */
   TriggerFleetUpload: grpc.handleUnaryCall<_redback_v1_TriggerFleetUploadRequest__Output, _redback_v1_ListJobsReply>;
   
