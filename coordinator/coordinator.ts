@@ -77,14 +77,7 @@ export class Coordinator {
     });
     const offsiteMetrics = metrics
       ? new OffsiteMetrics(metrics.registry, {
-          newestSets: () => {
-            const out = new Map<string, { agentId: string; instance: string; createdAt: Date; storedBytes: number }>();
-            for (const s of catalog.offsite.list()) {
-              const key = `${s.agentId}/${s.instance}`;
-              if (s.state === 'complete' && !out.has(key)) out.set(key, { agentId: s.agentId, instance: s.instance, createdAt: s.createdAt, storedBytes: s.storedBytes });
-            }
-            return [...out.values()];
-          },
+          newestSets: () => catalog.offsite.newestSets(),
         })
       : null;
     state.offsite = config.offsite ? new OffsiteService({ catalog, jobs: state.jobs, sessions, logger: logger.child({ part: 'offsite' }), metrics: offsiteMetrics }, config.offsite) : null;

@@ -213,6 +213,16 @@ export class OffsiteSets {
     return out;
   }
 
+  /** Each instance's newest complete set: when, and its stored bytes (for the metrics). */
+  newestSets(): Array<{ agentId: string; instance: string; createdAt: Date; storedBytes: number }> {
+    return (this.sets.newestSets.all() as Array<{ agent_id: string; instance: string; created_at: number; bytes: number }>).map((r) => ({
+      agentId: r.agent_id,
+      instance: r.instance,
+      createdAt: new Date(r.created_at),
+      storedBytes: r.bytes,
+    }));
+  }
+
   recordVerify(set: { agentId: string; instance: string; setId: string }, ok: boolean, detail: string, objects: readonly ObjectVerifyOutcome[]): void {
     const now = this.c.now();
     this.c.db.transaction(() => {
@@ -297,6 +307,9 @@ function prepareSetStatements(db: Database.Database) {
     listInstance: p(`SELECT * FROM offsite_sets WHERE instance = @instance ORDER BY created_at DESC, set_id DESC`),
     objectsOf: p(`SELECT * FROM offsite_objects WHERE agent_id = @agentId AND instance = @instance AND set_id = @setId ORDER BY key`),
     newestComplete: p(`SELECT agent_id, instance, max(created_at) AS created_at FROM offsite_sets WHERE state = 'complete'
+      GROUP BY agent_id, instance`),
+    // SQLite's bare-column rule: with max(), `bytes` comes from the row holding the maximum.
+    newestSets: p(`SELECT agent_id, instance, max(created_at) AS created_at, bytes FROM offsite_sets WHERE state = 'complete'
       GROUP BY agent_id, instance`),
     setVerify: p(`UPDATE offsite_sets SET verify_state = @state, verified_at = @now, verify_detail = @detail
       WHERE agent_id = @agentId AND instance = @instance AND set_id = @setId`),

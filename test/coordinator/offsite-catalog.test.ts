@@ -49,6 +49,7 @@ describe('catalog: offsite sets and objects', () => {
     ]);
     expect(catalog.offsite.counts()).toEqual({ sets: 3, objects: 6 });
     expect(catalog.offsite.newestComplete().get('host-a/main')?.toISOString()).toBe('2026-12-02T02:00:00.000Z');
+    expect(catalog.offsite.newestSets().find((s) => s.instance === 'main')).toMatchObject({ storedBytes: 48, createdAt: new Date('2026-12-02T02:00:00.000Z') });
 
     const key = { agentId: 'host-a', instance: 'main', setId: '20261202T020000Z-bbbbbb' };
     catalog.offsite.recordVerify(key, false, 'rdb.zst: sha mismatch', [{ key: 'rdb.zst', ok: false, problem: 'sha mismatch' }, { key: 'redis.conf.zst', ok: true, problem: null }]);
