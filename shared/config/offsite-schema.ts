@@ -134,27 +134,32 @@ export const offsiteSchema = z
       .default({ keep: 30 * 86_400_000, weekly: 0, monthly: 0, abortIncompleteAfter: 86_400_000 }),
   })
   .strict()
-  .superRefine((o, ctx) => {
-    const problem = (path: string, message: string): void => void ctx.addIssue({ code: 'custom', path: [path], message });
-    if (o.type === 'local') {
-      if (!o.path) problem('path', 'required when type is local');
-      else if (!isAbsolute(o.path)) problem('path', 'must be an absolute path');
-      for (const key of ['bucket', 'endpoint', 'accessKeyId', 'secretAccessKey', 'sessionToken', 'sse', 'kmsKeyId', 'objectLock', 'storageClass'] as const) {
-        if (o[key] !== undefined) problem(key, 'only for type s3');
+  .superRefine(
+    (o, ctx) => {
+      // Runs even when fields failed (so every problem is reported at once): check types first.
+      const problem = (path: string, message: string): void => void ctx.addIssue({ code: 'custom', path: [path], message });
+      const has = (key: keyof typeof o): boolean => o[key] !== undefined;
+      if (o.type === 'local') {
+        if (!has('path')) problem('path', 'required when type is local');
+        else if (typeof o.path === 'string' && !isAbsolute(o.path)) problem('path', 'must be an absolute path');
+        for (const key of ['bucket', 'endpoint', 'accessKeyId', 'secretAccessKey', 'sessionToken', 'sse', 'kmsKeyId', 'objectLock', 'storageClass'] as const) {
+          if (has(key)) problem(key, 'only for type s3');
+        }
+      } else if (o.type === 's3') {
+        if (!has('bucket')) problem('bucket', 'required when type is s3');
+        if (has('path')) problem('path', 'only for type local');
+        if (has('accessKeyId') !== has('secretAccessKey')) {
+          problem(has('accessKeyId') ? 'secretAccessKey' : 'accessKeyId', 'set accessKeyId and secretAccessKey together (or neither, for the AWS credential chain)');
+        }
+        if (has('sessionToken') && !has('accessKeyId')) problem('sessionToken', 'needs accessKeyId and secretAccessKey');
+        if (has('kmsKeyId') && o.sse !== 'aws:kms') problem('kmsKeyId', 'only with sse: aws:kms');
+        if (has('objectLock') && o.checksumMode === 'WHEN_REQUIRED' && !has('endpoint')) {
+          problem('objectLock', 'AWS requires a checksum on Object Lock uploads: use checksumMode WHEN_SUPPORTED');
+        }
       }
-    } else {
-      if (!o.bucket) problem('bucket', 'required when type is s3');
-      if (o.path !== undefined) problem('path', 'only for type local');
-      if ((o.accessKeyId === undefined) !== (o.secretAccessKey === undefined)) {
-        problem(o.accessKeyId === undefined ? 'accessKeyId' : 'secretAccessKey', 'set accessKeyId and secretAccessKey together (or neither, for the AWS credential chain)');
-      }
-      if (o.sessionToken !== undefined && o.accessKeyId === undefined) problem('sessionToken', 'needs accessKeyId and secretAccessKey');
-      if (o.kmsKeyId !== undefined && o.sse !== 'aws:kms') problem('kmsKeyId', 'only with sse: aws:kms');
-      if (o.objectLock && o.checksumMode === 'WHEN_REQUIRED' && !o.endpoint) {
-        problem('objectLock', 'AWS requires a checksum on Object Lock uploads: use checksumMode WHEN_SUPPORTED');
-      }
-    }
-  });
+    },
+    { when: (payload) => typeof payload.value === 'object' && payload.value !== null },
+  );
 
 /** The parsed `offsite:` block (defaults applied, durations in ms, bandwidth in bytes/s). */
 export type OffsiteConfig = z.infer<typeof offsiteSchema>;

@@ -60,7 +60,7 @@ export const EXIT_CODE_TABLE: ReadonlyArray<{ exit: number; meaning: string }> =
   { exit: 5, meaning: 'Redis unreachable, wrong password, or Redis returned an error' },
   { exit: 6, meaning: 'snapshot failed: BGSAVE error or timeout, dump.rdb too old' },
   { exit: 7, meaning: 'backup storage: disk full, read-only, permission denied' },
-  { exit: 8, meaning: 'integrity: corrupt or truncated RDB/AOF, checksum mismatch, verify failed' },
+  { exit: 8, meaning: 'integrity: corrupt or truncated RDB/AOF, checksum mismatch, verify failed, short read' },
   { exit: 9, meaning: 'refused as unsafe, or a pre-flight check / restore step failed' },
   { exit: 10, meaning: 'another redback operation holds the lock' },
   { exit: 11, meaning: 'coordinator unreachable' },

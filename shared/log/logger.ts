@@ -18,6 +18,15 @@ export const REDACT_PATHS = [
   '*.authorization',
   '*.*.password',
   '*.*.token',
+  // Offsite (S3) credentials: at the top, in `offsite: {...}`, in `config: { offsite: {...} }`,
+  // and an SDK-style `credentials` object wherever it appears.
+  'sessionToken',
+  '*.sessionToken',
+  '*.*.secretAccessKey',
+  '*.*.sessionToken',
+  'credentials',
+  '*.credentials',
+  '*.*.credentials',
   'url',
   '*.url',
 ];

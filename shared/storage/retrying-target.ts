@@ -39,8 +39,9 @@ export interface RetryPolicy {
  *   first attempt and cannot be re-read, so a put of a plain stream gets one attempt.
  * - `get` retries opening the object; a stream that fails after it was returned is the caller's
  *   to re-open (it fails with SHORT_READ, never silently).
- * - `list` resumes after a failed page: it lists again and skips keys up to the last one it
- *   yielded (lists are in ascending key order), so each key is still yielded exactly once.
+ * - `list` resumes after a failed page: it lists again and skips the keys it already yielded
+ *   (remembered in a set: list order is not part of the contract), so each key is still yielded
+ *   exactly once.
  * - `stat`, `delete` and `abortIncompleteUploads` are idempotent and retried as they are.
  */
 export class RetryingTarget implements StorageTarget {
@@ -123,13 +124,12 @@ export class RetryingTarget implements StorageTarget {
   }
 
   async *list(prefix: string): AsyncIterable<ListEntry> {
-    let last: Buffer | null = null;
+    const yielded = new Set<string>();
     for (let attempt = 1; ; attempt++) {
       try {
         for await (const entry of this.inner.list(prefix)) {
-          const key = Buffer.from(entry.key);
-          if (last && Buffer.compare(key, last) <= 0) continue; // yielded before the failure
-          last = key;
+          if (yielded.has(entry.key)) continue; // yielded before the failure
+          yielded.add(entry.key);
           yield entry;
         }
         return;

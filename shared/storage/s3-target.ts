@@ -165,6 +165,9 @@ export class S3Target implements StorageTarget {
           : null,
     });
     source.on('error', (err) => counter.destroy(err));
+    // Upload reads `counter` with for-await, which sees its errors; this listener only keeps an
+    // error arriving after Upload stopped reading (it failed first) from crashing the process.
+    counter.on('error', () => undefined);
     source.pipe(counter);
 
     const params: PutObjectCommandInput = {

@@ -69,10 +69,11 @@ export interface StorageTarget {
 
   /**
    * Every object whose key starts with `prefix` (a plain string prefix, as S3 means it: `a/b`
-   * matches `a/b/c` and `a/bc`; `''` lists everything), each exactly once, in ascending byte order
-   * of key. Pages internally (S3: 1000 keys per request); callers just iterate. Objects being
-   * written (see `put`) are never listed. An object put or deleted during the listing may or may
-   * not appear.
+   * matches `a/b/c` and `a/bc`; `''` lists everything), each exactly once. The order is not part
+   * of the contract: AWS S3 and LocalDirTarget list in ascending byte order of key, but some
+   * S3-compatible stores (s3rver) walk directories instead; callers that need an order sort.
+   * Pages internally (S3: 1000 keys per request); callers just iterate. Objects being written (see
+   * `put`) are never listed. An object put or deleted during the listing may or may not appear.
    */
   list(prefix: string): AsyncIterable<ListEntry>;
 
