@@ -1,7 +1,5 @@
 import type { OffsiteFleetConfig } from '../../shared/config/offsite-fleet-schema.js';
-import { offsiteTargetPart } from '../../shared/config/offsite-fleet-schema.js';
 import type { Logger } from '../../shared/log/logger.js';
-import { agentOffsiteSchema, type AgentOffsiteConfig } from '../../shared/offsite/agent-offsite-schema.js';
 import type { SetManifest } from '../../shared/offsite/set-manifest.js';
 import type { Catalog, SetLocation } from '../catalog/index.js';
 import type { SessionRegistry } from '../fleet/session-registry.js';
@@ -29,7 +27,7 @@ export interface OffsiteServiceDeps {
  */
 export class OffsiteService {
   readonly uploads: OffsiteUploads;
-  readonly target: AgentOffsiteConfig;
+  readonly target: OffsiteFleetConfig;
   /** The target part of the config, as sent to agents. */
   readonly targetJson: string;
   private storePromise: Promise<OffsiteStore> | null = null;
@@ -39,9 +37,8 @@ export class OffsiteService {
     private readonly d: OffsiteServiceDeps,
     readonly config: OffsiteFleetConfig,
   ) {
-    const part = offsiteTargetPart(config as Record<string, unknown>);
-    this.target = agentOffsiteSchema.parse(part);
-    this.targetJson = JSON.stringify(part);
+    this.target = config;
+    this.targetJson = JSON.stringify(config.agentPart);
     this.uploads = new OffsiteUploads({
       catalog: d.catalog,
       jobs: d.jobs,
@@ -51,7 +48,7 @@ export class OffsiteService {
       metrics: d.metrics,
       locate: (m) => this.locate(m),
       onSetRecorded: (m) => {
-        if (config.retention.afterUpload) this.pruneAfterUpload(m);
+        if (config.pruneAfterUpload) this.pruneAfterUpload(m);
       },
     });
   }
@@ -65,7 +62,7 @@ export class OffsiteService {
   }
 
   store(): Promise<OffsiteStore> {
-    this.storePromise ??= openStore(this.target).catch((err) => {
+    this.storePromise ??= openStore(this.target, this.d.logger).catch((err) => {
       this.storePromise = null;
       throw err;
     });
@@ -103,8 +100,8 @@ export class OffsiteService {
           catalog: this.d.catalog,
           store: await this.store(),
           prefix: this.prefix,
-          policy: this.config.retention,
-          incompleteAfterMs: this.config.retention.incompleteAfter,
+          policy: { days: this.config.retention.keep / 86_400_000, weekly: this.config.retention.weekly, monthly: this.config.retention.monthly },
+          incompleteAfterMs: this.config.retention.abortIncompleteAfter,
           logger: this.d.logger,
         },
         { dryRun, ...(only ? { only } : {}) },

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { addressSchema, cronSchema, durationSchema, timeZoneSchema, tlsFilesSchema } from './common-schemas.js';
 import { loadYamlConfig, type ExtraCheck } from './load-yaml-config.js';
 import { DEFAULT_DAILY_CRON, DEFAULT_HOURLY_CRON, DEFAULT_RETENTION } from './schedule-defaults.js';
-import { agentOffsiteSchema } from '../offsite/agent-offsite-schema.js';
+import { offsiteSchema } from './offsite-schema.js';
 
 const retentionSchema = z
   .object({
@@ -111,7 +111,7 @@ export const agentConfigSchema = z
       .strict()
       .optional(),
     /** Where nightly offsite sets go (S7); the coordinator may hand one over instead. */
-    offsite: agentOffsiteSchema.optional(),
+    offsite: offsiteSchema.optional(),
     instances: z.array(instanceSchema).min(1, { message: 'list at least one instance' }),
   })
   .strict();

@@ -8,8 +8,8 @@ import { RedbackError } from '../errors/index.js';
  * 1. every set gets a fresh random 32-byte data key; its objects are encrypted with it
  *    (AES-256-GCM segments, object-codec.ts);
  * 2. the data key is wrapped (AES-256-GCM, the set id as additional data) by the operator's key,
- *    loaded from an environment variable (`encryption.keyEnv`) or a file (`encryption.keyFile`:
- *    32 raw bytes or 64 hex characters);
+ *    loaded from an environment variable (`encryption.keyEnv`) or a file (`encryption.keyFile`):
+ *    64 hex characters, base64 of 32 bytes, or (a file) 32 raw bytes;
  * 3. the wrapped key travels in the set's manifest; unwrapping it with another operator key fails
  *    its GCM tag: ENCRYPTION_KEY_WRONG, before a single byte of data is decrypted.
  *
@@ -21,9 +21,9 @@ export const ENCRYPTION_ALGORITHM = 'aes-256-gcm';
 
 /** Where the operator's key comes from (the `encryption` block of the offsite config). */
 export interface OperatorKeySource {
-  /** Name of the environment variable holding 64 hex characters. */
+  /** Name of the environment variable holding the key (64 hex characters or base64 of 32 bytes). */
   keyEnv?: string | undefined;
-  /** Path of a file holding 32 raw bytes or 64 hex characters (a trailing newline is fine). */
+  /** Path of a file holding the key: 64 hex characters, base64 of 32 bytes, or 32 raw bytes. */
   keyFile?: string | undefined;
 }
 
@@ -66,7 +66,8 @@ function parseKey(raw: Buffer, where: string): Buffer {
   if (raw.length === DATA_KEY_BYTES) return Buffer.from(raw);
   const text = raw.toString('utf8').trim();
   if (/^[0-9a-fA-F]{64}$/.test(text)) return Buffer.from(text, 'hex');
-  throw new RedbackError('ENCRYPTION_KEY_INVALID', `the offsite encryption key in ${where} is not 32 raw bytes or 64 hex characters`, {
+  if (/^[A-Za-z0-9+/]{43}=$/.test(text)) return Buffer.from(text, 'base64');
+  throw new RedbackError('ENCRYPTION_KEY_INVALID', `the offsite encryption key in ${where} is not 64 hex characters, base64 of 32 bytes, or 32 raw bytes`, {
     hint: 'generate a key with: openssl rand -hex 32',
   });
 }

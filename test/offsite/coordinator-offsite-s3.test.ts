@@ -36,12 +36,20 @@ describe('offsite sets on S3 (s3rver), encrypted, driven by the coordinator', ()
     const { bucket, endpoint, region, forcePathStyle, credentials, checksumMode } = s3.targetOptions();
     await fleet.writeCoordinatorConfig({
       offsite: {
-        target: { type: 's3', bucket, endpoint, region, forcePathStyle, credentials, checksumMode },
+        type: 's3',
+        bucket,
+        endpoint,
+        region,
+        forcePathStyle,
+        // In the coordinator's config here for the test; production prefers each host's AWS chain.
+        accessKeyId: credentials!.accessKeyId,
+        secretAccessKey: credentials!.secretAccessKey,
+        checksumMode,
         prefix: 'prod',
         encryption: { keyEnv: KEY_ENV },
         schedule: '0 2 1 1 *',
         catchUpAfter: null,
-        retention: { afterUpload: false },
+        pruneAfterUpload: false,
       },
     });
     await fleet.startCoordinator();

@@ -33,12 +33,13 @@ describe('offsite sets driven by the coordinator (coordinator + agent + redis-se
   const store = join(tmp.path, 'store');
   const setsDir = join(store, 'fleet', 'agent-1', 'main', 'sets');
   const offsite = (extra: Record<string, unknown> = {}) => ({
-    target: { type: 'local', path: store },
+    type: 'local',
+    path: store,
     prefix: 'fleet',
     // Not tonight: these tests start uploads themselves, until the scheduler test.
     schedule: '0 2 1 1 *',
     catchUpAfter: null,
-    retention: { days: 30, afterUpload: false },
+    pruneAfterUpload: false,
     ...extra,
   });
   const sets = async (): Promise<SetJson[]> => (await runCliJson<{ sets: SetJson[] }>(['offsite', 'list', '--json'], { env: fleet.env })).json.sets;
@@ -60,8 +61,10 @@ describe('offsite sets driven by the coordinator (coordinator + agent + redis-se
     // The agent cached the target the coordinator handed over (no key material in it).
     await waitFor(() => existsSync(join(agent.backupDir, '.agent', 'offsite.json')), 10_000, 100);
     const cached = JSON.parse(readFileSync(join(agent.backupDir, '.agent', 'offsite.json'), 'utf8'));
-    expect(cached.offsite.target).toEqual({ type: 'local', path: store });
-    expect(cached.offsite.schedule).toBeUndefined();
+    expect(cached.offsite).toMatchObject({ type: 'local', path: store, prefix: 'fleet' });
+    // Coordinator-only keys stay on the coordinator.
+    expect(cached.offsite.catchUpAfter).toBeUndefined();
+    expect(cached.offsite.pruneAfterUpload).toBeUndefined();
 
     const r = await runCli(['upload', '--instance', 'agent-1/main', '--wait'], { env: fleet.env });
     expect(r.stderr).toMatch(/succeeded/);

@@ -85,6 +85,7 @@ describe('object codec: zstd + AES-256-GCM segments', () => {
     expect(() => unwrapDataKey(header, op, 'set-2')).toThrow(expect.objectContaining({ code: 'ENCRYPTION_KEY_WRONG' }));
     expect(() => unwrapDataKey(header, null, 'set-1')).toThrow(expect.objectContaining({ code: 'ENCRYPTION_KEY_MISSING' }));
     expect(loadOperatorKey({ keyEnv: 'K' }, { K: op.toString('hex') })!.equals(op)).toBe(true);
+    expect(loadOperatorKey({ keyEnv: 'K' }, { K: op.toString('base64') })!.equals(op)).toBe(true);
     expect(() => loadOperatorKey({ keyEnv: 'K' }, {})).toThrow(expect.objectContaining({ code: 'ENCRYPTION_KEY_MISSING' }));
     expect(() => loadOperatorKey({ keyEnv: 'K' }, { K: 'abc' })).toThrow(expect.objectContaining({ code: 'ENCRYPTION_KEY_INVALID' }));
     expect(() => loadOperatorKey({ keyFile: '/nonexistent/key' }, {})).toThrow(expect.objectContaining({ code: 'ENCRYPTION_KEY_MISSING' }));

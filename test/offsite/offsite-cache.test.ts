@@ -27,15 +27,15 @@ describe('offsite config handed over by the coordinator: cached in <backupDir>/.
     plantIncompleteSet(fromAgent, '20261202T010000Z-bbbbbb');
     const base = { agentId: 'host-a', backupDir: join(tmp.path, 'backups'), instances: [{ name: 'main', url: 'redis://127.0.0.1:1' }] };
     const plain = writeAgentConfig(tmp.path, base, 'plain.yaml');
-    const own = writeAgentConfig(tmp.path, { ...base, offsite: { target: { type: 'local', path: fromAgent }, prefix: 'p' } }, 'own.yaml');
+    const own = writeAgentConfig(tmp.path, { ...base, offsite: { type: 'local', path: fromAgent, prefix: 'p' } }, 'own.yaml');
 
     const none = await runCli(['agent', 'offsite-list', '--config', plain]);
     expect(none.code).toBe(4);
     expect(none.stderr).toMatch(/no offsite target is configured/);
 
     const ctx = createAgentContext(loadAgentConfig(plain), silentLogger);
-    await expect(writeOffsiteCache(ctx, { target: { type: 'nfs' } })).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
-    await writeOffsiteCache(ctx, { target: { type: 'local', path: fromCoordinator }, prefix: 'p' });
+    await expect(writeOffsiteCache(ctx, { type: 'nfs' })).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
+    await writeOffsiteCache(ctx, { type: 'local', path: fromCoordinator, prefix: 'p' });
     expect(statSync(offsiteCachePath(ctx)).mode & 0o777).toBe(0o600);
     expect((await readOffsiteCache(ctx))?.prefix).toBe('p');
 

@@ -20,7 +20,7 @@ export function writeOffsiteConfig(drill: Drill & { offsiteDir: string }, offsit
     agentId: AGENT_ID,
     backupDir: drill.backupDir,
     schedules: { hourly: null, daily: null },
-    offsite: { target: { type: 'local', path: drill.offsiteDir }, prefix: 'redback', ...offsite },
+    offsite: offsite.type === 's3' ? { prefix: 'redback', ...offsite } : { type: 'local', path: drill.offsiteDir, prefix: 'redback', ...offsite },
     instances: [{ name: drill.name, url: `redis://127.0.0.1:${drill.port}`, configFile: drill.confPath, control: { type: 'process' } }],
   });
 }
