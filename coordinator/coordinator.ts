@@ -58,7 +58,8 @@ export class Coordinator {
               newest: {
                 ...(i.record.newestHourlyAt ? { hourly: i.record.newestHourlyAt } : {}),
                 ...(i.record.newestDailyAt ? { daily: i.record.newestDailyAt } : {}),
-                ...(i.newestOffsiteAt ? { offsite: i.newestOffsiteAt } : {}),
+                ...(i.record.newestManualAt ? { manual: i.record.newestManualAt } : {}),
+                ...((i.newestOffsiteAt ?? i.record.newestOffsiteAt) ? { offsite: (i.newestOffsiteAt ?? i.record.newestOffsiteAt)! } : {}),
               },
             })),
           jobsByState: () => catalog.catalogStats().jobs,

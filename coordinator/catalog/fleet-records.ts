@@ -109,6 +109,9 @@ export interface InstanceRecord {
   /** Newest copy with at least one present location (local or offsite), per tier. */
   newestHourlyAt: Date | null;
   newestDailyAt: Date | null;
+  newestManualAt: Date | null;
+  /** Newest offsite set of the instance. */
+  newestOffsiteAt: Date | null;
   newestAnyAt: Date | null;
 }
 
@@ -160,6 +163,8 @@ interface InstanceRow {
   removed_at: number | null;
   newest_hourly_at: number | null;
   newest_daily_at: number | null;
+  newest_manual_at: number | null;
+  newest_offsite_at: number | null;
   newest_any_at: number | null;
 }
 
@@ -175,6 +180,8 @@ function newestSubquery(tier: Tier | null): string {
 const INSTANCE_SELECT = `SELECT i.*,
   ${newestSubquery('hourly')} AS newest_hourly_at,
   ${newestSubquery('daily')} AS newest_daily_at,
+  ${newestSubquery('manual')} AS newest_manual_at,
+  (SELECT max(o.created_at) FROM offsite_sets o WHERE o.agent_id = i.agent_id AND o.instance = i.name) AS newest_offsite_at,
   ${newestSubquery(null)} AS newest_any_at
 FROM instances i`;
 
@@ -430,6 +437,8 @@ function instanceFromRow(row: InstanceRow): InstanceRecord {
     removedAt: toDateOrNull(row.removed_at),
     newestHourlyAt: toDateOrNull(row.newest_hourly_at),
     newestDailyAt: toDateOrNull(row.newest_daily_at),
+    newestManualAt: toDateOrNull(row.newest_manual_at),
+    newestOffsiteAt: toDateOrNull(row.newest_offsite_at),
     newestAnyAt: toDateOrNull(row.newest_any_at),
   };
 }

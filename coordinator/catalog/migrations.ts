@@ -7,7 +7,7 @@ import { RedbackError } from '../../shared/errors/index.js';
  *
  * Rules: append, never edit or renumber a migration that has shipped; versions start at 1 and are
  * contiguous. The catalog is only an index (DESIGN.md "Sources of truth"): a catalog that cannot be
- * migrated can be deleted and rebuilt with `redback catalog rebuild`.
+ * migrated can be moved aside: the coordinator starts a new one and agents re-send their copies.
  *
  * Conventions: tables are STRICT; every time is INTEGER milliseconds since the Unix epoch (UTC), so
  * ordering and range comparisons are numeric; booleans are INTEGER 0/1; JSON is TEXT. Each index
@@ -290,7 +290,7 @@ export function assertNotNewer(found: number, path: string, latest: number = LAT
       'CONFIG_INVALID',
       `catalog ${path} has schema version ${found}, newer than this redback understands (${latest})`,
       {
-        hint: 'run the redback version that wrote this catalog (or newer), or point the coordinator at a fresh catalog file and run `redback catalog rebuild`',
+        hint: 'run the redback version that wrote this catalog (or newer), or point the coordinator at a fresh catalog file (agents re-send their copies when they connect)',
         details: { path, found, supported: latest },
       },
     );

@@ -40,7 +40,10 @@ export function registerCoordinatorCommands(program: Command): void {
     .option('--force', 'also when it is connected (its session is closed; stop the agent first or it comes back)')
     .option('--dry-run', 'say what would be removed, remove nothing')
     .addHelpText('after', examples('redback agents forget old-host-3 --dry-run', 'redback agents forget old-host-3'))
-    .action(action(async (agentId: string, flags) => (await ops()).runForgetAgent(agentId, flags)));
+    .action(
+      // `agents` defines the same connection options: commander hands them to the parent, so merge.
+      action(async (agentId: string, _flags: object, cmd: Command) => (await ops()).runForgetAgent(agentId, cmd.optsWithGlobals())),
+    );
 
   connectionOptions(program.command('instances'))
     .description('every Redis instance in the fleet with its health and newest copies')
