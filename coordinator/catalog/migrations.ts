@@ -269,7 +269,7 @@ export function migrate(db: Database.Database, migrations: readonly Migration[] 
           'INTERNAL',
           `catalog migration ${migration.version} (${migration.description}) failed on ${path}: ${(err as Error).message}`,
           {
-            hint: 'the catalog is only an index: move the file aside, start the coordinator again and run `redback catalog rebuild`',
+            hint: 'the catalog is only an index: move the file aside and restart the coordinator (agents re-send their copies when they connect), then run `redback catalog rebuild` for the offsite sets',
             cause: err,
             details: { path, version: migration.version },
           },

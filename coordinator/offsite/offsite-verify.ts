@@ -114,7 +114,7 @@ async function verifyOne(deps: VerifyDeps, set: OffsiteSetView, percent: number,
     problem: o.problem ?? '',
     dataRead: percent > 0 && readKeys.has(manifest.objects[i]!.key),
   }));
-  let problem = loaded.problem ? `manifest.json unusable (${loaded.problem}); the copy was used` : '';
+  const problem = loaded.problem ? `manifest.json unusable (${loaded.problem}); the copy was used` : '';
   const aofObjects = manifest.objects.filter((o) => o.kind === 'aof' || o.kind === 'aof-manifest');
   if (checked.ok && aofObjects.length > 0 && aofObjects.every((o) => readKeys.has(o.key)) && manifest.aof) {
     const aofProblem = await checkAof(deps, manifest, aofObjects, operatorKey);
@@ -124,7 +124,6 @@ async function verifyOne(deps: VerifyDeps, set: OffsiteSetView, percent: number,
     }
   }
   const ok = objects.every((o) => o.ok);
-  if (loaded.problem && ok) problem = `${problem}`;
   return { ...base, ok, objects, problem };
 }
 
