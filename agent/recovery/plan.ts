@@ -69,7 +69,7 @@ export async function planRecovery(ctx: AgentContext, instance: InstanceConfig, 
       }
       const source = await openRestoreSource(ctx, instance, diagnosis.source.descriptor);
       // One restore runbook; restore-offsite is its name when the RDB comes from an offsite set.
-      runbook = { ...restoreLocalRunbook(deps, source), name } as Runbook<RecoveryState>;
+      runbook = { ...restoreLocalRunbook(deps, source, { withConfig: options.withConfig === true }), name } as Runbook<RecoveryState>;
       state = restoreLocalState(facts, lastSeen, source, { withConfig: options.withConfig === true });
     }
   }
@@ -90,7 +90,7 @@ export async function runbookForJournal(ctx: AgentContext, instance: InstanceCon
       const s = state as RestoreLocalState;
       // The source is only read by fetch-and-verify; a source that is gone must not block a rollback.
       const source = await openRestoreSource(ctx, instance, s.source).catch(() => null);
-      return { ...restoreLocalRunbook(deps, source), name: journal.runbook } as Runbook<RecoveryState>;
+      return { ...restoreLocalRunbook(deps, source, { withConfig: s.withConfig === true }), name: journal.runbook } as Runbook<RecoveryState>;
     }
     default:
       throw new RedbackError('USAGE', `journal ${journal.runId} is for runbook ${journal.runbook}, which this agent cannot run`);

@@ -84,7 +84,7 @@ type S = RestoreLocalState;
  * Any failure before the point of no return is rolled back: Redis stopped, the placed file moved
  * aside, the originals moved back, redis.conf restored, and Redis started again if it was running.
  */
-export function restoreLocalRunbook(deps: RecoveryDeps, source: RestoreSource | null): Runbook<S> {
+export function restoreLocalRunbook(deps: RecoveryDeps, source: RestoreSource | null, options: { withConfig?: boolean } = {}): Runbook<S> {
   const needSource = (): RestoreSource => {
     if (!source) throw new RedbackError('INTERNAL', 'restore-local run without its source');
     return source;
@@ -454,7 +454,8 @@ export function restoreLocalRunbook(deps: RecoveryDeps, source: RestoreSource | 
   return {
     name: 'restore-local',
     summary: 'restore an RDB the safe way (S12): stop, move aside, place, load with the AOF off, verify, rebuild the AOF',
-    steps: [preflight, fetch, stop, moveAside, place, restoreConfig, aofOff, startAofOff, wait, verify, enableAof, rewriteConfig],
+    // restore-config only with --with-config (the journal records it, so a resume rebuilds the same list)
+    steps: [preflight, fetch, stop, moveAside, place, ...(options.withConfig ? [restoreConfig] : []), aofOff, startAofOff, wait, verify, enableAof, rewriteConfig],
   };
 }
 

@@ -95,7 +95,7 @@ describe('S11 drill: AOF, dump.rdb and every local copy lost → restore-offsite
 
   it('from a plain (zstd) set on a local directory target', async () => {
     await s11('plain', {});
-  });
+  }, 240_000);
 
   it('from an encrypted set, with --with-config putting back redis.conf and the ACL file', async () => {
     process.env.S11_KEY = 'ab'.repeat(32);
@@ -104,5 +104,5 @@ describe('S11 drill: AOF, dump.rdb and every local copy lost → restore-offsite
     } finally {
       delete process.env.S11_KEY;
     }
-  });
+  }, 240_000);
 });

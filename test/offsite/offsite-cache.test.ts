@@ -46,5 +46,5 @@ describe('offsite config handed over by the coordinator: cached in <backupDir>/.
     const wins = await runCli(['agent', 'offsite-list', '--config', own, '--json']);
     expect(wins.code, wins.stderr).toBe(0);
     expect(JSON.parse(wins.stdout).incomplete.map((s: { setId: string }) => s.setId)).toEqual(['20261202T010000Z-bbbbbb']);
-  });
+  }, 240_000);
 });

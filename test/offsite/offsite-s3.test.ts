@@ -87,5 +87,5 @@ describe('offsite sets on s3rver: upload, S11 restore, verify', () => {
     } finally {
       delete process.env.S3_OFFSITE_KEY;
     }
-  });
+  }, 240_000);
 });

@@ -64,5 +64,5 @@ describe('offsite upload killed mid-way', () => {
     const after = JSON.parse((await drill.cli(['offsite-list', '--json'])).stdout);
     expect(after.sets.map((s: { setId: string }) => s.setId)).toEqual([m.setId]);
     expect(after.incomplete).toEqual([]);
-  });
+  }, 240_000);
 });

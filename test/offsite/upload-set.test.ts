@@ -106,7 +106,7 @@ describe('offsite set upload (S7) on a local directory target, through the CLI',
     const again = JSON.parse((await drill.cli(['offsite-list', '--json'])).stdout);
     expect(again.sets[0].setId).toBe(m.setId);
     expect(again.sets[0].loadedFrom).toBe('copy');
-  });
+  }, 240_000);
 
   it('encrypted sets round-trip; a wrong key fails with exit 17 and a missing key before anything is written', async () => {
     const key = randomBytes(32).toString('hex');
@@ -136,5 +136,5 @@ describe('offsite set upload (S7) on a local directory target, through the CLI',
     } finally {
       delete process.env.TEST_OFFSITE_KEY;
     }
-  });
+  }, 240_000);
 });
