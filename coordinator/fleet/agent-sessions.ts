@@ -34,26 +34,32 @@ export function openAgentSession(state: CoordinatorState, authenticatedId: strin
       hint: 'give every agent its own agentId (and its own token in auth.agentTokens); if the old agent is gone, its session ends within a minute',
     });
   }
-  state.catalog.upsertAgent({
-    agentId: hello.agentId,
-    hostname: hello.hostname,
-    agentVersion: hello.agentVersion,
-    protocolVersion: hello.protocolVersion,
-    transferAddress: hello.transferAddress,
-    instances: hello.instances,
-  });
-  live.announced = new Set(hello.instances.map((i) => i.name));
-  live.send({
-    welcome: {
-      protocolVersion: PROTOCOL_VERSION,
-      coordinatorVersion: REDBACK_VERSION,
-      heartbeatIntervalMs: state.config.heartbeat.interval,
+  try {
+    state.catalog.upsertAgent({
       agentId: hello.agentId,
-    },
-  });
-  live.send({ offsiteConfig: { configJson: state.offsite?.targetJson ?? '' } });
-  state.schedules.agentConnected(hello.agentId, hello.instances.map((i) => i.name));
-  state.jobs.dispatchOpen(hello.agentId);
+      hostname: hello.hostname,
+      agentVersion: hello.agentVersion,
+      protocolVersion: hello.protocolVersion,
+      transferAddress: hello.transferAddress,
+      instances: hello.instances,
+    });
+    live.announced = new Set(hello.instances.map((i) => i.name));
+    live.send({
+      welcome: {
+        protocolVersion: PROTOCOL_VERSION,
+        coordinatorVersion: REDBACK_VERSION,
+        heartbeatIntervalMs: state.config.heartbeat.interval,
+        agentId: hello.agentId,
+      },
+    });
+    live.send({ offsiteConfig: { configJson: state.offsite?.targetJson ?? '' } });
+    state.schedules.agentConnected(hello.agentId, hello.instances.map((i) => i.name));
+    state.jobs.dispatchOpen(hello.agentId);
+  } catch (err) {
+    // Never leave a half-opened session registered: it would refuse the agent's next one.
+    state.sessions.remove(live);
+    throw err;
+  }
   log.info({ instances: hello.instances.map((i) => i.name) }, 'agent connected');
 }
 
