@@ -8,6 +8,7 @@ import type { JobManager } from './jobs/job-manager.js';
 import type { CoordinatorMetrics } from './metrics/metrics.js';
 import type { PersistenceReports } from './policy/persistence-reports.js';
 import type { Authenticator } from './rpc/auth.js';
+import type { OffsiteService } from './offsite/offsite-service.js';
 import type { SchedulePusher } from './scheduler/schedule-pusher.js';
 
 /** Everything the coordinator's handlers work with; built once by Coordinator.start(). */
@@ -24,4 +25,6 @@ export interface CoordinatorState {
   liveness: LivenessSettings;
   /** Persistence settings the agents report (compared with config.policies). */
   persistence: PersistenceReports;
+  /** Null when the config has no offsite block. */
+  offsite: OffsiteService | null;
 }

@@ -12,6 +12,8 @@ import { JobManager } from './jobs/job-manager.js';
 import { PersistenceReports } from './policy/persistence-reports.js';
 import { policyViews } from './policy/policy-views.js';
 import { CoordinatorMetrics, startMetricsServer } from './metrics/metrics.js';
+import { OffsiteMetrics } from './metrics/offsite-metrics.js';
+import { OffsiteService } from './offsite/offsite-service.js';
 import { sessionHandler } from './rpc/agent-service.js';
 import { Authenticator } from './rpc/auth.js';
 import { controlHandlers } from './rpc/control-service.js';
@@ -64,7 +66,7 @@ export class Coordinator {
                 ...(i.record.newestHourlyAt ? { hourly: i.record.newestHourlyAt } : {}),
                 ...(i.record.newestDailyAt ? { daily: i.record.newestDailyAt } : {}),
                 ...(i.record.newestManualAt ? { manual: i.record.newestManualAt } : {}),
-                ...(i.record.newestOffsiteAt ? { offsite: i.record.newestOffsiteAt } : {}),
+                ...((i.newestOffsiteAt ?? i.record.newestOffsiteAt) ? { offsite: (i.newestOffsiteAt ?? i.record.newestOffsiteAt)! } : {}),
               },
             }));
           },
@@ -80,7 +82,14 @@ export class Coordinator {
     state.jobs = new JobManager(catalog, sessions, logger, config.jobs.defaultTimeout, (job) => {
       if (job.state !== 'succeeded') metrics?.jobFinished({ type: job.type, state: job.state as 'failed' | 'cancelled' | 'timed-out' });
       else metrics?.jobFinished({ type: job.type, state: 'succeeded' });
+      state.offsite?.uploads.jobFinished(job);
     });
+    const offsiteMetrics = metrics
+      ? new OffsiteMetrics(metrics.registry, {
+          newestSets: () => catalog.offsite.newestSets(),
+        })
+      : null;
+    state.offsite = config.offsite ? new OffsiteService({ catalog, jobs: state.jobs, sessions, logger: logger.child({ part: 'offsite' }), metrics: offsiteMetrics }, config.offsite) : null;
     state.schedules = new SchedulePusher(catalog, sessions, config.schedules, logger);
     state.schedules.init();
 
@@ -109,12 +118,14 @@ export class Coordinator {
     }
     state.heartbeats.start();
     state.jobs.start();
+    state.offsite?.start();
     logger.info({ listen: config.listen, port, metricsPort, tls: config.tls ? (config.tls.requireClientCert ? 'mutual' : 'server') : 'off' }, 'coordinator started');
     return new Coordinator(state, server, port, metricsPort, closeMetrics);
   }
 
   async stop(): Promise<void> {
     const { state } = this;
+    state.offsite?.stop();
     state.jobs.stop();
     state.schedules.stop();
     for (const session of state.sessions.all()) session.close('coordinator shutting down');

@@ -79,6 +79,9 @@ export type FromCoordinator =
   | { kind: 'schedule'; schedule: CachedSchedule }
   | { kind: 'command'; command: JobCommand }
   | { kind: 'cancel'; jobId: string }
+  /** The coordinator's offsite target as JSON ('' = none configured). */
+  | { kind: 'offsiteConfig'; configJson: string }
+  | { kind: 'resendInventory' }
   | { kind: 'unknown' };
 
 export function encodeToCoordinator(message: ToCoordinator): AgentMessage {
@@ -107,6 +110,10 @@ export function decodeFromCoordinator(message: CoordinatorMessage__Output): From
     }
     case 'cancel':
       return { kind: 'cancel', jobId: message.cancel!.jobId };
+    case 'offsiteConfig':
+      return { kind: 'offsiteConfig', configJson: message.offsiteConfig!.configJson };
+    case 'resendInventory':
+      return { kind: 'resendInventory' };
     default:
       return { kind: 'unknown' };
   }

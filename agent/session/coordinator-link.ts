@@ -193,6 +193,21 @@ export class CoordinatorLink {
       case 'command':
         await this.onCommand(message.command);
         return;
+      case 'offsiteConfig': {
+        // The coordinator's offsite target, cached for uploads and for recovery without it.
+        const json = message.configJson;
+        if (!json) return;
+        try {
+          const { writeOffsiteCache } = await import('../offsite/offsite-config.js');
+          await writeOffsiteCache(this.ctx, JSON.parse(json));
+        } catch (err) {
+          this.logger.warn({ err: (err as Error).message }, 'cannot cache the offsite target from the coordinator');
+        }
+        return;
+      }
+      case 'resendInventory':
+        await this.sendInventory();
+        return;
       case 'cancel': {
         const controller = this.running.get(message.jobId);
         if (controller) {

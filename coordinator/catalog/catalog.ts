@@ -114,7 +114,7 @@ export class Catalog {
       throw new RedbackError('CONFIG_INVALID', `cannot open catalog ${fullPath}: ${(err as Error).message}`, {
         hint:
           code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT'
-            ? 'the file is not a usable SQLite database: move it aside and restart the coordinator (agents re-send their copies when they connect)'
+            ? 'the file is not a usable SQLite database: move it aside and restart the coordinator (a fresh catalog; agents re-send their copies when they connect), then run `redback catalog rebuild` for the offsite sets'
             : 'check the coordinator\'s catalog path and its permissions',
         cause: err,
         details: { path: fullPath, sqliteCode: code },

@@ -187,6 +187,37 @@ ALTER TABLE instances ADD COLUMN aof_trap INTEGER CHECK (aof_trap IN (0, 1));
 ALTER TABLE instances ADD COLUMN loading_seconds INTEGER;
 `,
   },
+  {
+    version: 3,
+    description: 'offsite sets: sizes, object count, verify status; offsite_objects (every object of every set)',
+    up: `
+ALTER TABLE offsite_sets ADD COLUMN plain_bytes INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE offsite_sets ADD COLUMN object_count INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE offsite_sets ADD COLUMN verify_state TEXT NOT NULL DEFAULT 'never';
+ALTER TABLE offsite_sets ADD COLUMN verified_at INTEGER;
+ALTER TABLE offsite_sets ADD COLUMN verify_detail TEXT NOT NULL DEFAULT '';
+-- OffsiteSets.list({ instance }) newest first (any agent).
+CREATE INDEX offsite_sets_by_instance_time ON offsite_sets(instance, created_at, set_id);
+
+CREATE TABLE offsite_objects (
+  agent_id       TEXT NOT NULL,
+  instance       TEXT NOT NULL,
+  set_id         TEXT NOT NULL,
+  key            TEXT NOT NULL,   -- relative to the set's directory, as in its manifest
+  kind           TEXT NOT NULL,
+  plain_bytes    INTEGER NOT NULL,
+  plain_sha256   TEXT NOT NULL,
+  stored_bytes   INTEGER NOT NULL,
+  stored_sha256  TEXT NOT NULL,
+  compression    TEXT NOT NULL,
+  encrypted      INTEGER NOT NULL,
+  verify_state   TEXT NOT NULL DEFAULT 'never',
+  verify_detail  TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (agent_id, instance, set_id, key),
+  FOREIGN KEY (agent_id, instance, set_id) REFERENCES offsite_sets(agent_id, instance, set_id) ON DELETE CASCADE
+) STRICT;
+`,
+  },
 ];
 
 /** The schema version this code writes and understands. */
@@ -238,7 +269,7 @@ export function migrate(db: Database.Database, migrations: readonly Migration[] 
           'INTERNAL',
           `catalog migration ${migration.version} (${migration.description}) failed on ${path}: ${(err as Error).message}`,
           {
-            hint: 'the catalog is only an index: move the file aside and restart the coordinator (agents re-send their copies when they connect)',
+            hint: 'the catalog is only an index: move the file aside and restart the coordinator (agents re-send their copies when they connect), then run `redback catalog rebuild` for the offsite sets',
             cause: err,
             details: { path, version: migration.version },
           },

@@ -91,7 +91,7 @@ export async function runInstances(flags: ConnectionFlags): Promise<number> {
   else
     process.stdout.write(
       renderTable(
-        ['INSTANCE', 'AGENT', 'REDIS', 'ROLE', 'KEYS', 'MEMORY', 'AOF', 'NEWEST HOURLY', 'NEWEST DAILY', 'PROTECTED'],
+        ['INSTANCE', 'AGENT', 'REDIS', 'ROLE', 'KEYS', 'MEMORY', 'AOF', 'NEWEST HOURLY', 'NEWEST DAILY', 'NEWEST OFFSITE', 'PROTECTED'],
         instances.map((i) => [
           i.name,
           `${i.agentId} (${i.agentLiveness})`,
@@ -102,6 +102,7 @@ export async function runInstances(flags: ConnectionFlags): Promise<number> {
           i.aofEnabled ? dash(i.aofLastWriteStatus) : 'off',
           i.newestHourlyAt ? formatAge(i.newestHourlyAt) : '-',
           i.newestDailyAt ? formatAge(i.newestDailyAt) : '-',
+          i.newestOffsiteAt ? formatAge(i.newestOffsiteAt) : '-',
           i.protected ? 'yes' : `NO: ${i.problems.join('; ')}`,
         ]),
       ) + '\n',
@@ -192,24 +193,36 @@ export async function runBackup(flags: ConnectionFlags & { instance?: string; al
   });
 }
 
-export async function followJob(client: ControlClient, job: JobView, json: boolean): Promise<number> {
+/**
+ * Follows a job to its end: a progress bar and state lines on stderr, or with `json` its final
+ * state as one JSON object; with `jsonEvents` (upload) one JSON line per event instead, the last
+ * being `{"event":"done","job":...}`.
+ */
+export async function followJob(client: ControlClient, job: JobView, json: boolean, options: { jsonEvents?: boolean } = {}): Promise<number> {
   const progress = byteProgress(!json, `${job.type} ${job.agentId}/${job.instance}`);
   let last = job;
   if (!json) progress.line(`job ${job.jobId}: ${job.state}`);
   await client.watchJob(job.jobId, (event) => {
     if (!event.job) return;
+    if (json && options.jsonEvents) {
+      const j = event.job;
+      process.stdout.write(JSON.stringify({ event: 'job', jobId: j.jobId, state: j.state, phase: j.phase, done: j.done, total: j.total, message: event.message }) + '\n');
+    }
     const detail = event.message && event.message !== event.job.state ? ` (${event.message})` : '';
     if (!json && event.job.state !== last.state) progress.line(`job ${job.jobId}: ${event.job.state}${detail}`);
     last = event.job;
     if (event.job.total > 0) progress.update(event.job.done, event.job.total, event.job.phase);
   });
   progress.stop();
-  if (json) printJson(last);
+  if (json && options.jsonEvents) process.stdout.write(JSON.stringify({ event: 'done', job: last }) + '\n');
+  else if (json) printJson(last);
   if (last.state === 'succeeded') {
     if (!json) {
-      const result = (last.result ?? {}) as { manifest?: { id: string; bytes: number; keys: Record<string, number>; tier: string } };
+      const result = (last.result ?? {}) as { manifest?: { id?: string; setId?: string; bytes: number; keys: Record<string, number>; tier: string; objects?: unknown[] }; plainBytes?: number; storedBytes?: number };
       const m = result.manifest;
-      process.stdout.write(m ? `copy ${m.id} (${m.tier}): ${formatBytes(m.bytes)}, ${formatKeys(m.keys)}\n` : `job ${last.jobId} succeeded\n`);
+      if (m?.setId) {
+        process.stdout.write(`offsite set ${m.setId}: ${m.objects?.length ?? 0} objects, ${formatBytes(result.plainBytes ?? 0)} (${formatBytes(result.storedBytes ?? 0)} stored), ${formatKeys(m.keys)}\n`);
+      } else process.stdout.write(m ? `copy ${m.id} (${m.tier}): ${formatBytes(m.bytes)}, ${formatKeys(m.keys)}\n` : `job ${last.jobId} succeeded\n`);
     }
     return 0;
   }

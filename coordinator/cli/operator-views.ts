@@ -33,6 +33,8 @@ export interface InstanceStatusView {
   protected: boolean;
   problems: string[];
   agentLiveness: string;
+  /** Newest complete offsite set ('' = none). */
+  newestOffsiteAt: string;
 }
 
 export interface BackupLocationView {
@@ -127,4 +129,71 @@ export interface ForgetAgentView {
   instances: number;
   backups: number;
   jobs: number;
+}
+
+export interface OffsiteObjectView {
+  key: string;
+  kind: string;
+  plainBytes: number;
+  plainSha256: string;
+  storedBytes: number;
+  storedSha256: string;
+  compression: string;
+  encrypted: boolean;
+}
+
+export interface OffsiteSetInfoView {
+  agentId: string;
+  instance: string;
+  setId: string;
+  createdAt: string;
+  state: string;
+  plainBytes: number;
+  storedBytes: number;
+  objectCount: number;
+  redisVersion: string;
+  keys: Record<string, number>;
+  encrypted: boolean;
+  verifyState: string;
+  verifiedAt: string;
+  verifyDetail: string;
+  host: string;
+  objects: OffsiteObjectView[];
+}
+
+export interface OffsiteSetsView {
+  sets: OffsiteSetInfoView[];
+  target: string;
+}
+
+export interface SetVerifyView {
+  agentId: string;
+  instance: string;
+  setId: string;
+  ok: boolean;
+  readData: boolean;
+  objects: Array<{ key: string; kind: string; ok: boolean; problem: string; dataRead: boolean }>;
+  problem: string;
+}
+
+export interface VerifyEventView {
+  progress?: { setId: string; instance: string; done: number; total: number };
+  result?: SetVerifyView;
+}
+
+export interface PruneView {
+  decisions: Array<{ agentId: string; instance: string; setId: string; createdAt: string; complete: boolean; action: string; reason: string }>;
+  deletedSets: number;
+  deletedObjects: number;
+  abortedUploads: number;
+  dryRun: boolean;
+}
+
+export interface RebuildView {
+  completeSets: number;
+  incompleteSets: number;
+  objects: number;
+  problems: string[];
+  agentsAsked: string[];
+  dryRun: boolean;
 }

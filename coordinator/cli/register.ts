@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { action, examples } from '../../shared/cli/run-command.js';
 
 const ops = () => import('./operator-commands.js');
+const offsiteOps = () => import('./offsite-commands.js');
 
 function connectionOptions(cmd: Command): Command {
   return cmd
@@ -96,4 +97,42 @@ export function registerCoordinatorCommands(program: Command): void {
     .option('--timeout <duration>', 'give up (and cancel) after this long, e.g. 30m (default: the coordinator\'s jobs.defaultTimeout)')
     .addHelpText('after', examples('redback backup --instance main --wait', 'redback backup --instance host1/main --tier hourly --json', 'redback backup --all'))
     .action(action(async (flags) => (await ops()).runBackup(flags)));
+
+  connectionOptions(program.command('upload'))
+    .description('upload an offsite set (RDB, AOF, redis.conf, ACL) of an instance now, agent to store')
+    .option('--instance <name>', 'NAME or AGENT/NAME')
+    .option('--all', 'every instance in the fleet, started as the upload caps allow')
+    .option('--wait', 'follow the upload with a progress bar until it ends (with --json: one JSON line per event)')
+    .option('--timeout <duration>', 'give up (and cancel) after this long (default: offsite.uploadTimeout)')
+    .addHelpText('after', examples('redback upload --instance main --wait', 'redback upload --instance host1/main --wait --json', 'redback upload --all'))
+    .action(action(async (flags) => (await offsiteOps()).runUpload(flags)));
+
+  const offsite = program.command('offsite').description('offsite sets: list, verify, prune');
+  connectionOptions(offsite.command('list'))
+    .description('the offsite sets in the catalog, newest first')
+    .option('--instance <name>', 'only this instance (NAME or AGENT/NAME)')
+    .option('--objects', 'also every object of each set with its size and SHA-256')
+    .addHelpText('after', examples('redback offsite list', 'redback offsite list --instance main --objects', 'redback offsite list --json'))
+    .action(action(async (flags) => (await offsiteOps()).runOffsiteList(flags)));
+  connectionOptions(offsite.command('verify'))
+    .description('re-read sets in the store: manifests and sizes; with data, every SHA-256, the RDB and the AOF (exit 8 if a set is bad)')
+    .option('--instance <name>', 'only this instance')
+    .option('--set <id>', 'only this set')
+    .option('--read-data', 'download, decrypt and decompress every object and check it')
+    .option('--read-data-subset <n%>', 'read the data of this share of each set\'s objects (chosen at random)')
+    .addHelpText('after', examples('redback offsite verify', 'redback offsite verify --instance main --read-data', 'redback offsite verify --read-data-subset 10% --json'))
+    .action(action(async (flags) => (await offsiteOps()).runOffsiteVerify(flags)));
+  connectionOptions(offsite.command('prune'))
+    .description('offsite retention: keep offsite.retention (30 days by default), never the newest complete set or a locked object')
+    .option('--instance <name>', 'only this instance')
+    .option('--dry-run', 'print the plan with a reason per set; delete nothing')
+    .addHelpText('after', examples('redback offsite prune --dry-run', 'redback offsite prune', 'redback offsite prune --dry-run --json'))
+    .action(action(async (flags) => (await offsiteOps()).runOffsitePrune(flags)));
+
+  const catalog = program.command('catalog').description('the coordinator\'s catalog');
+  connectionOptions(catalog.command('rebuild'))
+    .description('rebuild the catalog from the offsite manifests and the agents\' inventories (after the SQLite file was lost)')
+    .option('--dry-run', 'say what would be recorded; change nothing')
+    .addHelpText('after', examples('redback catalog rebuild --dry-run', 'redback catalog rebuild'))
+    .action(action(async (flags) => (await offsiteOps()).runCatalogRebuild(flags)));
 }

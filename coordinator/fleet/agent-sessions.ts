@@ -52,6 +52,7 @@ export function openAgentSession(state: CoordinatorState, authenticatedId: strin
         agentId: hello.agentId,
       },
     });
+    live.send({ offsiteConfig: { configJson: state.offsite?.targetJson ?? '' } });
     state.schedules.agentConnected(hello.agentId, hello.instances.map((i) => i.name));
     state.jobs.dispatchOpen(hello.agentId);
   } catch (err) {

@@ -30,7 +30,10 @@ export type ToAgent =
   | { welcome: { protocolVersion: number; coordinatorVersion: string; heartbeatIntervalMs: number; agentId: string } }
   | { schedule: { version: number; instances: ScheduleEntry[] } }
   | { command: JobCommand }
-  | { cancel: { jobId: string } };
+  | { cancel: { jobId: string } }
+  /** The offsite target (JSON of the config's target part; '' = none). */
+  | { offsiteConfig: { configJson: string } }
+  | { resendInventory: Record<string, never> };
 
 export interface AgentHello extends AgentHelloInput {
   completedJobIds: string[];

@@ -15,7 +15,23 @@ import type { PoliciesReply__Output } from '../../shared/proto/generated/redback
 import { authMetadata, channelOptions, clientCredentials, type ClientTls } from '../../shared/rpc/credentials.js';
 import { fromGrpcError } from '../../shared/rpc/rpc-errors.js';
 import type { InstancePolicyView } from '../cli/operator-views.js';
-import type { AgentInfoView, BackupView, ForgetAgentView, InstanceStatusView, JobEventView, JobView, StatusView } from '../cli/operator-views.js';
+import type { ListOffsiteSetsReply__Output } from '../../shared/proto/generated/redback/v1/ListOffsiteSetsReply.js';
+import type { PruneOffsiteReply__Output } from '../../shared/proto/generated/redback/v1/PruneOffsiteReply.js';
+import type { RebuildCatalogReply__Output } from '../../shared/proto/generated/redback/v1/RebuildCatalogReply.js';
+import type { VerifyOffsiteEvent__Output } from '../../shared/proto/generated/redback/v1/VerifyOffsiteEvent.js';
+import type {
+  AgentInfoView,
+  BackupView,
+  ForgetAgentView,
+  InstanceStatusView,
+  JobEventView,
+  JobView,
+  OffsiteSetsView,
+  PruneView,
+  RebuildView,
+  StatusView,
+  VerifyEventView,
+} from '../cli/operator-views.js';
 
 export interface ConnectionFlags {
   coordinator?: string;
@@ -136,6 +152,41 @@ export class ControlClient {
 
   async forgetAgent(agentId: string, options: { force: boolean; dryRun: boolean }): Promise<ForgetAgentView> {
     return { ...(await this.call<object, ForgetAgentReply__Output>('ForgetAgent', { agentId, ...options })) };
+  }
+
+  async triggerUpload(request: { instance: string; timeoutMs: number }): Promise<JobView> {
+    return jobView(await this.call<object, JobInfo__Output>('TriggerUpload', { agentId: '', ...request }));
+  }
+
+  async triggerFleetUpload(request: { timeoutMs: number }): Promise<JobView[]> {
+    return (await this.call<object, ListJobsReply__Output>('TriggerFleetUpload', request)).jobs.map(jobView);
+  }
+
+  async offsiteSets(filter: { instance?: string; includeObjects: boolean }): Promise<OffsiteSetsView> {
+    const reply = await this.call<object, ListOffsiteSetsReply__Output>('ListOffsiteSets', { instance: filter.instance ?? '', includeObjects: filter.includeObjects });
+    return { target: reply.target, sets: reply.sets.map((s) => ({ ...s, objects: s.objects.map((o) => ({ ...o })) })) };
+  }
+
+  async pruneOffsite(request: { dryRun: boolean; instance?: string }, deadlineMs?: number): Promise<PruneView> {
+    const reply = await this.call<object, PruneOffsiteReply__Output>('PruneOffsite', { dryRun: request.dryRun, instance: request.instance ?? '' }, deadlineMs);
+    return { ...reply, decisions: reply.decisions.map((d) => ({ ...d })) };
+  }
+
+  async rebuildCatalog(request: { dryRun: boolean }, deadlineMs?: number): Promise<RebuildView> {
+    return { ...(await this.call<object, RebuildCatalogReply__Output>('RebuildCatalog', request, deadlineMs)) };
+  }
+
+  /** Streams `offsite verify`: progress, then one result per set, until the coordinator ends the call. */
+  verifyOffsite(request: { instance?: string; setId?: string; readDataPercent: number }, onEvent: (event: VerifyEventView) => void): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const stream = this.client.VerifyOffsite({ instance: request.instance ?? '', setId: request.setId ?? '', readDataPercent: request.readDataPercent }, this.metadata);
+      stream.on('data', (e: VerifyOffsiteEvent__Output) => {
+        if (e.progress) onEvent({ progress: { ...e.progress } });
+        if (e.result) onEvent({ result: { ...e.result, objects: e.result.objects.map((o) => ({ ...o })) } });
+      });
+      stream.on('error', (err: grpc.ServiceError) => reject(fromGrpcError(err, this.target)));
+      stream.on('end', () => resolve());
+    });
   }
 
   /** Calls a unary method with a deadline. */

@@ -17,6 +17,19 @@ import { isTerminal } from '../jobs/job-manager.js';
 import { policyApplyRequests } from '../policy/policy-apply.js';
 import { policyViews, type InstancePolicyView } from '../policy/policy-views.js';
 import { agentViews, fleetStatus, instanceViews, type AgentView, type InstanceView } from '../status/fleet-status.js';
+import type { OffsiteSetInfo } from '../../shared/proto/generated/redback/v1/OffsiteSetInfo.js';
+import type { OffsiteSetView } from '../catalog/index.js';
+import { rebuildCatalog } from '../offsite/catalog-rebuild.js';
+import type { OffsiteService } from '../offsite/offsite-service.js';
+
+function requireOffsite(state: CoordinatorState): OffsiteService {
+  if (!state.offsite) {
+    throw new RedbackError('CONFIG_INVALID', 'offsite is not configured on this coordinator', {
+      hint: 'add an offsite: block (target, prefix, encryption) to the coordinator config and restart it',
+    });
+  }
+  return state.offsite;
+}
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : '');
 
@@ -36,7 +49,94 @@ export function controlHandlers(state: CoordinatorState): ControlServiceHandlers
       }
     };
 
+  const unaryAsync =
+    <Req, Res>(fn: (req: Req) => Promise<Res>) =>
+    (call: grpc.ServerUnaryCall<Req, Res>, callback: grpc.sendUnaryData<Res>) => {
+      try {
+        state.auth.requireAdmin(call.metadata, call.getPeer());
+      } catch (err) {
+        callback(toGrpcError(err) as grpc.ServiceError);
+        return;
+      }
+      fn(call.request).then(
+        (reply) => callback(null, reply),
+        (err) => callback(toGrpcError(err) as grpc.ServiceError),
+      );
+    };
+
   return {
+    TriggerUpload: unary((req) => {
+      const offsite = requireOffsite(state);
+      const instance = resolveInstance(state.catalog, req.instance, req.agentId);
+      return jobInfo(offsite.uploads.trigger(instance.agentId, instance.name, req.timeoutMs > 0 ? req.timeoutMs : undefined));
+    }),
+    TriggerFleetUpload: unary((req) => {
+      void req;
+      const { started } = requireOffsite(state).uploads.triggerAll();
+      return { jobs: started.map(jobInfo) };
+    }),
+    ListOffsiteSets: unary((req) => {
+      const offsite = requireOffsite(state);
+      const filter = req.instance ? resolveInstance(state.catalog, req.instance) : null;
+      const sets = state.catalog.offsite.list({ ...(filter ? { agentId: filter.agentId, instance: filter.name } : {}), includeObjects: req.includeObjects });
+      return { sets: sets.map(offsiteSetInfo), target: offsite.describe() };
+    }),
+    VerifyOffsite: (call) => {
+      let offsite: OffsiteService;
+      let filter: { agentId: string; name: string } | null = null;
+      try {
+        state.auth.requireAdmin(call.metadata, call.getPeer());
+        offsite = requireOffsite(state);
+        if (call.request.instance) filter = resolveInstance(state.catalog, call.request.instance);
+        if (call.request.readDataPercent > 100) throw new RedbackError('USAGE', `read-data share ${call.request.readDataPercent}% is over 100%`);
+      } catch (err) {
+        call.emit('error', toGrpcError(err));
+        return;
+      }
+      let cancelled = false;
+      call.on('cancelled', () => (cancelled = true));
+      let lastProgress = 0;
+      offsite
+        .verify(
+          {
+            ...(filter ? { agentId: filter.agentId, instance: filter.name } : {}),
+            ...(call.request.setId ? { setId: call.request.setId } : {}),
+            readDataPercent: call.request.readDataPercent,
+          },
+          (e) => {
+            if (cancelled) return;
+            if (e.progress) {
+              const now = Date.now();
+              if (now - lastProgress < 200 && e.progress.done < e.progress.total) return;
+              lastProgress = now;
+              call.write({ progress: e.progress });
+            }
+            if (e.result) call.write({ result: e.result });
+          },
+        )
+        .then(
+          () => call.end(),
+          (err) => call.emit('error', toGrpcError(err)),
+        );
+    },
+    PruneOffsite: unaryAsync(async (req) => {
+      const offsite = requireOffsite(state);
+      const filter = req.instance ? resolveInstance(state.catalog, req.instance) : null;
+      const out = await offsite.prune(req.dryRun, filter ? { agentId: filter.agentId, instance: filter.name } : undefined);
+      return {
+        decisions: out.decisions.map((d) => ({ agentId: d.agentId, instance: d.instance, setId: d.setId, createdAt: iso(d.createdAt), complete: d.complete, action: d.action, reason: d.reason })),
+        deletedSets: out.deletedSets,
+        deletedObjects: out.deletedObjects,
+        abortedUploads: out.abortedUploads,
+        dryRun: out.dryRun,
+      };
+    }),
+    RebuildCatalog: unaryAsync(async (req) => {
+      const out = state.offsite
+        ? await state.offsite.rebuild(req.dryRun)
+        : await rebuildCatalog({ catalog: state.catalog, store: null, prefix: '', sessions: state.sessions, locate: () => ({ bucket: '', prefix: '', manifestKey: '' }), logger: state.logger }, req.dryRun);
+      return out;
+    }),
     GetStatus: unary(() => {
       const s = fleetStatus(state);
       return {
@@ -210,6 +310,38 @@ function instanceStatus(v: InstanceView): InstanceStatus {
     protected: v.protected,
     problems: v.problems,
     agentLiveness: v.agentLiveness,
+    newestOffsiteAt: iso(v.newestOffsiteAt),
+  };
+}
+
+function offsiteSetInfo(s: OffsiteSetView): OffsiteSetInfo {
+  const m = s.manifest;
+  return {
+    agentId: s.agentId,
+    instance: s.instance,
+    setId: s.setId,
+    createdAt: iso(s.createdAt),
+    state: s.state,
+    plainBytes: s.plainBytes,
+    storedBytes: s.storedBytes,
+    objectCount: s.objectCount,
+    redisVersion: m?.redisVersion ?? '',
+    keys: m?.keys ?? {},
+    encrypted: m?.encryption != null,
+    verifyState: s.verifyState,
+    verifiedAt: iso(s.verifiedAt),
+    verifyDetail: s.verifyDetail,
+    host: m?.host ?? '',
+    objects: (s.objects ?? []).map((o) => ({
+      key: o.key,
+      kind: o.kind,
+      plainBytes: o.plainBytes,
+      plainSha256: o.plainSha256,
+      storedBytes: o.storedBytes,
+      storedSha256: o.storedSha256,
+      compression: o.compression,
+      encrypted: o.encrypted,
+    })),
   };
 }
 

@@ -99,5 +99,7 @@ export function encodeToAgent(message: ToAgent): CoordinatorMessage {
   if ('welcome' in message) return { welcome: { ...message.welcome } };
   if ('schedule' in message) return { schedule: { version: message.schedule.version, instances: message.schedule.instances.map((s) => ({ ...s })) } };
   if ('command' in message) return { command: { ...message.command } };
+  if ('offsiteConfig' in message) return { offsiteConfig: { configJson: message.offsiteConfig.configJson } };
+  if ('resendInventory' in message) return { resendInventory: {} };
   return { cancel: { jobId: message.cancel.jobId } };
 }

@@ -23,6 +23,8 @@ export interface InstanceView {
   protected: boolean;
   /** How old the newest copy may be while the instance counts as protected. */
   windowMs: number;
+  /** Newest complete offsite set (null: none, or offsite is not configured). */
+  newestOffsiteAt: Date | null;
   problems: string[];
 }
 
@@ -97,6 +99,8 @@ export function agentViews(state: CoordinatorState, now = new Date()): AgentView
 /** Every current instance with whether it is protected, and its problems (read by status and metrics). */
 export function instanceViews(state: CoordinatorState, now = new Date(), agents: AgentView[] = agentViews(state, now)): InstanceView[] {
   const liveness = new Map(agents.map((a) => [a.agentId, a.liveness]));
+  const offsite = state.offsite ? state.catalog.offsite.newestComplete() : null;
+  const offsiteWindowMs = state.offsite?.config.catchUpAfter ?? 26 * HOUR;
   return state.catalog.listInstances().map((record) => {
     const schedule = state.schedules.scheduleOf(record.agentId, record.name);
     const periods = [schedule?.hourlyCron, schedule?.dailyCron]
@@ -119,11 +123,26 @@ export function instanceViews(state: CoordinatorState, now = new Date(), agents:
     }
     if (record.rdbLastBgsaveStatus === 'err') problems.push('last BGSAVE failed (Redis may refuse writes)');
     if (record.aofLastWriteStatus === 'err') problems.push('last AOF write failed (Redis may refuse writes)');
+    const newestOffsiteAt = offsite?.get(`${record.agentId}/${record.name}`) ?? null;
+    // Once offsite is configured, an instance without a recent complete set is not protected (S7).
+    let offsiteOk = true;
+    if (offsite) {
+      if (!newestOffsiteAt) offsiteOk = false;
+      else if (now.getTime() - newestOffsiteAt.getTime() > offsiteWindowMs) offsiteOk = false;
+      if (!offsiteOk) {
+        problems.push(
+          newestOffsiteAt
+            ? `newest offsite set is ${Math.round((now.getTime() - newestOffsiteAt.getTime()) / 3600_000)} h old (allowed ${Math.round(offsiteWindowMs / 3600_000)} h)`
+            : 'no complete offsite set',
+        );
+      }
+    }
     return {
       record,
       agentLiveness: liveness.get(record.agentId) ?? 'offline',
-      protected: newest !== null && now.getTime() - newest.getTime() <= windowMs,
+      protected: newest !== null && now.getTime() - newest.getTime() <= windowMs && offsiteOk,
       windowMs,
+      newestOffsiteAt,
       problems,
     };
   });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { addressSchema, cronSchema, durationSchema, timeZoneSchema } from './common-schemas.js';
 import { loadYamlConfig } from './load-yaml-config.js';
 import { EMPTY_POLICIES, policiesSchema } from '../policy/persistence-policy.js';
+import { offsiteFleetSchema } from './offsite-fleet-schema.js';
 
 const serverTlsSchema = z
   .object({
@@ -99,6 +100,8 @@ export const coordinatorConfigSchema = z
       })
       .strict()
       .default({ loadingTooLong: 5 * 60_000 }),
+    /** Offsite sets (S7): the target agents upload to, the nightly schedule, retention. Absent = off. */
+    offsite: offsiteFleetSchema.optional(),
     log: z.object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info') }).strict().default({ level: 'info' }),
   })
   .strict();

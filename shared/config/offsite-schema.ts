@@ -114,11 +114,11 @@ export const offsiteSchema = z
     /** A nightly set reuses the newest verified local RDB copy younger than this; older: a fresh BGSAVE. */
     rdbMaxAge: durationSchema.default(3_600_000),
     /** When the nightly upload runs (fleet-wide, staggered per instance). */
-    schedule: cronSchema.default('0 3 * * *'),
+    schedule: cronSchema.default('0 2 * * *'),
     /** Spread the instances' nightly uploads over this long after `schedule` fires. */
-    stagger: durationSchema.default(3_600_000),
+    stagger: durationSchema.default(7_200_000),
     /** At most this many instances upload at the same time, fleet-wide. */
-    maxConcurrentUploads: z.number().int().min(1).max(1000).default(2),
+    maxConcurrentUploads: z.number().int().min(1).max(1000).default(4),
     retention: z
       .object({
         /** Keep every set younger than this. */

@@ -64,8 +64,9 @@ describe('offsite schema', () => {
       retries: 4,
       compression: { enabled: true, level: 3 },
       rdbMaxAge: 3_600_000,
-      schedule: '0 3 * * *',
-      maxConcurrentUploads: 2,
+      schedule: '0 2 * * *',
+      stagger: 7_200_000,
+      maxConcurrentUploads: 4,
       retention: { keep: 30 * 86_400_000, weekly: 0, monthly: 0 },
     });
     expect(o.bandwidthLimit).toBeUndefined();

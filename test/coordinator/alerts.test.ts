@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { CoordinatorMetrics, type MetricsSource } from '../../coordinator/metrics/metrics.js';
+import { OffsiteMetrics } from '../../coordinator/metrics/offsite-metrics.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const ALERTS = join(root, 'deploy', 'prometheus', 'alerts.yml');
@@ -46,6 +47,9 @@ const source: MetricsSource = {
 /** Names in the exposition (samples and # TYPE lines), and label names per sample name. */
 async function exported(): Promise<{ names: Set<string>; labels: Map<string, Set<string>> }> {
   const metrics = new CoordinatorMetrics(source);
+  const offsite = new OffsiteMetrics(metrics.registry, { newestSets: () => [{ agentId: 'h', instance: 'cache', createdAt: new Date(), storedBytes: 1 }] });
+  offsite.uploadFinished(1);
+  offsite.verifyFailed('h', 'cache');
   metrics.observeBackup({ agentId: 'h', instance: 'cache', tier: 'hourly', bytes: 1, durationSeconds: 1 });
   metrics.jobFinished({ type: 'upload', state: 'failed' });
   metrics.heartbeatReceived();

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { buildProgram } from '../../cli/program.js';
 import { CoordinatorMetrics, type MetricsSource } from '../../coordinator/metrics/metrics.js';
+import { OffsiteMetrics } from '../../coordinator/metrics/offsite-metrics.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const PROM_DIR = join(root, 'deploy', 'prometheus');
@@ -25,6 +26,9 @@ async function exposition(): Promise<Map<string, Set<string>>> {
   metrics.rejectedCall('bad-agent-token');
   metrics.duplicateSession('h');
   metrics.rejectedReport('copy', 1);
+  const offsite = new OffsiteMetrics(metrics.registry, { newestSets: () => [{ agentId: 'h', instance: 'main', createdAt: new Date(), storedBytes: 1 }] });
+  offsite.uploadFinished(1);
+  offsite.verifyFailed('h', 'main');
   const out = new Map<string, Set<string>>();
   for (const line of (await metrics.text()).split('\n')) {
     const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? /.exec(line);

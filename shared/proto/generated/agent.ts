@@ -17,6 +17,8 @@ import type { Inventory as _redback_v1_Inventory, Inventory__Output as _redback_
 import type { JobAccepted as _redback_v1_JobAccepted, JobAccepted__Output as _redback_v1_JobAccepted__Output } from './redback/v1/JobAccepted.js';
 import type { JobProgress as _redback_v1_JobProgress, JobProgress__Output as _redback_v1_JobProgress__Output } from './redback/v1/JobProgress.js';
 import type { JobResult as _redback_v1_JobResult, JobResult__Output as _redback_v1_JobResult__Output } from './redback/v1/JobResult.js';
+import type { OffsiteConfig as _redback_v1_OffsiteConfig, OffsiteConfig__Output as _redback_v1_OffsiteConfig__Output } from './redback/v1/OffsiteConfig.js';
+import type { ResendInventory as _redback_v1_ResendInventory, ResendInventory__Output as _redback_v1_ResendInventory__Output } from './redback/v1/ResendInventory.js';
 import type { Schedule as _redback_v1_Schedule, Schedule__Output as _redback_v1_Schedule__Output } from './redback/v1/Schedule.js';
 import type { TierNewest as _redback_v1_TierNewest, TierNewest__Output as _redback_v1_TierNewest__Output } from './redback/v1/TierNewest.js';
 import type { Welcome as _redback_v1_Welcome, Welcome__Output as _redback_v1_Welcome__Output } from './redback/v1/Welcome.js';
@@ -49,6 +51,8 @@ export interface ProtoGrpcType {
       JobAccepted: MessageTypeDefinition<_redback_v1_JobAccepted, _redback_v1_JobAccepted__Output>
       JobProgress: MessageTypeDefinition<_redback_v1_JobProgress, _redback_v1_JobProgress__Output>
       JobResult: MessageTypeDefinition<_redback_v1_JobResult, _redback_v1_JobResult__Output>
+      OffsiteConfig: MessageTypeDefinition<_redback_v1_OffsiteConfig, _redback_v1_OffsiteConfig__Output>
+      ResendInventory: MessageTypeDefinition<_redback_v1_ResendInventory, _redback_v1_ResendInventory__Output>
       Schedule: MessageTypeDefinition<_redback_v1_Schedule, _redback_v1_Schedule__Output>
       TierNewest: MessageTypeDefinition<_redback_v1_TierNewest, _redback_v1_TierNewest__Output>
       Welcome: MessageTypeDefinition<_redback_v1_Welcome, _redback_v1_Welcome__Output>

@@ -23,13 +23,29 @@ import type { ListInstancesReply as _redback_v1_ListInstancesReply, ListInstance
 import type { ListInstancesRequest as _redback_v1_ListInstancesRequest, ListInstancesRequest__Output as _redback_v1_ListInstancesRequest__Output } from './redback/v1/ListInstancesRequest.js';
 import type { ListJobsReply as _redback_v1_ListJobsReply, ListJobsReply__Output as _redback_v1_ListJobsReply__Output } from './redback/v1/ListJobsReply.js';
 import type { ListJobsRequest as _redback_v1_ListJobsRequest, ListJobsRequest__Output as _redback_v1_ListJobsRequest__Output } from './redback/v1/ListJobsRequest.js';
+import type { ListOffsiteSetsReply as _redback_v1_ListOffsiteSetsReply, ListOffsiteSetsReply__Output as _redback_v1_ListOffsiteSetsReply__Output } from './redback/v1/ListOffsiteSetsReply.js';
+import type { ListOffsiteSetsRequest as _redback_v1_ListOffsiteSetsRequest, ListOffsiteSetsRequest__Output as _redback_v1_ListOffsiteSetsRequest__Output } from './redback/v1/ListOffsiteSetsRequest.js';
+import type { ObjectVerifyResult as _redback_v1_ObjectVerifyResult, ObjectVerifyResult__Output as _redback_v1_ObjectVerifyResult__Output } from './redback/v1/ObjectVerifyResult.js';
+import type { OffsiteObjectInfo as _redback_v1_OffsiteObjectInfo, OffsiteObjectInfo__Output as _redback_v1_OffsiteObjectInfo__Output } from './redback/v1/OffsiteObjectInfo.js';
+import type { OffsiteSetInfo as _redback_v1_OffsiteSetInfo, OffsiteSetInfo__Output as _redback_v1_OffsiteSetInfo__Output } from './redback/v1/OffsiteSetInfo.js';
 import type { PoliciesReply as _redback_v1_PoliciesReply, PoliciesReply__Output as _redback_v1_PoliciesReply__Output } from './redback/v1/PoliciesReply.js';
 import type { PoliciesRequest as _redback_v1_PoliciesRequest, PoliciesRequest__Output as _redback_v1_PoliciesRequest__Output } from './redback/v1/PoliciesRequest.js';
 import type { PolicySetting as _redback_v1_PolicySetting, PolicySetting__Output as _redback_v1_PolicySetting__Output } from './redback/v1/PolicySetting.js';
+import type { PruneDecision as _redback_v1_PruneDecision, PruneDecision__Output as _redback_v1_PruneDecision__Output } from './redback/v1/PruneDecision.js';
+import type { PruneOffsiteReply as _redback_v1_PruneOffsiteReply, PruneOffsiteReply__Output as _redback_v1_PruneOffsiteReply__Output } from './redback/v1/PruneOffsiteReply.js';
+import type { PruneOffsiteRequest as _redback_v1_PruneOffsiteRequest, PruneOffsiteRequest__Output as _redback_v1_PruneOffsiteRequest__Output } from './redback/v1/PruneOffsiteRequest.js';
+import type { RebuildCatalogReply as _redback_v1_RebuildCatalogReply, RebuildCatalogReply__Output as _redback_v1_RebuildCatalogReply__Output } from './redback/v1/RebuildCatalogReply.js';
+import type { RebuildCatalogRequest as _redback_v1_RebuildCatalogRequest, RebuildCatalogRequest__Output as _redback_v1_RebuildCatalogRequest__Output } from './redback/v1/RebuildCatalogRequest.js';
+import type { SetVerifyResult as _redback_v1_SetVerifyResult, SetVerifyResult__Output as _redback_v1_SetVerifyResult__Output } from './redback/v1/SetVerifyResult.js';
 import type { StatusReply as _redback_v1_StatusReply, StatusReply__Output as _redback_v1_StatusReply__Output } from './redback/v1/StatusReply.js';
 import type { StatusRequest as _redback_v1_StatusRequest, StatusRequest__Output as _redback_v1_StatusRequest__Output } from './redback/v1/StatusRequest.js';
 import type { TriggerBackupRequest as _redback_v1_TriggerBackupRequest, TriggerBackupRequest__Output as _redback_v1_TriggerBackupRequest__Output } from './redback/v1/TriggerBackupRequest.js';
 import type { TriggerFleetBackupRequest as _redback_v1_TriggerFleetBackupRequest, TriggerFleetBackupRequest__Output as _redback_v1_TriggerFleetBackupRequest__Output } from './redback/v1/TriggerFleetBackupRequest.js';
+import type { TriggerFleetUploadRequest as _redback_v1_TriggerFleetUploadRequest, TriggerFleetUploadRequest__Output as _redback_v1_TriggerFleetUploadRequest__Output } from './redback/v1/TriggerFleetUploadRequest.js';
+import type { TriggerUploadRequest as _redback_v1_TriggerUploadRequest, TriggerUploadRequest__Output as _redback_v1_TriggerUploadRequest__Output } from './redback/v1/TriggerUploadRequest.js';
+import type { VerifyOffsiteEvent as _redback_v1_VerifyOffsiteEvent, VerifyOffsiteEvent__Output as _redback_v1_VerifyOffsiteEvent__Output } from './redback/v1/VerifyOffsiteEvent.js';
+import type { VerifyOffsiteRequest as _redback_v1_VerifyOffsiteRequest, VerifyOffsiteRequest__Output as _redback_v1_VerifyOffsiteRequest__Output } from './redback/v1/VerifyOffsiteRequest.js';
+import type { VerifyProgress as _redback_v1_VerifyProgress, VerifyProgress__Output as _redback_v1_VerifyProgress__Output } from './redback/v1/VerifyProgress.js';
 import type { WatchJobRequest as _redback_v1_WatchJobRequest, WatchJobRequest__Output as _redback_v1_WatchJobRequest__Output } from './redback/v1/WatchJobRequest.js';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
@@ -64,13 +80,29 @@ export interface ProtoGrpcType {
       ListInstancesRequest: MessageTypeDefinition<_redback_v1_ListInstancesRequest, _redback_v1_ListInstancesRequest__Output>
       ListJobsReply: MessageTypeDefinition<_redback_v1_ListJobsReply, _redback_v1_ListJobsReply__Output>
       ListJobsRequest: MessageTypeDefinition<_redback_v1_ListJobsRequest, _redback_v1_ListJobsRequest__Output>
+      ListOffsiteSetsReply: MessageTypeDefinition<_redback_v1_ListOffsiteSetsReply, _redback_v1_ListOffsiteSetsReply__Output>
+      ListOffsiteSetsRequest: MessageTypeDefinition<_redback_v1_ListOffsiteSetsRequest, _redback_v1_ListOffsiteSetsRequest__Output>
+      ObjectVerifyResult: MessageTypeDefinition<_redback_v1_ObjectVerifyResult, _redback_v1_ObjectVerifyResult__Output>
+      OffsiteObjectInfo: MessageTypeDefinition<_redback_v1_OffsiteObjectInfo, _redback_v1_OffsiteObjectInfo__Output>
+      OffsiteSetInfo: MessageTypeDefinition<_redback_v1_OffsiteSetInfo, _redback_v1_OffsiteSetInfo__Output>
       PoliciesReply: MessageTypeDefinition<_redback_v1_PoliciesReply, _redback_v1_PoliciesReply__Output>
       PoliciesRequest: MessageTypeDefinition<_redback_v1_PoliciesRequest, _redback_v1_PoliciesRequest__Output>
       PolicySetting: MessageTypeDefinition<_redback_v1_PolicySetting, _redback_v1_PolicySetting__Output>
+      PruneDecision: MessageTypeDefinition<_redback_v1_PruneDecision, _redback_v1_PruneDecision__Output>
+      PruneOffsiteReply: MessageTypeDefinition<_redback_v1_PruneOffsiteReply, _redback_v1_PruneOffsiteReply__Output>
+      PruneOffsiteRequest: MessageTypeDefinition<_redback_v1_PruneOffsiteRequest, _redback_v1_PruneOffsiteRequest__Output>
+      RebuildCatalogReply: MessageTypeDefinition<_redback_v1_RebuildCatalogReply, _redback_v1_RebuildCatalogReply__Output>
+      RebuildCatalogRequest: MessageTypeDefinition<_redback_v1_RebuildCatalogRequest, _redback_v1_RebuildCatalogRequest__Output>
+      SetVerifyResult: MessageTypeDefinition<_redback_v1_SetVerifyResult, _redback_v1_SetVerifyResult__Output>
       StatusReply: MessageTypeDefinition<_redback_v1_StatusReply, _redback_v1_StatusReply__Output>
       StatusRequest: MessageTypeDefinition<_redback_v1_StatusRequest, _redback_v1_StatusRequest__Output>
       TriggerBackupRequest: MessageTypeDefinition<_redback_v1_TriggerBackupRequest, _redback_v1_TriggerBackupRequest__Output>
       TriggerFleetBackupRequest: MessageTypeDefinition<_redback_v1_TriggerFleetBackupRequest, _redback_v1_TriggerFleetBackupRequest__Output>
+      TriggerFleetUploadRequest: MessageTypeDefinition<_redback_v1_TriggerFleetUploadRequest, _redback_v1_TriggerFleetUploadRequest__Output>
+      TriggerUploadRequest: MessageTypeDefinition<_redback_v1_TriggerUploadRequest, _redback_v1_TriggerUploadRequest__Output>
+      VerifyOffsiteEvent: MessageTypeDefinition<_redback_v1_VerifyOffsiteEvent, _redback_v1_VerifyOffsiteEvent__Output>
+      VerifyOffsiteRequest: MessageTypeDefinition<_redback_v1_VerifyOffsiteRequest, _redback_v1_VerifyOffsiteRequest__Output>
+      VerifyProgress: MessageTypeDefinition<_redback_v1_VerifyProgress, _redback_v1_VerifyProgress__Output>
       WatchJobRequest: MessageTypeDefinition<_redback_v1_WatchJobRequest, _redback_v1_WatchJobRequest__Output>
     }
   }

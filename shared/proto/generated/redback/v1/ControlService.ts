@@ -18,12 +18,22 @@ import type { ListInstancesReply as _redback_v1_ListInstancesReply, ListInstance
 import type { ListInstancesRequest as _redback_v1_ListInstancesRequest, ListInstancesRequest__Output as _redback_v1_ListInstancesRequest__Output } from '../../redback/v1/ListInstancesRequest.js';
 import type { ListJobsReply as _redback_v1_ListJobsReply, ListJobsReply__Output as _redback_v1_ListJobsReply__Output } from '../../redback/v1/ListJobsReply.js';
 import type { ListJobsRequest as _redback_v1_ListJobsRequest, ListJobsRequest__Output as _redback_v1_ListJobsRequest__Output } from '../../redback/v1/ListJobsRequest.js';
+import type { ListOffsiteSetsReply as _redback_v1_ListOffsiteSetsReply, ListOffsiteSetsReply__Output as _redback_v1_ListOffsiteSetsReply__Output } from '../../redback/v1/ListOffsiteSetsReply.js';
+import type { ListOffsiteSetsRequest as _redback_v1_ListOffsiteSetsRequest, ListOffsiteSetsRequest__Output as _redback_v1_ListOffsiteSetsRequest__Output } from '../../redback/v1/ListOffsiteSetsRequest.js';
 import type { PoliciesReply as _redback_v1_PoliciesReply, PoliciesReply__Output as _redback_v1_PoliciesReply__Output } from '../../redback/v1/PoliciesReply.js';
 import type { PoliciesRequest as _redback_v1_PoliciesRequest, PoliciesRequest__Output as _redback_v1_PoliciesRequest__Output } from '../../redback/v1/PoliciesRequest.js';
+import type { PruneOffsiteReply as _redback_v1_PruneOffsiteReply, PruneOffsiteReply__Output as _redback_v1_PruneOffsiteReply__Output } from '../../redback/v1/PruneOffsiteReply.js';
+import type { PruneOffsiteRequest as _redback_v1_PruneOffsiteRequest, PruneOffsiteRequest__Output as _redback_v1_PruneOffsiteRequest__Output } from '../../redback/v1/PruneOffsiteRequest.js';
+import type { RebuildCatalogReply as _redback_v1_RebuildCatalogReply, RebuildCatalogReply__Output as _redback_v1_RebuildCatalogReply__Output } from '../../redback/v1/RebuildCatalogReply.js';
+import type { RebuildCatalogRequest as _redback_v1_RebuildCatalogRequest, RebuildCatalogRequest__Output as _redback_v1_RebuildCatalogRequest__Output } from '../../redback/v1/RebuildCatalogRequest.js';
 import type { StatusReply as _redback_v1_StatusReply, StatusReply__Output as _redback_v1_StatusReply__Output } from '../../redback/v1/StatusReply.js';
 import type { StatusRequest as _redback_v1_StatusRequest, StatusRequest__Output as _redback_v1_StatusRequest__Output } from '../../redback/v1/StatusRequest.js';
 import type { TriggerBackupRequest as _redback_v1_TriggerBackupRequest, TriggerBackupRequest__Output as _redback_v1_TriggerBackupRequest__Output } from '../../redback/v1/TriggerBackupRequest.js';
 import type { TriggerFleetBackupRequest as _redback_v1_TriggerFleetBackupRequest, TriggerFleetBackupRequest__Output as _redback_v1_TriggerFleetBackupRequest__Output } from '../../redback/v1/TriggerFleetBackupRequest.js';
+import type { TriggerFleetUploadRequest as _redback_v1_TriggerFleetUploadRequest, TriggerFleetUploadRequest__Output as _redback_v1_TriggerFleetUploadRequest__Output } from '../../redback/v1/TriggerFleetUploadRequest.js';
+import type { TriggerUploadRequest as _redback_v1_TriggerUploadRequest, TriggerUploadRequest__Output as _redback_v1_TriggerUploadRequest__Output } from '../../redback/v1/TriggerUploadRequest.js';
+import type { VerifyOffsiteEvent as _redback_v1_VerifyOffsiteEvent, VerifyOffsiteEvent__Output as _redback_v1_VerifyOffsiteEvent__Output } from '../../redback/v1/VerifyOffsiteEvent.js';
+import type { VerifyOffsiteRequest as _redback_v1_VerifyOffsiteRequest, VerifyOffsiteRequest__Output as _redback_v1_VerifyOffsiteRequest__Output } from '../../redback/v1/VerifyOffsiteRequest.js';
 import type { WatchJobRequest as _redback_v1_WatchJobRequest, WatchJobRequest__Output as _redback_v1_WatchJobRequest__Output } from '../../redback/v1/WatchJobRequest.js';
 
 /**
@@ -132,6 +142,45 @@ export interface ControlServiceClient extends grpc.Client {
   listJobs(argument: _redback_v1_ListJobsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_ListJobsReply__Output>): grpc.ClientUnaryCall;
   listJobs(argument: _redback_v1_ListJobsRequest, callback: grpc.requestCallback<_redback_v1_ListJobsReply__Output>): grpc.ClientUnaryCall;
   
+  ListOffsiteSets(argument: _redback_v1_ListOffsiteSetsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_ListOffsiteSetsReply__Output>): grpc.ClientUnaryCall;
+  ListOffsiteSets(argument: _redback_v1_ListOffsiteSetsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redback_v1_ListOffsiteSetsReply__Output>): grpc.ClientUnaryCall;
+  ListOffsiteSets(argument: _redback_v1_ListOffsiteSetsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_ListOffsiteSetsReply__Output>): grpc.ClientUnaryCall;
+  ListOffsiteSets(argument: _redback_v1_ListOffsiteSetsRequest, callback: grpc.requestCallback<_redback_v1_ListOffsiteSetsReply__Output>): grpc.ClientUnaryCall;
+  listOffsiteSets(argument: _redback_v1_ListOffsiteSetsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_ListOffsiteSetsReply__Output>): grpc.ClientUnaryCall;
+  listOffsiteSets(argument: _redback_v1_ListOffsiteSetsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redback_v1_ListOffsiteSetsReply__Output>): grpc.ClientUnaryCall;
+  listOffsiteSets(argument: _redback_v1_ListOffsiteSetsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_ListOffsiteSetsReply__Output>): grpc.ClientUnaryCall;
+  listOffsiteSets(argument: _redback_v1_ListOffsiteSetsRequest, callback: grpc.requestCallback<_redback_v1_ListOffsiteSetsReply__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * Offsite retention: the plan with a reason per set; deletes unless dry_run.
+   */
+  PruneOffsite(argument: _redback_v1_PruneOffsiteRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_PruneOffsiteReply__Output>): grpc.ClientUnaryCall;
+  PruneOffsite(argument: _redback_v1_PruneOffsiteRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redback_v1_PruneOffsiteReply__Output>): grpc.ClientUnaryCall;
+  PruneOffsite(argument: _redback_v1_PruneOffsiteRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_PruneOffsiteReply__Output>): grpc.ClientUnaryCall;
+  PruneOffsite(argument: _redback_v1_PruneOffsiteRequest, callback: grpc.requestCallback<_redback_v1_PruneOffsiteReply__Output>): grpc.ClientUnaryCall;
+  /**
+   * Offsite retention: the plan with a reason per set; deletes unless dry_run.
+   */
+  pruneOffsite(argument: _redback_v1_PruneOffsiteRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_PruneOffsiteReply__Output>): grpc.ClientUnaryCall;
+  pruneOffsite(argument: _redback_v1_PruneOffsiteRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redback_v1_PruneOffsiteReply__Output>): grpc.ClientUnaryCall;
+  pruneOffsite(argument: _redback_v1_PruneOffsiteRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_PruneOffsiteReply__Output>): grpc.ClientUnaryCall;
+  pruneOffsite(argument: _redback_v1_PruneOffsiteRequest, callback: grpc.requestCallback<_redback_v1_PruneOffsiteReply__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * Rebuilds the catalog's index from the offsite manifests and the connected agents' inventories.
+   */
+  RebuildCatalog(argument: _redback_v1_RebuildCatalogRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_RebuildCatalogReply__Output>): grpc.ClientUnaryCall;
+  RebuildCatalog(argument: _redback_v1_RebuildCatalogRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redback_v1_RebuildCatalogReply__Output>): grpc.ClientUnaryCall;
+  RebuildCatalog(argument: _redback_v1_RebuildCatalogRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_RebuildCatalogReply__Output>): grpc.ClientUnaryCall;
+  RebuildCatalog(argument: _redback_v1_RebuildCatalogRequest, callback: grpc.requestCallback<_redback_v1_RebuildCatalogReply__Output>): grpc.ClientUnaryCall;
+  /**
+   * Rebuilds the catalog's index from the offsite manifests and the connected agents' inventories.
+   */
+  rebuildCatalog(argument: _redback_v1_RebuildCatalogRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_RebuildCatalogReply__Output>): grpc.ClientUnaryCall;
+  rebuildCatalog(argument: _redback_v1_RebuildCatalogRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redback_v1_RebuildCatalogReply__Output>): grpc.ClientUnaryCall;
+  rebuildCatalog(argument: _redback_v1_RebuildCatalogRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_RebuildCatalogReply__Output>): grpc.ClientUnaryCall;
+  rebuildCatalog(argument: _redback_v1_RebuildCatalogRequest, callback: grpc.requestCallback<_redback_v1_RebuildCatalogReply__Output>): grpc.ClientUnaryCall;
+  
   TriggerBackup(argument: _redback_v1_TriggerBackupRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
   TriggerBackup(argument: _redback_v1_TriggerBackupRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
   TriggerBackup(argument: _redback_v1_TriggerBackupRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
@@ -155,6 +204,47 @@ export interface ControlServiceClient extends grpc.Client {
   triggerFleetBackup(argument: _redback_v1_TriggerFleetBackupRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redback_v1_ListJobsReply__Output>): grpc.ClientUnaryCall;
   triggerFleetBackup(argument: _redback_v1_TriggerFleetBackupRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_ListJobsReply__Output>): grpc.ClientUnaryCall;
   triggerFleetBackup(argument: _redback_v1_TriggerFleetBackupRequest, callback: grpc.requestCallback<_redback_v1_ListJobsReply__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * An offsite set of every instance, started as the upload caps allow; the reply lists the jobs started now.
+   */
+  TriggerFleetUpload(argument: _redback_v1_TriggerFleetUploadRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_ListJobsReply__Output>): grpc.ClientUnaryCall;
+  TriggerFleetUpload(argument: _redback_v1_TriggerFleetUploadRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redback_v1_ListJobsReply__Output>): grpc.ClientUnaryCall;
+  TriggerFleetUpload(argument: _redback_v1_TriggerFleetUploadRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_ListJobsReply__Output>): grpc.ClientUnaryCall;
+  TriggerFleetUpload(argument: _redback_v1_TriggerFleetUploadRequest, callback: grpc.requestCallback<_redback_v1_ListJobsReply__Output>): grpc.ClientUnaryCall;
+  /**
+   * An offsite set of every instance, started as the upload caps allow; the reply lists the jobs started now.
+   */
+  triggerFleetUpload(argument: _redback_v1_TriggerFleetUploadRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_ListJobsReply__Output>): grpc.ClientUnaryCall;
+  triggerFleetUpload(argument: _redback_v1_TriggerFleetUploadRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redback_v1_ListJobsReply__Output>): grpc.ClientUnaryCall;
+  triggerFleetUpload(argument: _redback_v1_TriggerFleetUploadRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_ListJobsReply__Output>): grpc.ClientUnaryCall;
+  triggerFleetUpload(argument: _redback_v1_TriggerFleetUploadRequest, callback: grpc.requestCallback<_redback_v1_ListJobsReply__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * An offsite set of one instance now (an 'upload' job on its agent).
+   */
+  TriggerUpload(argument: _redback_v1_TriggerUploadRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  TriggerUpload(argument: _redback_v1_TriggerUploadRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  TriggerUpload(argument: _redback_v1_TriggerUploadRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  TriggerUpload(argument: _redback_v1_TriggerUploadRequest, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  /**
+   * An offsite set of one instance now (an 'upload' job on its agent).
+   */
+  triggerUpload(argument: _redback_v1_TriggerUploadRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  triggerUpload(argument: _redback_v1_TriggerUploadRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  triggerUpload(argument: _redback_v1_TriggerUploadRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  triggerUpload(argument: _redback_v1_TriggerUploadRequest, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * Re-reads sets in the store (the coordinator reads, never writes); streams progress, then one result per set.
+   */
+  VerifyOffsite(argument: _redback_v1_VerifyOffsiteRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_redback_v1_VerifyOffsiteEvent__Output>;
+  VerifyOffsite(argument: _redback_v1_VerifyOffsiteRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_redback_v1_VerifyOffsiteEvent__Output>;
+  /**
+   * Re-reads sets in the store (the coordinator reads, never writes); streams progress, then one result per set.
+   */
+  verifyOffsite(argument: _redback_v1_VerifyOffsiteRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_redback_v1_VerifyOffsiteEvent__Output>;
+  verifyOffsite(argument: _redback_v1_VerifyOffsiteRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_redback_v1_VerifyOffsiteEvent__Output>;
   
   /**
    * Streams a job's events until it ends (the first message is its current state).
@@ -199,12 +289,39 @@ export interface ControlServiceHandlers extends grpc.UntypedServiceImplementatio
   
   ListJobs: grpc.handleUnaryCall<_redback_v1_ListJobsRequest__Output, _redback_v1_ListJobsReply>;
   
+  ListOffsiteSets: grpc.handleUnaryCall<_redback_v1_ListOffsiteSetsRequest__Output, _redback_v1_ListOffsiteSetsReply>;
+  
+  /**
+   * Offsite retention: the plan with a reason per set; deletes unless dry_run.
+   */
+  PruneOffsite: grpc.handleUnaryCall<_redback_v1_PruneOffsiteRequest__Output, _redback_v1_PruneOffsiteReply>;
+  
+  /**
+   * Rebuilds the catalog's index from the offsite manifests and the connected agents' inventories.
+   */
+  RebuildCatalog: grpc.handleUnaryCall<_redback_v1_RebuildCatalogRequest__Output, _redback_v1_RebuildCatalogReply>;
+  
   TriggerBackup: grpc.handleUnaryCall<_redback_v1_TriggerBackupRequest__Output, _redback_v1_JobInfo>;
   
   /**
    * A copy of every instance in the fleet now (one job per instance).
    */
   TriggerFleetBackup: grpc.handleUnaryCall<_redback_v1_TriggerFleetBackupRequest__Output, _redback_v1_ListJobsReply>;
+  
+  /**
+   * An offsite set of every instance, started as the upload caps allow; the reply lists the jobs started now.
+   */
+  TriggerFleetUpload: grpc.handleUnaryCall<_redback_v1_TriggerFleetUploadRequest__Output, _redback_v1_ListJobsReply>;
+  
+  /**
+   * An offsite set of one instance now (an 'upload' job on its agent).
+   */
+  TriggerUpload: grpc.handleUnaryCall<_redback_v1_TriggerUploadRequest__Output, _redback_v1_JobInfo>;
+  
+  /**
+   * Re-reads sets in the store (the coordinator reads, never writes); streams progress, then one result per set.
+   */
+  VerifyOffsite: grpc.handleServerStreamingCall<_redback_v1_VerifyOffsiteRequest__Output, _redback_v1_VerifyOffsiteEvent>;
   
   /**
    * Streams a job's events until it ends (the first message is its current state).
@@ -224,7 +341,13 @@ export interface ControlServiceDefinition extends grpc.ServiceDefinition {
   ListBackups: MethodDefinition<_redback_v1_ListBackupsRequest, _redback_v1_ListBackupsReply, _redback_v1_ListBackupsRequest__Output, _redback_v1_ListBackupsReply__Output>
   ListInstances: MethodDefinition<_redback_v1_ListInstancesRequest, _redback_v1_ListInstancesReply, _redback_v1_ListInstancesRequest__Output, _redback_v1_ListInstancesReply__Output>
   ListJobs: MethodDefinition<_redback_v1_ListJobsRequest, _redback_v1_ListJobsReply, _redback_v1_ListJobsRequest__Output, _redback_v1_ListJobsReply__Output>
+  ListOffsiteSets: MethodDefinition<_redback_v1_ListOffsiteSetsRequest, _redback_v1_ListOffsiteSetsReply, _redback_v1_ListOffsiteSetsRequest__Output, _redback_v1_ListOffsiteSetsReply__Output>
+  PruneOffsite: MethodDefinition<_redback_v1_PruneOffsiteRequest, _redback_v1_PruneOffsiteReply, _redback_v1_PruneOffsiteRequest__Output, _redback_v1_PruneOffsiteReply__Output>
+  RebuildCatalog: MethodDefinition<_redback_v1_RebuildCatalogRequest, _redback_v1_RebuildCatalogReply, _redback_v1_RebuildCatalogRequest__Output, _redback_v1_RebuildCatalogReply__Output>
   TriggerBackup: MethodDefinition<_redback_v1_TriggerBackupRequest, _redback_v1_JobInfo, _redback_v1_TriggerBackupRequest__Output, _redback_v1_JobInfo__Output>
   TriggerFleetBackup: MethodDefinition<_redback_v1_TriggerFleetBackupRequest, _redback_v1_ListJobsReply, _redback_v1_TriggerFleetBackupRequest__Output, _redback_v1_ListJobsReply__Output>
+  TriggerFleetUpload: MethodDefinition<_redback_v1_TriggerFleetUploadRequest, _redback_v1_ListJobsReply, _redback_v1_TriggerFleetUploadRequest__Output, _redback_v1_ListJobsReply__Output>
+  TriggerUpload: MethodDefinition<_redback_v1_TriggerUploadRequest, _redback_v1_JobInfo, _redback_v1_TriggerUploadRequest__Output, _redback_v1_JobInfo__Output>
+  VerifyOffsite: MethodDefinition<_redback_v1_VerifyOffsiteRequest, _redback_v1_VerifyOffsiteEvent, _redback_v1_VerifyOffsiteRequest__Output, _redback_v1_VerifyOffsiteEvent__Output>
   WatchJob: MethodDefinition<_redback_v1_WatchJobRequest, _redback_v1_JobEvent, _redback_v1_WatchJobRequest__Output, _redback_v1_JobEvent__Output>
 }

@@ -4,13 +4,17 @@ import type { Welcome as _redback_v1_Welcome, Welcome__Output as _redback_v1_Wel
 import type { Schedule as _redback_v1_Schedule, Schedule__Output as _redback_v1_Schedule__Output } from '../../redback/v1/Schedule.js';
 import type { Command as _redback_v1_Command, Command__Output as _redback_v1_Command__Output } from '../../redback/v1/Command.js';
 import type { Cancel as _redback_v1_Cancel, Cancel__Output as _redback_v1_Cancel__Output } from '../../redback/v1/Cancel.js';
+import type { OffsiteConfig as _redback_v1_OffsiteConfig, OffsiteConfig__Output as _redback_v1_OffsiteConfig__Output } from '../../redback/v1/OffsiteConfig.js';
+import type { ResendInventory as _redback_v1_ResendInventory, ResendInventory__Output as _redback_v1_ResendInventory__Output } from '../../redback/v1/ResendInventory.js';
 
 export interface CoordinatorMessage {
   'welcome'?: (_redback_v1_Welcome | null);
   'schedule'?: (_redback_v1_Schedule | null);
   'command'?: (_redback_v1_Command | null);
   'cancel'?: (_redback_v1_Cancel | null);
-  'body'?: "welcome"|"schedule"|"command"|"cancel";
+  'offsiteConfig'?: (_redback_v1_OffsiteConfig | null);
+  'resendInventory'?: (_redback_v1_ResendInventory | null);
+  'body'?: "welcome"|"schedule"|"command"|"cancel"|"offsiteConfig"|"resendInventory";
 }
 
 export interface CoordinatorMessage__Output {
@@ -18,5 +22,7 @@ export interface CoordinatorMessage__Output {
   'schedule'?: (_redback_v1_Schedule__Output | null);
   'command'?: (_redback_v1_Command__Output | null);
   'cancel'?: (_redback_v1_Cancel__Output | null);
-  'body'?: "welcome"|"schedule"|"command"|"cancel";
+  'offsiteConfig'?: (_redback_v1_OffsiteConfig__Output | null);
+  'resendInventory'?: (_redback_v1_ResendInventory__Output | null);
+  'body'?: "welcome"|"schedule"|"command"|"cancel"|"offsiteConfig"|"resendInventory";
 }

@@ -25,6 +25,10 @@ export interface InstanceStatus {
    */
   'problems'?: (string)[];
   'agentLiveness'?: (string);
+  /**
+   * Creation time of the newest complete offsite set ("" = none).
+   */
+  'newestOffsiteAt'?: (string);
 }
 
 export interface InstanceStatus__Output {
@@ -50,4 +54,8 @@ export interface InstanceStatus__Output {
    */
   'problems': (string)[];
   'agentLiveness': (string);
+  /**
+   * Creation time of the newest complete offsite set ("" = none).
+   */
+  'newestOffsiteAt': (string);
 }

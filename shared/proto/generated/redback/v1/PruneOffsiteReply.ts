@@ -1,0 +1,19 @@
+// Original file: proto/redback/v1/control.proto
+
+import type { PruneDecision as _redback_v1_PruneDecision, PruneDecision__Output as _redback_v1_PruneDecision__Output } from '../../redback/v1/PruneDecision.js';
+
+export interface PruneOffsiteReply {
+  'decisions'?: (_redback_v1_PruneDecision)[];
+  'deletedSets'?: (number);
+  'deletedObjects'?: (number);
+  'abortedUploads'?: (number);
+  'dryRun'?: (boolean);
+}
+
+export interface PruneOffsiteReply__Output {
+  'decisions': (_redback_v1_PruneDecision__Output)[];
+  'deletedSets': (number);
+  'deletedObjects': (number);
+  'abortedUploads': (number);
+  'dryRun': (boolean);
+}
