@@ -19,7 +19,10 @@ export interface AgentContext {
 
 export function createAgentContext(config: AgentConfig, logger: Logger, clock: Clock = systemClock): AgentContext {
   const layout = new BackupLayout(config.backupDir);
-  return { config, layout, store: new LocalStore(layout, { quarantineMaxBytes: config.quarantine.maxBytes }), logger, clock, fleet: new Map() };
+  // `quarantine` may be absent in configs built in code (benchmarks); the schema always sets it.
+  const quarantine = (config.quarantine as AgentConfig['quarantine'] | undefined)?.maxBytes;
+  const store = new LocalStore(layout, quarantine === undefined ? {} : { quarantineMaxBytes: quarantine });
+  return { config, layout, store, logger, clock, fleet: new Map() };
 }
 
 export function findInstance(config: AgentConfig, name: string): InstanceConfig {

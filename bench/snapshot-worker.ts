@@ -11,7 +11,7 @@ const config = {
   timezone: 'UTC',
   schedules: { hourly: null, daily: null },
   retention: { hourly: null, daily: null, manual: null },
-  snapshot: { mode: 'existing', maxAge: 0, bgsaveTimeout: 0, pollInterval: 0, allowUnchecksummed: false },
+  snapshot: { mode: 'existing', maxAge: 0, bgsaveTimeout: 0, pollInterval: 0, allowUnchecksummed: false, maxKeyDrop: 0.9 },
   log: { level: 'fatal' },
   instances: [{ name: 'bench', url: 'redis://127.0.0.1:1' }],
 } as const;

@@ -43,7 +43,13 @@ export async function acquireInstanceLock(path: string, operation: string, optio
       // O_CLOEXEC (libuv's default): a Redis started by a recovery never inherits the lock.
       handle = await open(path, 'a+', 0o600);
     } catch (err) {
-      throw storageError(err, 'open lock', path);
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'EROFS' && code !== 'EACCES' && code !== 'EPERM') throw storageError(err, 'open lock', path);
+      // A read-only backup directory: flock works on a read-only descriptor; with no lock file
+      // at all nothing can change the directory, so a reader (verify, list) goes on unlocked.
+      const readOnly = await open(path, 'r').catch(() => null);
+      if (!readOnly) return async () => undefined;
+      handle = readOnly;
     }
     try {
       flockSync(handle.fd, 'exnb');

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, runCli, runCliJson } from '../helpers/cli.js';
@@ -60,8 +60,11 @@ describe('kill -9 during a copy, and the daemon', () => {
     expect(list.json.copies.map((c: { id: string }) => c.id)).toEqual([first.json.id]);
     const verify = await runCli(['agent', 'verify', '--config', config, '--no-quarantine']);
     expect(verify.code).toBe(0);
+    // verify is a one-shot command: under the lock it removed what the killed run left.
+    expect(existsSync(join(tierDir, temp!))).toBe(false);
 
-    // The daemon's start removes what the killed run left, and SIGTERM stops it cleanly.
+    // The daemon's start removes what a killed run left, and SIGTERM stops it cleanly.
+    writeFileSync(join(tierDir, temp!), 'partial copy of a killed run');
     const daemon = startDaemon(config);
     await waitFor(() => daemon.output().includes('agent started'), 20_000);
     expect(readdirSync(tierDir).filter((f) => f.startsWith('.tmp-'))).toEqual([]);
