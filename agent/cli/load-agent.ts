@@ -14,5 +14,5 @@ export interface AgentFlags {
  */
 export function loadAgentForCommand(flags: AgentFlags, logger?: Logger): AgentContext {
   const config = loadAgentConfig(flags.config);
-  return createAgentContext(config, logger ?? createLogger({ level: process.env.REDBACK_LOG_LEVEL ?? 'fatal', destination: 'stderr', name: 'redback-agent' }));
+  return createAgentContext(config, logger ?? createLogger({ level: process.env.REDBACK_LOG_LEVEL ?? 'fatal', destination: 'stderr', name: 'redback-agent' }), undefined, flags.config);
 }

@@ -119,6 +119,7 @@ export async function runPruneCommand(flags: AgentFlags & { dryRun?: boolean }):
   process.stdout.write(renderTable(['INSTANCE', 'TIER', 'ID', 'CREATED', 'KEYS', 'ACTION', 'REASON'], rows) + '\n');
   const deletions = outcomes.reduce((n, o) => n + o.decisions.filter((d) => d.action === 'delete').length, 0);
   process.stdout.write(flags.dryRun ? `dry run: would delete ${deletions} cop${deletions === 1 ? 'y' : 'ies'}; nothing was changed\n` : `deleted ${deletions} cop${deletions === 1 ? 'y' : 'ies'}\n`);
+  for (const b of outcomes.flatMap((o) => o.broken)) process.stderr.write(`warning: unreadable manifest ${b.manifestFile}: ${b.reason}\n`);
   return 0;
 }
 

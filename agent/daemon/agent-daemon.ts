@@ -1,7 +1,7 @@
 import { isRedbackError } from '../../shared/errors/index.js';
 import type { AgentConfig, InstanceConfig } from '../../shared/config/agent-config.js';
 import type { AgentContext } from '../agent-context.js';
-import { findInstance } from '../agent-context.js';
+import { agentCommand, findInstance } from '../agent-context.js';
 import { ensureDailyCopy, takeSnapshot } from '../snapshot/take-snapshot.js';
 import { withInstance } from '../store/instance-guard.js';
 import { checkTrap } from '../recovery/trap-guard.js';
@@ -96,7 +96,7 @@ export class AgentDaemon {
         if (trap) {
           this.ctx.logger.error(
             { instance: instance.name, reason: trap.reason, hint: trap.hint },
-            `AOF TRAP on ${instance.name}: ${trap.message} — do not start this Redis; run: redback agent recover --instance ${instance.name}`,
+            `AOF TRAP on ${instance.name}: ${trap.message} — do not start this Redis; run: ${agentCommand(this.ctx, 'recover', `--instance ${instance.name}`)}`,
           );
         }
       } catch (err) {

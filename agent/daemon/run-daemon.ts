@@ -8,7 +8,7 @@ import { AgentDaemon } from './agent-daemon.js';
 export async function runAgentDaemon(flags: { config: string }): Promise<number> {
   const config = loadAgentConfig(flags.config);
   const logger = createLogger({ level: config.log.level, destination: 'stdout', name: 'redback-agent' });
-  const daemon = new AgentDaemon(createAgentContext(config, logger));
+  const daemon = new AgentDaemon(createAgentContext(config, logger, undefined, flags.config));
   await daemon.start();
   await runUntilSignal(logger, () => daemon.stop());
   return 0;

@@ -373,7 +373,9 @@ async function rankCandidates(
     if (!why && keys === 0 && hadData) why = 'holds no keys although the instance had data (written by a redis that started empty?)';
     if (!why && redis.up && redis.uptimeSeconds !== null && dump.expected?.snapshotAt) {
       const startedAt = now.getTime() - redis.uptimeSeconds * 1000;
-      if (new Date(dump.expected.snapshotAt).getTime() >= startedAt - 1000 && redis.keys === 0) why = 'written by the running, empty redis';
+      // Only an empty dump can be the empty redis' own save: one that holds keys has data (saved
+      // after a restart, then flushed; or saved a second before the restart) and stays a candidate.
+      if (new Date(dump.expected.snapshotAt).getTime() >= startedAt - 1000 && redis.keys === 0 && keys === 0) why = 'written by the running, empty redis';
     }
     list.push({
       kind: 'dump',

@@ -2,7 +2,7 @@ import type { AgentConfig, InstanceConfig } from '../../shared/config/agent-conf
 import type { AgentContext } from '../agent-context.js';
 import { totalKeys } from '../../shared/manifest/copy-manifest.js';
 import { withInstance } from '../store/instance-guard.js';
-import type { LocalCopy } from '../store/local-store.js';
+import type { BrokenEntry, LocalCopy } from '../store/local-store.js';
 import { planRetention, type RetentionDecision, type RetentionPolicy } from './plan.js';
 
 /**
@@ -38,6 +38,8 @@ export interface PruneOutcome {
   dryRun: boolean;
   decisions: Array<RetentionDecision & { path: string }>;
   deleted: string[];
+  /** Manifests that are unreadable or name a file other than `<id>.rdb`: reported, never acted on. */
+  broken: BrokenEntry[];
 }
 
 /**
@@ -51,7 +53,7 @@ export async function pruneInstance(ctx: AgentContext, instance: InstanceConfig,
 }
 
 async function planAndPrune(ctx: AgentContext, instance: InstanceConfig, dryRun: boolean): Promise<PruneOutcome> {
-  const { copies } = await ctx.store.inventory(instance.name);
+  const { copies, broken } = await ctx.store.inventory(instance.name);
   const byId = new Map<string, LocalCopy>(copies.map((c) => [`${c.manifest.tier}/${c.manifest.id}`, c]));
   const decisions = planRetention(
     copies.map((c) => ({
@@ -75,5 +77,5 @@ async function planAndPrune(ctx: AgentContext, instance: InstanceConfig, dryRun:
       ctx.logger.info({ instance: instance.name, copy: decision.id, tier: decision.tier, reason: decision.reason }, 'retention deleted copy');
     }
   }
-  return { instance: instance.name, dryRun, decisions: withPaths, deleted };
+  return { instance: instance.name, dryRun, decisions: withPaths, deleted, broken };
 }

@@ -1,7 +1,7 @@
 import type { InstanceConfig } from '../../shared/config/agent-config.js';
 import { RedbackError } from '../../shared/errors/index.js';
 import { totalKeys } from '../../shared/manifest/copy-manifest.js';
-import type { AgentContext } from '../agent-context.js';
+import { agentCommand, type AgentContext } from '../agent-context.js';
 import { describeDrop, isCollapsed } from '../retention/key-drop.js';
 import { loadInstanceState } from '../state/instance-state.js';
 
@@ -51,7 +51,7 @@ export async function guardAgainstCollapse(
     'UNSAFE_REFUSED',
     `snapshot of ${instance.name} refused: ${options.stage} ${keys} keys, the last count seen was ${baseline.keys} (${baseline.from}): ${describeDrop(keys, baseline.keys)}, more than snapshot.maxKeyDrop ${Math.round(maxKeyDrop * 100)} %`,
     {
-      hint: `if Redis lost its data, run: redback agent recover --instance ${instance.name}; if the drop is intended (FLUSHALL), take the copy with: redback agent snapshot --instance ${instance.name} --force. No copy was kept and retention did not run`,
+      hint: `if Redis lost its data, run: ${agentCommand(ctx, 'recover', `--instance ${instance.name}`)}; if the drop is intended (FLUSHALL), take the copy with: ${agentCommand(ctx, 'snapshot', `--instance ${instance.name} --force`)}. No copy was kept and retention did not run`,
       details: { instance: instance.name, keys, lastKeys: baseline.keys, lastFrom: baseline.from, maxKeyDrop },
     },
   );

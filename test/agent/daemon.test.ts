@@ -55,7 +55,7 @@ describe('kill -9 during a copy, and the daemon', () => {
     await exited;
     expect(existsSync(join(tierDir, temp!))).toBe(true);
 
-    // The partial copy is not listed; the earlier copy still verifies.
+    // The partial copy is not listed (list only reads: the temp file is still there).
     const list = await runCliJson(['agent', 'list', '--config', config, '--json']);
     expect(list.json.copies.map((c: { id: string }) => c.id)).toEqual([first.json.id]);
     const verify = await runCli(['agent', 'verify', '--config', config, '--no-quarantine']);
@@ -72,6 +72,9 @@ describe('kill -9 during a copy, and the daemon', () => {
     daemon.child.kill('SIGTERM');
     expect(await daemon.exited).toBe(0);
     expect(daemon.output()).toContain('agent stopped');
+    // The earlier copy still verifies.
+    const again = await runCli(['agent', 'verify', '--config', config, '--no-quarantine']);
+    expect(again.code).toBe(0);
     await redis.client().flushall();
     await fillAllTypes(redis.client(), { perType: 10 });
   }, 180_000);
@@ -121,6 +124,6 @@ describe('kill -9 during a copy, and the daemon', () => {
     const trapLine = daemon.output().split('\n').find((l) => l.includes('AOF TRAP on main'));
     expect(trapLine).toBeDefined();
     expect(JSON.parse(trapLine!).level).toBe('error');
-    expect(trapLine).toContain('redback agent recover --instance main');
+    expect(trapLine).toContain(`redback agent recover --config ${cfg} --instance main`);
   }, 60_000);
 });

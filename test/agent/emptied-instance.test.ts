@@ -66,6 +66,9 @@ describe('an emptied instance never wins (real redis-server, agent daemon, CLI)'
     const refused = await daemon.waitForLog((l) => l.msg === 'scheduled copy failed' && l.code === 'UNSAFE_REFUSED', 30_000);
     expect(String(refused.err)).toMatch(/redis has 0 keys, the last count seen was 1000/);
     expect(String(refused.hint)).toMatch(/--force/);
+    // The hint names this daemon's config file, so it can be pasted as it is.
+    expect(String(refused.hint)).toContain(`redback agent recover --config ${config} --instance `);
+    expect(String(refused.hint)).toContain(`redback agent snapshot --config ${config} --instance `);
     await waitFor(() => daemon!.logs().filter((l) => l.code === 'UNSAFE_REFUSED').length >= 2, 30_000, 100);
     expect(daemon.logs().some((l) => l.msg === 'retention deleted copy' && daemon!.logs().indexOf(l) > daemon!.logs().indexOf(refused))).toBe(false);
     await daemon.stop();

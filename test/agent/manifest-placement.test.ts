@@ -56,8 +56,18 @@ describe('a manifest cannot point outside its directory (real redis-server, real
     expect(list.json.broken).toHaveLength(2);
     expect(list.json.broken.map((b: { reason: string }) => b.reason).join('\n')).toMatch(/names file .*victim\.txt.*never acted on/);
 
+    const dryPrune = await runCliJson(['agent', 'prune', '--config', config, '--dry-run', '--json']);
+    expect(dryPrune.code).toBe(0);
+    expect(dryPrune.json[0].broken).toHaveLength(2);
     const prune = await runCli(['agent', 'prune', '--config', config]);
     expect(prune.code).toBe(0);
+    // prune reports what it will never act on, like list and verify do.
+    expect(prune.stderr).toMatch(/unreadable manifest .*20200101T000000Z-aaaaaa\.manifest\.json: manifest names file .*victim\.txt/);
+    const recover = await runCli(['agent', 'recover', '--config', config, '--instance', 'main', '--dry-run']);
+    expect(recover.code).toBe(0);
+    expect(recover.stdout).toMatch(/local copies\s+1 valid, 2 broken/);
+    const badBackup = await runCli(['agent', 'recover', '--config', config, '--instance', 'main', '--dry-run', '--backup', '20200101T000000Z-aaaaaa']);
+    expect(badBackup.code).not.toBe(0);
     const verify = await runCli(['agent', 'verify', '--config', config]);
     expect(verify.code).toBe(8);
     expect(verify.stderr).toMatch(/bad manifest .*20200101T000000Z-aaaaaa\.manifest\.json/);

@@ -139,6 +139,31 @@ describe('recovery drills: AOF lost (S10), AOF and RDB lost with local copies, t
     expect(existsSync(join(runDir, 'appendonlydir'))).toBe(true); // the empty AOF the trap created, moved aside
   });
 
+  it('a dump.rdb that holds keys is never skipped as "written by the running, empty redis" (the trap sprang, data written, saved, then flushed)', async () => {
+    const drill = await Drill.create(join(tmp.path, 'saved-after-start'));
+    drills.push(drill);
+    await drill.fill('s');
+    await new InstanceWatch(drill.ctx()).pollOnce();
+    await drill.crash();
+    rmSync(drill.aofDir, { recursive: true });
+    await drill.server!.startProcess(); // the trap springs: redis starts empty
+    await drill.fill('s'); // the data is written again and saved by this (running) redis...
+    const c = drill.client();
+    await c.call('SAVE');
+    const expected = await captureDataset(drill.port);
+    await c.flushall(); // ...then lost: no local copy exists, only dump.rdb holds it
+    expect(await c.dbsize()).toBe(0);
+    c.disconnect();
+
+    const dry = await drill.cli(['recover', '--dry-run']);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).not.toMatch(/written by the running, empty redis/);
+    expect(dry.stdout).toMatch(/Source:\s+dump\.rdb/);
+    const run = await drill.cli(['recover', '--yes']);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    await expectRecovered(drill, expected);
+  });
+
   it('S10 under exec control: appendonly no is written to redis.conf for the load (original kept), CONFIG REWRITE turns it back to yes', async () => {
     const { drill, expected } = await prepare('exec');
     await drill.crash();
