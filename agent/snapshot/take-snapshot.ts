@@ -142,7 +142,7 @@ export async function copyIntoTier(
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
   } catch (err) {
-    if (err instanceof RedbackError && (err.code === 'RDB_CORRUPT' || (err.code as string) === 'RDB_UNSUPPORTED') && err.details?.notRdb === true) {
+    if (err instanceof RedbackError && err.code === 'RDB_CORRUPT' && err.details?.notRdb === true) {
       // Not an RDB at all: nothing was copied; quarantine keeps a sample and a note, not the file.
       const folder = await ctx.store.quarantineSample(instance.name, id, sourcePath, tempPath, `not an RDB: ${err.message}`, ctx.clock.now());
       ctx.logger.error({ instance: instance.name, copy: id, quarantine: folder, err: err.message }, 'source is not an RDB; a sample was quarantined');
