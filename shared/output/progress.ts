@@ -57,7 +57,7 @@ export function byteProgress(enabled: boolean, title: string, stream: NodeJS.Wri
   multi.on('update-post', unref);
 
   let bar: cliProgress.SingleBar | null = null;
-  let t0 = 0;
+  const t0 = Date.now();
   let stopped = false;
   const self = {
     stream,
@@ -76,6 +76,7 @@ export function byteProgress(enabled: boolean, title: string, stream: NodeJS.Wri
     stopped = true;
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
+    process.removeListener('exit', stop);
     if (active === self) active = null;
     if (bar) multi.stop();
   };
@@ -85,12 +86,12 @@ export function byteProgress(enabled: boolean, title: string, stream: NodeJS.Wri
       const now = Date.now();
       const payload = {
         title: label ? `${title} ${label}` : title,
-        speed: formatBytes(Math.round(done / Math.max(0.001, (now - (t0 || now)) / 1000))),
+        speed: formatBytes(Math.round(done / Math.max(0.001, (now - t0) / 1000))),
       };
       if (!bar) {
-        t0 = now;
         process.once('SIGINT', onSignal);
         process.once('SIGTERM', onSignal);
+        process.once('exit', stop); // a command that ends without stop(): the cursor still comes back
         active = self;
         bar = multi.create(total, done, payload);
         return;
