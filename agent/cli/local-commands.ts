@@ -131,22 +131,25 @@ export async function runVerifyCommand(flags: AgentFlags & { quarantine: boolean
   const results: VerifyResult[] = [];
   const quarantined: Record<string, string> = {};
   // One instance at a time, under its lock: a prune or snapshot cannot change what is being read.
-  for (const instance of selectInstances(ctx.config, flags.instance)) {
-    await withInstance(ctx, instance.name, 'verify', async () => {
-      const inv = await ctx.store.inventory(instance.name);
-      copies.push(...inv.copies);
-      brokenManifests.push(...inv.broken);
-      const mine = await verifyCopies(inv.copies, (copy, done, total) => progress.update(done, total, copy.manifest.id));
-      results.push(...mine);
-      if (flags.quarantine) {
-        for (const r of mine.filter((x) => !x.ok)) {
-          const copy = inv.copies.find((c) => c.manifest.id === r.id && c.manifest.tier === r.tier)!;
-          quarantined[r.id] = await ctx.store.quarantine(r.instance, r.id, [copy.rdbFile, copy.manifestFile], `verify: ${r.problem}`);
+  try {
+    for (const instance of selectInstances(ctx.config, flags.instance)) {
+      await withInstance(ctx, instance.name, 'verify', async () => {
+        const inv = await ctx.store.inventory(instance.name);
+        copies.push(...inv.copies);
+        brokenManifests.push(...inv.broken);
+        const mine = await verifyCopies(inv.copies, (copy, done, total) => progress.update(done, total, copy.manifest.id));
+        results.push(...mine);
+        if (flags.quarantine) {
+          for (const r of mine.filter((x) => !x.ok)) {
+            const copy = inv.copies.find((c) => c.manifest.id === r.id && c.manifest.tier === r.tier)!;
+            quarantined[r.id] = await ctx.store.quarantine(r.instance, r.id, [copy.rdbFile, copy.manifestFile], `verify: ${r.problem}`);
+          }
         }
-      }
-    });
+      });
+    }
+  } finally {
+    progress.stop();
   }
-  progress.stop();
   const bad = results.filter((r) => !r.ok);
   const failures = bad.length + brokenManifests.length;
   if (flags.json) {

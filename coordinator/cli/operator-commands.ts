@@ -202,18 +202,21 @@ export async function followJob(client: ControlClient, job: JobView, json: boole
   const progress = byteProgress(!json, `${job.type} ${job.agentId}/${job.instance}`);
   let last = job;
   if (!json) progress.line(`job ${job.jobId}: ${job.state}`);
-  await client.watchJob(job.jobId, (event) => {
-    if (!event.job) return;
-    if (json && options.jsonEvents) {
-      const j = event.job;
-      process.stdout.write(JSON.stringify({ event: 'job', jobId: j.jobId, state: j.state, phase: j.phase, done: j.done, total: j.total, message: event.message }) + '\n');
-    }
-    const detail = event.message && event.message !== event.job.state ? ` (${event.message})` : '';
-    if (!json && event.job.state !== last.state) progress.line(`job ${job.jobId}: ${event.job.state}${detail}`);
-    last = event.job;
-    if (event.job.total > 0) progress.update(event.job.done, event.job.total, event.job.phase);
-  });
-  progress.stop();
+  try {
+    await client.watchJob(job.jobId, (event) => {
+      if (!event.job) return;
+      if (json && options.jsonEvents) {
+        const j = event.job;
+        process.stdout.write(JSON.stringify({ event: 'job', jobId: j.jobId, state: j.state, phase: j.phase, done: j.done, total: j.total, message: event.message }) + '\n');
+      }
+      const detail = event.message && event.message !== event.job.state ? ` (${event.message})` : '';
+      if (!json && event.job.state !== last.state) progress.line(`job ${job.jobId}: ${event.job.state}${detail}`);
+      last = event.job;
+      if (event.job.total > 0) progress.update(event.job.done, event.job.total, event.job.phase);
+    });
+  } finally {
+    progress.stop();
+  }
   if (json && options.jsonEvents) process.stdout.write(JSON.stringify({ event: 'done', job: last }) + '\n');
   else if (json) printJson(last);
   if (last.state === 'succeeded') {

@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { pino, type Logger, type LoggerOptions } from 'pino';
 import pretty from 'pino-pretty';
+import { writeAboveProgress } from '../output/progress.js';
 import { escapesAllowed, isTerminal, StatusLine } from '../output/terminal.js';
 
 export type { Logger } from 'pino';
@@ -65,11 +66,14 @@ export function createLogger(settings: LoggerSettings = {}): Logger {
   };
   const fd = settings.destination === 'stderr' ? 2 : 1;
   const stream = fd === 2 ? process.stderr : process.stdout;
-  // On a terminal, a log line first clears a progress bar being drawn (which redraws below it).
+  // On a terminal, a log line goes above a progress bar being drawn (which redraws below it), and
+  // clears a status line first (agent recover's step progress).
   const onTerminal = new Writable({
     write(chunk: Buffer | string, _encoding, callback) {
-      StatusLine.current?.clear();
-      stream.write(chunk);
+      if (!writeAboveProgress(stream, chunk.toString())) {
+        StatusLine.current?.clear();
+        stream.write(chunk);
+      }
       callback();
     },
   });

@@ -27,7 +27,7 @@ function runOnTerminal(args: string[], env: Record<string, string> = {}): Promis
   });
 }
 
-const strip = (s: string) => s.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
+const strip = (s: string) => s.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
 
 beforeAll(async () => {
   redis = await TestRedisServer.start({ dir: join(tmp.path, 'redis') });
@@ -45,6 +45,9 @@ describe('terminal output', () => {
     const { code, screen } = await runOnTerminal(['agent', 'snapshot', '--config', config, '--instance', 'main'], { REDBACK_LOG_LEVEL: 'info' });
     expect(code, screen).toBe(0);
     expect(screen).toMatch(/snapshot main copy \[#+\] 100% \| 5\.\d MiB\/5\.\d MiB/);
+    expect(screen).toMatch(/\| [\d.]+ [KMG]?i?B\/s ETA \S+/); // speed and time left
+    // The cursor, hidden while the bar is drawn, is shown again.
+    expect(screen.lastIndexOf('\x1b[?25h')).toBeGreaterThan(screen.lastIndexOf('\x1b[?25l'));
     // The last redraw of the bar is followed by a line end, then the result on its own line.
     expect(screen).toMatch(/\] 100% [^\r\n]*(\x1b\[K)?\r*\ncopy \S+ of main \(manual\)/);
     // Logs are readable lines on a terminal (pino-pretty), not JSON.
