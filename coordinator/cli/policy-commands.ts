@@ -1,22 +1,9 @@
 import { RedbackError, isErrorCode } from '../../shared/errors/index.js';
 import { printJson, renderTable } from '../../shared/output/format.js';
+import type { PolicyApplyResult } from '../../shared/policy/apply-result.js';
 import type { ControlClient, ConnectionFlags } from '../rpc/control-client.js';
 import { requireInstanceOrAll, timeoutFlagMs, withClient } from './command-helpers.js';
 import type { InstancePolicyView, JobView } from './operator-views.js';
-
-/** What the agent's policy-apply job returns (agent/policy/apply-policy.ts), as JSON. */
-interface ApplyResult {
-  instance: string;
-  redisVersion: string;
-  dryRun: boolean;
-  changes: Array<{ key: string; before: string; want: string; after: string | null }>;
-  unchanged: string[];
-  persisted: boolean | null;
-  notPersistedReason: string | null;
-  configFile: string;
-  warnings: string[];
-  aofRewriteMs: number | null;
-}
 
 const show = (v: string) => (v === '' ? '""' : v);
 
@@ -77,7 +64,7 @@ export async function runPolicyApply(flags: ConnectionFlags & { instance?: strin
     const { jobs, skipped } = await client.applyPolicy({ ...(flags.instance ? { instance: flags.instance } : {}), all: flags.all === true, dryRun, timeoutMs });
     return { outcomes: await Promise.all(jobs.map((job) => finalState(client, job))), skipped };
   });
-  const results = outcomes.map((job) => ({ job, result: job.state === 'succeeded' && job.result ? (job.result as ApplyResult) : null }));
+  const results = outcomes.map((job) => ({ job, result: job.state === 'succeeded' && job.result ? (job.result as PolicyApplyResult) : null }));
   const failed = results.filter((r) => r.job.state !== 'succeeded');
   if (flags.json) {
     printJson(
@@ -115,7 +102,7 @@ async function finalState(client: ControlClient, job: JobView): Promise<JobView>
   return last;
 }
 
-function renderApply(results: Array<{ job: JobView; result: ApplyResult | null }>, dryRun: boolean): string {
+function renderApply(results: Array<{ job: JobView; result: PolicyApplyResult | null }>, dryRun: boolean): string {
   const rows: string[][] = [];
   const notes: string[] = [];
   let changes = 0;
