@@ -5,7 +5,7 @@ import type { SetManifest } from '../../shared/offsite/set-manifest.js';
 import { ms, parseJson, toDate, type CatalogDb } from './catalog-db.js';
 import { ref, type BackupIndex } from './backup-index.js';
 
-export interface OffsiteSetInput {
+export interface OffsiteSetRecord {
   agentId: string;
   instance: string;
   setId: string;
@@ -18,22 +18,11 @@ export interface OffsiteSetInput {
   state: string;
   /** The set's manifest as stored in S3 (any JSON). */
   manifest: unknown;
-  /** The set's RDB copy: indexed as a backup with an 'offsite' location at `key`. */
-  rdb?: { manifest: CopyManifest; key: string };
 }
 
-export interface OffsiteSetRecord {
-  agentId: string;
-  instance: string;
-  setId: string;
-  bucket: string;
-  prefix: string;
-  manifestKey: string;
-  createdAt: Date;
-  bytes: number;
-  rdbBackupId: string | null;
-  state: string;
-  manifest: unknown;
+export interface OffsiteSetInput extends OffsiteSetRecord {
+  /** The set's RDB copy: indexed as a backup with an 'offsite' location at `key`. */
+  rdb?: { manifest: CopyManifest; key: string };
 }
 
 /** Where a set lives: the target's bucket (or directory) and prefix, and its manifest's key. */
