@@ -74,24 +74,6 @@ export interface ObjectVerifyOutcome {
   problem: string | null;
 }
 
-interface SetRow {
-  agent_id: string;
-  instance: string;
-  set_id: string;
-  bucket: string;
-  prefix: string;
-  manifest_key: string;
-  created_at: number;
-  bytes: number;
-  plain_bytes: number;
-  object_count: number;
-  state: string;
-  manifest_json: string;
-  verify_state: string;
-  verified_at: number | null;
-  verify_detail: string;
-}
-
 interface ObjectRow {
   key: string;
   kind: string;
@@ -105,6 +87,7 @@ interface ObjectRow {
   verify_detail: string;
 }
 
+/** A row of offsite_sets (SELECT *). */
 interface OffsiteSetRow {
   agent_id: string;
   instance: string;
@@ -114,9 +97,14 @@ interface OffsiteSetRow {
   manifest_key: string;
   created_at: number;
   bytes: number;
+  plain_bytes: number;
+  object_count: number;
   rdb_backup_id: string | null;
   state: string;
   manifest_json: string;
+  verify_state: string;
+  verified_at: number | null;
+  verify_detail: string;
 }
 
 /** Offsite sets (S3): their manifests, and their RDB indexed as a backup with an 'offsite' location. */
@@ -168,7 +156,7 @@ export class OffsiteSets {
 
   /** Sets newest first, optionally of one instance (NAME, or with agentId one host's). */
   list(options: { agentId?: string; instance?: string; includeObjects?: boolean } = {}): OffsiteSetView[] {
-    const rows = (options.instance ? this.sets.listInstance.all({ instance: options.instance }) : this.sets.listAll.all()) as SetRow[];
+    const rows = (options.instance ? this.sets.listInstance.all({ instance: options.instance }) : this.sets.listAll.all()) as OffsiteSetRow[];
     return rows
       .filter((r) => !options.agentId || r.agent_id === options.agentId)
       .map((r) => {
@@ -338,7 +326,7 @@ function offsiteSetFromRow(row: OffsiteSetRow): OffsiteSetRecord {
   };
 }
 
-function fromRow(r: SetRow): OffsiteSetView {
+function fromRow(r: OffsiteSetRow): OffsiteSetView {
   let manifest: SetManifest | null = null;
   try {
     const parsed = JSON.parse(r.manifest_json) as SetManifest;
