@@ -5,7 +5,7 @@ import type { SetManifest } from '../../shared/offsite/set-manifest.js';
 import { ms, parseJson, toDate, type CatalogDb } from './catalog-db.js';
 import { ref, type BackupIndex } from './backup-index.js';
 
-export interface OffsiteSetInput {
+export interface OffsiteSetRecord {
   agentId: string;
   instance: string;
   setId: string;
@@ -18,22 +18,11 @@ export interface OffsiteSetInput {
   state: string;
   /** The set's manifest as stored in S3 (any JSON). */
   manifest: unknown;
-  /** The set's RDB copy: indexed as a backup with an 'offsite' location at `key`. */
-  rdb?: { manifest: CopyManifest; key: string };
 }
 
-export interface OffsiteSetRecord {
-  agentId: string;
-  instance: string;
-  setId: string;
-  bucket: string;
-  prefix: string;
-  manifestKey: string;
-  createdAt: Date;
-  bytes: number;
-  rdbBackupId: string | null;
-  state: string;
-  manifest: unknown;
+export interface OffsiteSetInput extends OffsiteSetRecord {
+  /** The set's RDB copy: indexed as a backup with an 'offsite' location at `key`. */
+  rdb?: { manifest: CopyManifest; key: string };
 }
 
 /** Where a set lives: the target's bucket (or directory) and prefix, and its manifest's key. */
@@ -85,24 +74,6 @@ export interface ObjectVerifyOutcome {
   problem: string | null;
 }
 
-interface SetRow {
-  agent_id: string;
-  instance: string;
-  set_id: string;
-  bucket: string;
-  prefix: string;
-  manifest_key: string;
-  created_at: number;
-  bytes: number;
-  plain_bytes: number;
-  object_count: number;
-  state: string;
-  manifest_json: string;
-  verify_state: string;
-  verified_at: number | null;
-  verify_detail: string;
-}
-
 interface ObjectRow {
   key: string;
   kind: string;
@@ -116,6 +87,7 @@ interface ObjectRow {
   verify_detail: string;
 }
 
+/** A row of offsite_sets (SELECT *). */
 interface OffsiteSetRow {
   agent_id: string;
   instance: string;
@@ -125,9 +97,14 @@ interface OffsiteSetRow {
   manifest_key: string;
   created_at: number;
   bytes: number;
+  plain_bytes: number;
+  object_count: number;
   rdb_backup_id: string | null;
   state: string;
   manifest_json: string;
+  verify_state: string;
+  verified_at: number | null;
+  verify_detail: string;
 }
 
 /** Offsite sets (S3): their manifests, and their RDB indexed as a backup with an 'offsite' location. */
@@ -179,7 +156,7 @@ export class OffsiteSets {
 
   /** Sets newest first, optionally of one instance (NAME, or with agentId one host's). */
   list(options: { agentId?: string; instance?: string; includeObjects?: boolean } = {}): OffsiteSetView[] {
-    const rows = (options.instance ? this.sets.listInstance.all({ instance: options.instance }) : this.sets.listAll.all()) as SetRow[];
+    const rows = (options.instance ? this.sets.listInstance.all({ instance: options.instance }) : this.sets.listAll.all()) as OffsiteSetRow[];
     return rows
       .filter((r) => !options.agentId || r.agent_id === options.agentId)
       .map((r) => {
@@ -349,7 +326,7 @@ function offsiteSetFromRow(row: OffsiteSetRow): OffsiteSetRecord {
   };
 }
 
-function fromRow(r: SetRow): OffsiteSetView {
+function fromRow(r: OffsiteSetRow): OffsiteSetView {
   let manifest: SetManifest | null = null;
   try {
     const parsed = JSON.parse(r.manifest_json) as SetManifest;

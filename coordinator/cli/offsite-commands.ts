@@ -1,36 +1,18 @@
 import { RedbackError } from '../../shared/errors/index.js';
 import { formatAge, formatBytes, formatKeys, printJson, renderTable } from '../../shared/output/format.js';
 import { byteProgress } from '../../shared/output/progress.js';
-import { parseDuration } from '../../shared/time/clock.js';
-import { ControlClient, type ConnectionFlags } from '../rpc/control-client.js';
+import type { ConnectionFlags } from '../rpc/control-client.js';
+import { requireInstanceOrAll, timeoutFlagMs, withClient } from './command-helpers.js';
 import type { SetVerifyView } from './operator-views.js';
 import { followJob } from './operator-commands.js';
-
-async function withClient<T>(flags: ConnectionFlags, fn: (client: ControlClient) => Promise<T>): Promise<T> {
-  const client = new ControlClient(flags);
-  try {
-    return await fn(client);
-  } finally {
-    client.close();
-  }
-}
 
 /** Long offsite calls (prune, rebuild list the whole target). */
 const LONG_CALL_MS = 30 * 60_000;
 
 /** `redback upload`: an offsite set of one instance (or all) now; --wait follows it with a progress bar. */
 export async function runUpload(flags: ConnectionFlags & { instance?: string; all?: boolean; wait?: boolean; timeout?: string }): Promise<number> {
-  if (!flags.instance === !flags.all) {
-    throw new RedbackError('USAGE', 'name one instance with --instance, or every instance with --all', { hint: 'redback upload --instance main --wait' });
-  }
-  let timeoutMs = 0;
-  if (flags.timeout) {
-    try {
-      timeoutMs = parseDuration(flags.timeout);
-    } catch (err) {
-      throw new RedbackError('USAGE', (err as Error).message);
-    }
-  }
+  requireInstanceOrAll(flags, 'redback upload --instance main --wait');
+  const timeoutMs = timeoutFlagMs(flags.timeout);
   return withClient(flags, async (client) => {
     if (flags.all) {
       if (flags.wait) throw new RedbackError('USAGE', '--wait follows one instance', { hint: 'follow a fleet-wide upload with: redback jobs' });

@@ -1,20 +1,11 @@
 import { RedbackError } from '../../shared/errors/index.js';
-import { parseDuration } from '../../shared/time/clock.js';
 import { formatAge, formatBytes, formatKeys, printJson, renderTable } from '../../shared/output/format.js';
 import { byteProgress } from '../../shared/output/progress.js';
-import { ControlClient, type ConnectionFlags } from '../rpc/control-client.js';
+import type { ControlClient, ConnectionFlags } from '../rpc/control-client.js';
+import { requireInstanceOrAll, timeoutFlagMs, withClient } from './command-helpers.js';
 import { isJobState, JOB_STATES } from '../catalog/job-records.js';
 import type { JobView } from './operator-views.js';
 import { driftLine } from './policy-commands.js';
-
-async function withClient<T>(flags: ConnectionFlags, fn: (client: ControlClient) => Promise<T>): Promise<T> {
-  const client = new ControlClient(flags);
-  try {
-    return await fn(client);
-  } finally {
-    client.close();
-  }
-}
 
 const dash = (s: string) => s || '-';
 const shortTime = (iso: string) => (iso ? iso.replace(/\.\d+Z$/, 'Z') : '-');
@@ -164,17 +155,8 @@ export async function runCancel(jobId: string, flags: ConnectionFlags): Promise<
 
 /** `redback backup`: asks the instance's agent for a copy now; --wait follows it to the end. */
 export async function runBackup(flags: ConnectionFlags & { instance?: string; all?: boolean; tier: string; wait?: boolean; timeout?: string }): Promise<number> {
-  if (!flags.instance === !flags.all) {
-    throw new RedbackError('USAGE', 'name one instance with --instance, or every instance with --all', { hint: 'redback backup --instance main --wait' });
-  }
-  let timeoutMs = 0;
-  if (flags.timeout) {
-    try {
-      timeoutMs = parseDuration(flags.timeout);
-    } catch (err) {
-      throw new RedbackError('USAGE', (err as Error).message);
-    }
-  }
+  requireInstanceOrAll(flags, 'redback backup --instance main --wait');
+  const timeoutMs = timeoutFlagMs(flags.timeout);
   if (flags.all) {
     if (flags.wait) throw new RedbackError('USAGE', '--wait follows one instance', { hint: 'follow a fleet-wide backup with: redback jobs' });
     const jobs = await withClient(flags, (c) => c.triggerFleetBackup({ tier: flags.tier, timeoutMs }));

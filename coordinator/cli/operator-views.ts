@@ -3,6 +3,10 @@
  * coordinator/rpc/control-client.ts (the CLI never sees the wire types). Times are ISO strings
  * ('' = never), as `--json` prints them.
  */
+import type { OffsiteObjectRecord } from '../catalog/offsite-sets.js';
+import type { ForgetAgentResult } from '../fleet/forget-agent.js';
+import type { RebuildOutcome } from '../offsite/catalog-rebuild.js';
+
 export interface AgentInfoView {
   agentId: string;
   hostname: string;
@@ -122,25 +126,11 @@ export interface InstancePolicyView {
   configFile: string;
 }
 
-export interface ForgetAgentView {
-  agentId: string;
-  removed: boolean;
-  wasConnected: boolean;
-  instances: number;
-  backups: number;
-  jobs: number;
-}
+/** `redback agent forget`: what the coordinator dropped (coordinator/fleet/forget-agent.ts). */
+export type ForgetAgentView = ForgetAgentResult;
 
-export interface OffsiteObjectView {
-  key: string;
-  kind: string;
-  plainBytes: number;
-  plainSha256: string;
-  storedBytes: number;
-  storedSha256: string;
-  compression: string;
-  encrypted: boolean;
-}
+/** One object of an offsite set as `offsite list` shows it: the catalog's record without its verify state. */
+export type OffsiteObjectView = Omit<OffsiteObjectRecord, 'verifyState' | 'verifyDetail'>;
 
 export interface OffsiteSetInfoView {
   agentId: string;
@@ -189,11 +179,5 @@ export interface PruneView {
   dryRun: boolean;
 }
 
-export interface RebuildView {
-  completeSets: number;
-  incompleteSets: number;
-  objects: number;
-  problems: string[];
-  agentsAsked: string[];
-  dryRun: boolean;
-}
+/** `redback catalog rebuild` (coordinator/offsite/catalog-rebuild.ts). */
+export type RebuildView = RebuildOutcome;

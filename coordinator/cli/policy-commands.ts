@@ -1,22 +1,9 @@
 import { RedbackError, isErrorCode } from '../../shared/errors/index.js';
 import { printJson, renderTable } from '../../shared/output/format.js';
-import { parseDuration } from '../../shared/time/clock.js';
-import { ControlClient, type ConnectionFlags } from '../rpc/control-client.js';
+import type { PolicyApplyResult } from '../../shared/policy/apply-result.js';
+import type { ControlClient, ConnectionFlags } from '../rpc/control-client.js';
+import { requireInstanceOrAll, timeoutFlagMs, withClient } from './command-helpers.js';
 import type { InstancePolicyView, JobView } from './operator-views.js';
-
-/** What the agent's policy-apply job returns (agent/policy/apply-policy.ts), as JSON. */
-interface ApplyResult {
-  instance: string;
-  redisVersion: string;
-  dryRun: boolean;
-  changes: Array<{ key: string; before: string; want: string; after: string | null }>;
-  unchanged: string[];
-  persisted: boolean | null;
-  notPersistedReason: string | null;
-  configFile: string;
-  warnings: string[];
-  aofRewriteMs: number | null;
-}
 
 const show = (v: string) => (v === '' ? '""' : v);
 
@@ -24,15 +11,6 @@ const show = (v: string) => (v === '' ? '""' : v);
 export function driftLine(v: InstancePolicyView): string {
   const diffs = v.settings.filter((s) => s.drift).map((s) => `${s.key} ${s.reported ? show(s.actual) : 'unknown to this Redis'} (want ${show(s.want)})`);
   return `  ${v.agentId}/${v.instance} drifts from policy "${v.policy}": ${diffs.join(', ')}; fix with: redback policy apply --instance ${v.agentId}/${v.instance}`;
-}
-
-async function withClient<T>(flags: ConnectionFlags, fn: (client: ControlClient) => Promise<T>): Promise<T> {
-  const client = new ControlClient(flags);
-  try {
-    return await fn(client);
-  } finally {
-    client.close();
-  }
 }
 
 /** `redback policy show`: every instance's settings against its policy, drift marked. */
@@ -79,23 +57,14 @@ export async function runPolicyShow(flags: ConnectionFlags & { instance?: string
  * either it shows the plan and changes nothing.
  */
 export async function runPolicyApply(flags: ConnectionFlags & { instance?: string; all?: boolean; dryRun?: boolean; yes?: boolean; timeout?: string }): Promise<number> {
-  if (!flags.instance === !flags.all) {
-    throw new RedbackError('USAGE', 'name one instance with --instance, or every instance with --all', { hint: 'redback policy apply --all --dry-run' });
-  }
-  let timeoutMs = 0;
-  if (flags.timeout) {
-    try {
-      timeoutMs = parseDuration(flags.timeout);
-    } catch (err) {
-      throw new RedbackError('USAGE', (err as Error).message);
-    }
-  }
+  requireInstanceOrAll(flags, 'redback policy apply --all --dry-run');
+  const timeoutMs = timeoutFlagMs(flags.timeout);
   const dryRun = flags.dryRun === true || flags.yes !== true;
   const { outcomes, skipped } = await withClient(flags, async (client) => {
     const { jobs, skipped } = await client.applyPolicy({ ...(flags.instance ? { instance: flags.instance } : {}), all: flags.all === true, dryRun, timeoutMs });
     return { outcomes: await Promise.all(jobs.map((job) => finalState(client, job))), skipped };
   });
-  const results = outcomes.map((job) => ({ job, result: job.state === 'succeeded' && job.result ? (job.result as ApplyResult) : null }));
+  const results = outcomes.map((job) => ({ job, result: job.state === 'succeeded' && job.result ? (job.result as PolicyApplyResult) : null }));
   const failed = results.filter((r) => r.job.state !== 'succeeded');
   if (flags.json) {
     printJson(
@@ -133,7 +102,7 @@ async function finalState(client: ControlClient, job: JobView): Promise<JobView>
   return last;
 }
 
-function renderApply(results: Array<{ job: JobView; result: ApplyResult | null }>, dryRun: boolean): string {
+function renderApply(results: Array<{ job: JobView; result: PolicyApplyResult | null }>, dryRun: boolean): string {
   const rows: string[][] = [];
   const notes: string[] = [];
   let changes = 0;

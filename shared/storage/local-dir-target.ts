@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { RedbackError, storageError } from '../errors/index.js';
 import { fsyncDir } from '../fs/durable.js';
-import { ByteCounter, expectLength } from './stream-checks.js';
+import { cancelGetOnAbort, expectLength, putBodyCounter } from './stream-checks.js';
 import {
   RESERVED_SEGMENT_PREFIX,
   cancelledError,
@@ -76,15 +76,7 @@ export class LocalDirTarget implements StorageTarget {
     try {
       handle = await this.createTemp(dir, temp);
       const source = await openBody(body);
-      const counter = new ByteCounter({
-        onProgress: opts.onProgress,
-        onEnd: (bytes) =>
-          opts.size !== undefined && bytes !== opts.size
-            ? new RedbackError('VERIFY_FAILED', `put ${key}: the body yielded ${bytes} bytes, expected ${opts.size}`, {
-                details: { key, got: bytes, expected: opts.size },
-              })
-            : null,
-      });
+      const counter = putBodyCounter(key, opts);
       const file = handle;
       await pipeline(
         source,
@@ -158,12 +150,7 @@ export class LocalDirTarget implements StorageTarget {
       (got) => shortReadError(this.describe(), key, got, end - start),
       (err) => storageError(err, 'read', path),
     );
-    if (opts.signal) {
-      const signal = opts.signal;
-      const onAbort = (): void => void stream.destroy(cancelledError(`get ${key}`));
-      signal.addEventListener('abort', onAbort, { once: true });
-      stream.once('close', () => signal.removeEventListener('abort', onAbort));
-    }
+    cancelGetOnAbort(stream, key, opts.signal);
     return stream;
   }
 

@@ -15,7 +15,7 @@ import { Readable } from 'node:stream';
 import { RedbackError } from '../errors/index.js';
 import { redactUrl } from '../log/logger.js';
 import { s3Error } from './s3-errors.js';
-import { ByteCounter, expectLength } from './stream-checks.js';
+import { cancelGetOnAbort, expectLength, putBodyCounter } from './stream-checks.js';
 import {
   cancelledError,
   openBody,
@@ -155,15 +155,7 @@ export class S3Target implements StorageTarget {
     validateKey(key);
     if (opts.signal?.aborted) throw cancelledError(`put ${key}`);
     const source = await openBody(body);
-    const counter = new ByteCounter({
-      onProgress: opts.onProgress,
-      onEnd: (bytes) =>
-        opts.size !== undefined && bytes !== opts.size
-          ? new RedbackError('VERIFY_FAILED', `put ${key}: the body yielded ${bytes} bytes, expected ${opts.size}`, {
-              details: { key, got: bytes, expected: opts.size },
-            })
-          : null,
-    });
+    const counter = putBodyCounter(key, opts);
     source.on('error', (err) => counter.destroy(err));
     // Upload reads `counter` with for-await, which sees its errors; this listener only keeps an
     // error arriving after Upload stopped reading (it failed first) from crashing the process.
@@ -254,12 +246,7 @@ export class S3Target implements StorageTarget {
         });
       },
     );
-    if (opts.signal) {
-      const signal = opts.signal;
-      const onAbort = (): void => void stream.destroy(cancelledError(`get ${key}`));
-      signal.addEventListener('abort', onAbort, { once: true });
-      stream.once('close', () => signal.removeEventListener('abort', onAbort));
-    }
+    cancelGetOnAbort(stream, key, opts.signal);
     return stream;
   }
 

@@ -1,5 +1,6 @@
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
-import type { RedbackError } from '../errors/index.js';
+import { RedbackError } from '../errors/index.js';
+import { cancelledError, type PutOptions } from './storage-target.js';
 
 /**
  * A pass-through that counts bytes, reports the running total, and fails the stream with the
@@ -51,4 +52,28 @@ export function expectLength(
   });
   source.pipe(counter);
   return counter;
+}
+
+/**
+ * The counter a `put` pipes its body through: reports progress, and fails with `VERIFY_FAILED`
+ * when the body yields other than `opts.size` bytes (when given).
+ */
+export function putBodyCounter(key: string, opts: Pick<PutOptions, 'size' | 'onProgress'>): ByteCounter {
+  return new ByteCounter({
+    onProgress: opts.onProgress,
+    onEnd: (bytes) =>
+      opts.size !== undefined && bytes !== opts.size
+        ? new RedbackError('VERIFY_FAILED', `put ${key}: the body yielded ${bytes} bytes, expected ${opts.size}`, {
+            details: { key, got: bytes, expected: opts.size },
+          })
+        : null,
+  });
+}
+
+/** Destroys a `get`'s stream with `cancelledError('get <key>')` when `signal` aborts before it closes. */
+export function cancelGetOnAbort(stream: Readable, key: string, signal: AbortSignal | undefined): void {
+  if (!signal) return;
+  const onAbort = (): void => void stream.destroy(cancelledError(`get ${key}`));
+  signal.addEventListener('abort', onAbort, { once: true });
+  stream.once('close', () => signal.removeEventListener('abort', onAbort));
 }
