@@ -192,16 +192,14 @@ async function redback(dir: string, confPath: string, port: number, configPath: 
   return { ms, steps };
 }
 
-/** The largest file under dir (the set's stored RDB object on a local-directory target). */
-function largestFile(dir: string): string {
-  let best = { path: '', size: -1 };
+/** The file of the set's stored RDB object (key `.../<setId>/.../<name>`) on a local-directory target. */
+function storedObjectFile(dir: string, setId: string, key: string): string {
+  const name = key.split('/').pop()!;
   for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (!e.isFile()) continue;
-    const path = join(e.parentPath ?? (e as unknown as { path: string }).path, e.name);
-    const size = statSync(path).size;
-    if (size > best.size) best = { path, size };
+    const parent = e.parentPath ?? (e as unknown as { path: string }).path;
+    if (e.isFile() && e.name === name && parent.includes(setId)) return join(parent, e.name);
   }
-  return best.path;
+  throw new Error(`stored object ${key} of set ${setId} not found under ${dir}`);
 }
 
 /** (d) and (e): a plain download (stream the stored object through zstd -d) + redis-server load, then the AOF rewrite. */
@@ -253,7 +251,9 @@ async function offsiteBench(targetDir: string, confPath: string, port: number, l
   await shutdown(port);
   emptyTrash(trash);
   const setId = upload.manifest.setId;
-  const stored = largestFile(offsiteDir);
+  const rdbObject = upload.manifest.objects.find((o) => o.kind === 'rdb');
+  if (!rdbObject) throw new Error(`set ${setId} has no rdb object`);
+  const stored = storedObjectFile(offsiteDir, setId, rdbObject.key);
   process.stderr.write(`offsite set ${setId}: ${mb(upload.plainBytes)} → ${mb(upload.storedBytes)} stored; RDB object ${mb(statSync(stored).size)}\n`);
 
   const d: number[] = [];
