@@ -12,8 +12,21 @@
 // One warm-up round of each phase is not counted (BENCH_WARMUP). Before each timed phase the
 // system settles (sync + BENCH_SETTLE_MS); files of earlier phases are deleted only after a phase.
 // Prints medians, the ratios c/b (target ≤ 1.3) and c/a, and where redback's time goes.
+//
+// Then restore-offsite (BENCH_OFFSITE=0 skips it): one offsite set of the same instance on a
+// local-directory target (zstd level 3), and per round, interleaved:
+//   (d) download + load:  stream the stored RDB object through zstd -d into dump.rdb (a plain
+//                         download), then redis-server loads it (spawn → loading:0)
+//   (e) (d) + the AOF rewrite (CONFIG SET appendonly yes until done), what the runbook also does
+//   (f) redback:          `redback agent recover --yes --backup <set>` through the CLI (restore-offsite:
+//                         fetch with SHA-256 of both sides + CRC-64, pre-flight, place, load, key
+//                         check, AOF rewrite, CONFIG REWRITE)
+// and prints f/d and f/e.
 import { spawn } from 'node:child_process';
-import { closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, createReadStream, createWriteStream, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import { DecompressStream } from 'zstd-napi';
+import { openOffsite, uploadWithConfig } from '../agent/offsite/offsite-session.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -179,6 +192,111 @@ async function redback(dir: string, confPath: string, port: number, configPath: 
   return { ms, steps };
 }
 
+/** The file of the set's stored RDB object (key `.../<setId>/.../<name>`) on a local-directory target. */
+function storedObjectFile(dir: string, setId: string, key: string): string {
+  const name = key.split('/').pop()!;
+  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    const parent = e.parentPath ?? (e as unknown as { path: string }).path;
+    if (e.isFile() && e.name === name && parent.includes(setId)) return join(parent, e.name);
+  }
+  throw new Error(`stored object ${key} of set ${setId} not found under ${dir}`);
+}
+
+/** (d) and (e): a plain download (stream the stored object through zstd -d) + redis-server load, then the AOF rewrite. */
+async function offsiteFloor(dir: string, confPath: string, port: number, stored: string): Promise<{ downloadMs: number; loadMs: number; rewriteMs: number }> {
+  const trash = resetTarget(dir, confPath, port);
+  await settle();
+  const t0 = performance.now();
+  await pipeline(createReadStream(stored, { highWaterMark: 1024 * 1024 }), new DecompressStream(), createWriteStream(join(dir, 'dump.rdb')));
+  const downloaded = performance.now();
+  const child = spawn('redis-server', [confPath, '--appendonly', 'no'], { stdio: 'ignore', detached: true });
+  child.unref();
+  await until(async () => /loading:0/.test((await persistence(port)) ?? ''));
+  const loaded = performance.now();
+  const c = client(port);
+  await c.connect();
+  await c.call('CONFIG', 'SET', 'appendonly', 'yes');
+  await until(async () => {
+    const info = (await c.info('persistence')) as string;
+    return /aof_rewrite_in_progress:0/.test(info) && /aof_rewrite_scheduled:0/.test(info) && /aof_rewrites:[1-9]/.test(info) && /aof_last_bgrewrite_status:ok/.test(info);
+  });
+  const rewritten = performance.now();
+  c.disconnect();
+  await shutdown(port);
+  emptyTrash(trash);
+  return { downloadMs: downloaded - t0, loadMs: loaded - downloaded, rewriteMs: rewritten - loaded };
+}
+
+/** restore-offsite of set `setId` (after restore-local measurements, with the same instance). */
+async function offsiteBench(targetDir: string, confPath: string, port: number, localConfigPath: string, copyId: string, size: number): Promise<void> {
+  const offsiteDir = join(root, 'offsite');
+  const configPath = writeAgentConfig(
+    root,
+    {
+      agentId: 'bench-host',
+      backupDir: join(root, 'backups'),
+      schedules: { hourly: null, daily: null },
+      offsite: { type: 'local', path: offsiteDir, prefix: 'bench', compression: { level: 3 }, rdbMaxAge: '24h' },
+      instances: [{ name: 'bench', url: `redis://127.0.0.1:${port}`, configFile: confPath, control: { type: 'process' } }],
+    },
+    'agent-offsite.yaml',
+  );
+  // The instance up with the data (an in-process restore of the local copy), then one set of it.
+  const trash = resetTarget(targetDir, confPath, port);
+  const localCtx = createAgentContext(loadAgentConfig(localConfigPath), silentLogger);
+  const restored = await recoverInstance(localCtx, localCtx.config.instances[0]!, { backupId: copyId });
+  if (restored.error) throw restored.error;
+  const ctx = createAgentContext(loadAgentConfig(configPath), silentLogger);
+  const upload = await uploadWithConfig(ctx, ctx.config.instances[0]!, await openOffsite(ctx));
+  await shutdown(port);
+  emptyTrash(trash);
+  const setId = upload.manifest.setId;
+  const rdbObject = upload.manifest.objects.find((o) => o.kind === 'rdb');
+  if (!rdbObject) throw new Error(`set ${setId} has no rdb object`);
+  const stored = storedObjectFile(offsiteDir, setId, rdbObject.key);
+  process.stderr.write(`offsite set ${setId}: ${mb(upload.plainBytes)} → ${mb(upload.storedBytes)} stored; RDB object ${mb(statSync(stored).size)}\n`);
+
+  const d: number[] = [];
+  const e: number[] = [];
+  const f: number[] = [];
+  const stepTimes: Array<Record<string, number>> = [];
+  for (let round = -Number(process.env.BENCH_WARMUP ?? 1); round < rounds; round++) {
+    const fl = await offsiteFloor(targetDir, confPath, port, stored);
+    const r = await redback(targetDir, confPath, port, configPath, setId);
+    if (round < 0) {
+      process.stderr.write('offsite warm-up round done\n');
+      continue;
+    }
+    d.push(fl.downloadMs + fl.loadMs);
+    e.push(fl.downloadMs + fl.loadMs + fl.rewriteMs);
+    f.push(r.ms);
+    stepTimes.push(r.steps);
+    process.stderr.write(
+      `offsite round ${round + 1}: (d) download ${fmtMs(fl.downloadMs)} + load ${fmtMs(fl.loadMs)}, (e) + rewrite ${fmtMs(e.at(-1)!)}, (f) redback ${fmtMs(r.ms)} (fetch ${r.steps['fetch-and-verify']} ms, load ${r.steps['wait-loaded']} ms, rewrite ${r.steps['enable-aof']} ms)\n`,
+    );
+  }
+  const steps = Object.fromEntries(Object.keys(stepTimes[0] ?? {}).map((k) => [k, Math.round(median(stepTimes.map((s) => s[k] ?? 0)))]));
+  const result = {
+    bench: 'restore-offsite',
+    fileBytes: size,
+    storedBytes: statSync(stored).size,
+    rounds,
+    downloadPlusLoadMs: Math.round(median(d)),
+    downloadPlusLoadPlusRewriteMs: Math.round(median(e)),
+    redbackMs: Math.round(median(f)),
+    redbackOverDownloadPlusLoad: Number((median(f) / median(d)).toFixed(2)),
+    redbackOverDownloadPlusLoadPlusRewrite: Number((median(f) / median(e)).toFixed(2)),
+    redbackSteps: steps,
+  };
+  console.log(`\nrestore-offsite of a ${mb(size)} RDB (${mb(result.storedBytes)} stored, local-directory target, median of ${rounds}):`);
+  console.log(`  (d) download (stream + zstd -d) + redis-server load   ${fmtMs(result.downloadPlusLoadMs)}`);
+  console.log(`  (e) (d) + AOF rewrite                                  ${fmtMs(result.downloadPlusLoadPlusRewriteMs)}`);
+  console.log(`  (f) redback restore-offsite, end to end                ${fmtMs(result.redbackMs)}`);
+  console.log(`  f/d ${result.redbackOverDownloadPlusLoad}   f/e ${result.redbackOverDownloadPlusLoadPlusRewrite}`);
+  console.log(`  redback steps: ${Object.entries(steps).map(([k, v]) => `${k} ${v}ms`).join(', ')}`);
+  console.log(JSON.stringify(result));
+}
+
 async function main(): Promise<void> {
   mkdirSync(root, { recursive: true });
   const source = await TestRedisServer.start({ dir: join(root, 'source') });
@@ -270,6 +388,13 @@ async function main(): Promise<void> {
   console.log(`  for context: the seed's manual "copy the RDB backup" (cp into dir) ${fmtMs(result.manualCopyMs)}; c/(cp+b) ${result.redbackOverManual}`);
   console.log(`  redback steps: ${Object.entries(steps).map(([k, v]) => `${k} ${v}ms`).join(', ')}; outside the runbook (CLI start, diagnosis, plan): ${result.redbackOutsideSteps}ms`);
   console.log(JSON.stringify(result));
+  if (process.env.BENCH_OFFSITE !== '0') {
+    try {
+      await offsiteBench(targetDir, confPath, port, configPath, copy.id, size);
+    } finally {
+      await shutdown(port);
+    }
+  }
   rmSync(root, { recursive: true, force: true });
 }
 

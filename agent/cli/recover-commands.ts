@@ -2,7 +2,7 @@ import { isTerminal, StatusLine } from '../../shared/output/terminal.js';
 import { createInterface } from 'node:readline/promises';
 import { RedbackError } from '../../shared/errors/index.js';
 import { formatAge, formatBytes, formatKeys, printJson } from '../../shared/output/format.js';
-import { formatDuration } from '../../shared/time/clock.js';
+import { formatDuration, parseInstant } from '../../shared/time/clock.js';
 import { findInstance } from '../agent-context.js';
 import { checkAof, fixAof } from '../aof/check-aof.js';
 import { controllerFor } from '../recovery/instance-control.js';
@@ -26,6 +26,7 @@ export interface RecoverFlags extends AgentFlags {
   dryRun?: boolean;
   yes?: boolean;
   backup?: string;
+  before?: string;
   withConfig?: boolean;
   runbook?: string;
   resume?: boolean;
@@ -38,6 +39,17 @@ export async function runRecoverCommand(flags: RecoverFlags): Promise<number> {
   if (flags.runbook && !RECOVERY_RUNBOOKS.includes(flags.runbook as RunbookName)) {
     throw new RedbackError('USAGE', `unknown runbook "${flags.runbook}"`, { hint: `use one of: ${RECOVERY_RUNBOOKS.join(', ')}` });
   }
+  if (flags.backup && flags.before) {
+    throw new RedbackError('USAGE', '--backup and --before exclude each other', { hint: 'name one copy or set with --backup, or a time with --before' });
+  }
+  let before: Date | undefined;
+  if (flags.before !== undefined) {
+    try {
+      before = parseInstant(flags.before);
+    } catch (err) {
+      throw new RedbackError('USAGE', `--before: ${(err as Error).message}`, { hint: 'e.g. --before 2026-11-24T03:15:00Z (a time without an offset is UTC)' });
+    }
+  }
   const ctx = loadAgentForCommand(flags);
   const instance = findInstance(ctx.config, flags.instance);
   // Human text goes to stdout, or to stderr when stdout carries JSON.
@@ -47,6 +59,7 @@ export async function runRecoverCommand(flags: RecoverFlags): Promise<number> {
     dryRun: flags.dryRun === true,
     ...(flags.runbook ? { runbook: flags.runbook as RunbookName } : {}),
     ...(flags.backup ? { backupId: flags.backup } : {}),
+    ...(before ? { before } : {}),
     withConfig: flags.withConfig === true,
     resume: flags.resume === true,
     rollback: flags.rollback === true,

@@ -120,6 +120,8 @@ export interface Diagnosis {
 export interface DiagnoseOptions {
   /** Restore from this local copy id or offsite set id (`dump` for the instance's own dump.rdb). */
   backupId?: string;
+  /** Only candidates whose snapshot is at or before this instant (the newest of them is used). */
+  before?: Date;
   /** Read candidate copies end to end (SHA-256, CRC-64) before choosing one. Default true. */
   verify?: boolean;
 }
@@ -197,6 +199,10 @@ export async function diagnose(ctx: AgentContext, instanceOrName: InstanceConfig
     d.reason = `restore of ${source.label} requested with --backup (diagnosis: ${d.reason})`;
     d.runbook = 'restore-local';
   }
+  if (options.before && source && d.scenario !== 'interrupted-run') {
+    d.reason = `restore of ${source.label}, the newest snapshot at or before ${options.before.toISOString()}, requested with --before (diagnosis: ${d.reason})`;
+    d.runbook = 'restore-local';
+  }
   // The one restore runbook, named for where its RDB comes from (S11: an offsite set).
   if (d.runbook === 'restore-local' && source?.kind === 'offsite') {
     d.runbook = 'restore-offsite';
@@ -205,6 +211,11 @@ export async function diagnose(ctx: AgentContext, instanceOrName: InstanceConfig
   if (options.backupId && !source) {
     throw new RedbackError('NOT_FOUND', `backup ${options.backupId} of ${instance.name} cannot be used: ${candidates[0]?.why ?? 'not found'}`, {
       hint: `list copies with: redback agent list --instance ${instance.name}`,
+    });
+  }
+  if (options.before && !source) {
+    throw new RedbackError('NOT_FOUND', `no restore source of ${instance.name} has a snapshot at or before ${options.before.toISOString()}: ${candidates[0]?.why ?? 'none found'}`, {
+      hint: `pick a later time; list local copies with: redback agent list --instance ${instance.name}, offsite sets with: redback agent offsite-list --instance ${instance.name}`,
     });
   }
   const newest = okCopies.slice().sort((a, b) => snapshotOf(b).localeCompare(snapshotOf(a)))[0];
@@ -422,6 +433,17 @@ async function rankCandidates(
       };
     }
   }
+  if (options.before) {
+    const limitMs = options.before.getTime();
+    chosen = list.filter((c) => c.snapshotAt !== null && new Date(c.snapshotAt).getTime() <= limitMs);
+    if (chosen.length === 0) {
+      const oldest = list.filter((c) => c.snapshotAt !== null).at(-1);
+      return {
+        list: [{ kind: 'local-copy', id: 'before', label: `before ${options.before.toISOString()}`, snapshotAt: null, keys: 0, keyspace: {}, rdbVersion: null, verified: null, usable: false, why: oldest ? `the oldest candidate is ${oldest.label}, snapshot ${oldest.snapshotAt}` : 'no local copy, dump.rdb or complete offsite set exists', descriptor: { kind: 'local-copy', id: 'before' } }],
+        reference: null,
+      };
+    }
+  }
   // A candidate the server that will load it cannot read is skipped (the next one is tried).
   for (const candidate of chosen) {
     if (candidate.usable && limit.max !== null && candidate.rdbVersion !== null && candidate.rdbVersion > limit.max) {
@@ -439,7 +461,7 @@ async function rankCandidates(
   }
   const collapsed = reference ? chosen.filter((c) => c.usable && isCollapsed(c.keys, reference!.keys, maxKeyDrop)) : [];
   const fuller = chosen.some((c) => c.usable && !collapsed.includes(c));
-  const setAside = !options.backupId && fuller ? collapsed : [];
+  const setAside = !options.backupId && !options.before && fuller ? collapsed : [];
   for (const c of setAside) {
     c.usable = false;
     c.why = `holds ${c.keys} keys, far below ${reference!.keys} (${reference!.from}): a copy of an emptied instance is never restored while a fuller one exists`;
