@@ -61,7 +61,12 @@ export async function acquireInstanceLock(path: string, operation: string, optio
         await new Promise((r) => setTimeout(r, 50));
         continue;
       }
-      const holder = await readHolder(path);
+      // The holder writes its note just after it gets the lock: give it a moment to say who it is.
+      let holder = await readHolder(path);
+      for (let i = 0; !holder && i < 10; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        holder = await readHolder(path);
+      }
       const who = holder ? `${holder.operation}, pid ${holder.pid}${holder.host !== hostname() ? ` on ${holder.host}` : ''}, since ${holder.since}` : 'a process that has not said who it is yet';
       throw new RedbackError('LOCKED', `another redback operation holds the lock of this instance (${who})`, {
         hint: 'wait for it to finish and retry; the lock is released when that process exits, even if it is killed',

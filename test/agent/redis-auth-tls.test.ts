@@ -65,7 +65,7 @@ describe('Redis URLs with ACL users and TLS', () => {
     expect(ok.json.redisVersion).toBe('7.0.15');
     const noClientCert = writeAgentConfig(tmp.path, { backupDir: join(tmp.path, 'b-tls2'), instances: [{ name: 'main', url, tls: { ca: pki.ca } }] }, 'tls-bad.yaml');
     const refused = await runCli(['agent', 'snapshot', '--config', noClientCert, '--instance', 'main']);
-    expect(refused.code).toBe(5);
+    expect(refused.code, refused.stderr).toBe(5);
     expect(refused.stderr).toMatch(/^redback: /);
   });
 });
