@@ -71,8 +71,9 @@ export async function runRestore(flags: RestoreFlags): Promise<number> {
     await confirm(flags, `restore ${plan.target} from ${plan.source ? describeSource(plan.source) : 'the chosen copy'}`);
     // The copy the plan showed, not whatever is newest a moment later.
     const source = plan.source!;
+    const { before: _before, ...pinned } = request;
     const job = await client.startRestore({
-      ...request,
+      ...pinned,
       backup: source.id,
       source: source.kind === 'agent' ? `agent:${source.agentId}` : source.kind,
     });
