@@ -185,6 +185,8 @@ describe('redback restore / recover through the coordinator (coordinator + 2 age
   }, 240_000);
 
   it('restores from offsite when the host\'s AOF, dump.rdb and local copies are gone', async () => {
+    // the set takes the newest local copy: make it the data as it is now
+    await backup('agent-1/main');
     const up = await runCli(['upload', '--instance', 'agent-1/main', '--wait'], { env: env(), timeoutMs: 120_000 });
     expect(up.code, up.stderr).toBe(0);
     const setDigest = await digest(a1);
