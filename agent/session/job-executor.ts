@@ -11,6 +11,8 @@ import { pruneInstance } from '../retention/prune.js';
 import { ensureDailyCopy, takeSnapshot } from '../snapshot/take-snapshot.js';
 import { verifyCopies } from '../snapshot/verify-copies.js';
 import { withInstance } from '../store/instance-guard.js';
+import { receiveCopy } from '../transfer/receive-copy.js';
+import { sendCopy } from '../transfer/send-copy.js';
 
 export interface JobContext {
   report(phase: string, done: number, total: number, message?: string): void;
@@ -21,7 +23,9 @@ export interface JobContext {
  * Runs one command from the coordinator and returns its JSON-able result. The work goes through
  * the daemon's per-instance queue, so a job and a scheduled copy of the same instance never
  * overlap. Job types: snapshot {tier}, daily, prune {dryRun}, verify, policy-apply {settings, dryRun},
- * upload (an offsite set now).
+ * upload (an offsite set now), send-copy {transferId, backupId} and receive-copy {transferId,
+ * backupId, sha256} (a copy moving to another agent through the coordinator: agent/transfer/).
+ * Transfers do not wait in the instance queue: a long one must not hold back scheduled copies.
  */
 export async function executeJob(
   ctx: AgentContext,
@@ -82,6 +86,10 @@ export async function executeJob(
         const outcome = await uploadWithConfig(ctx, instance, access, { signal: job.signal, onProgress: (phase, done, total) => job.report(phase, done, total) });
         return { manifest: outcome.manifest, plainBytes: outcome.plainBytes, storedBytes: outcome.storedBytes, ms: outcome.ms, cleanedIncomplete: outcome.cleaned.map((c) => c.setId) };
       });
+    case 'send-copy':
+      return sendCopy(ctx, instance, command.args, job);
+    case 'receive-copy':
+      return receiveCopy(ctx, instance, command.args, job);
     default:
       throw new RedbackError('USAGE', `this agent does not know job type "${command.type}"`, { hint: 'upgrade the agent' });
   }
