@@ -30,6 +30,9 @@ export type TransferChunkIn = { start: TransferHeader } | { data: Buffer };
 /** Bytes per data message (the coordinator's message limit is 4 MiB by default). */
 export const TRANSFER_CHUNK_BYTES = 256 * 1024;
 
+/** HTTP/2 flow-control window of a transfer connection (a few chunks in flight). */
+const TRANSFER_WINDOW_BYTES = 4 * 1024 * 1024;
+
 /** The agent's client of TransferService, authenticated like its session. */
 export class TransferClient {
   private readonly client: TransferServiceClient;
@@ -48,7 +51,8 @@ export class TransferClient {
     this.client = new transfer.redback.v1.TransferService(
       settings.address,
       clientCredentials(settings.tls),
-      channelOptions(16 * 1024 * 1024, settings.tls?.servername),
+      // A wider HTTP/2 window than the 64 KiB default: bulk data, and its own connection (not the session's).
+      { ...channelOptions(16 * 1024 * 1024, settings.tls?.servername), 'grpc-node.flow_control_window': TRANSFER_WINDOW_BYTES, 'grpc.use_local_subchannel_pool': 1 },
     ) as unknown as TransferServiceClient;
     this.metadata = authMetadata(settings.token, agentIdOf(ctx.config));
   }
