@@ -12,6 +12,8 @@ import { ensureDailyCopy, takeSnapshot } from '../snapshot/take-snapshot.js';
 import { verifyCopies } from '../snapshot/verify-copies.js';
 import { withInstance } from '../store/instance-guard.js';
 import { parseRestoreJobArgs, runRestoreJob } from '../recovery/restore-job.js';
+import { receiveCopy } from '../transfer/receive-copy.js';
+import { sendCopy } from '../transfer/send-copy.js';
 
 export interface JobContext {
   report(phase: string, done: number, total: number, message?: string): void;
@@ -23,7 +25,10 @@ export interface JobContext {
  * the daemon's per-instance queue, so a job and a scheduled copy of the same instance never
  * overlap. Job types: snapshot {tier}, daily, prune {dryRun}, verify, policy-apply {settings, dryRun},
  * upload (an offsite set now), restore {backup | before, from, withConfig, dryRun} and recover
- * {dryRun} (the one restore runbook / the diagnosis and its runbook: agent/recovery/restore-job.ts).
+ * {dryRun} (the one restore runbook / the diagnosis and its runbook: agent/recovery/restore-job.ts),
+ * send-copy {transferId, backupId} and receive-copy {transferId,
+ * backupId, sha256} (a copy moving to another agent through the coordinator: agent/transfer/).
+ * Transfers do not wait in the instance queue: a long one must not hold back scheduled copies.
  */
 export async function executeJob(
   ctx: AgentContext,
@@ -92,6 +97,10 @@ export async function executeJob(
       }
       return queue.run(instance.name, () => runRestoreJob(ctx, instance, command.type as 'restore' | 'recover', args, job.report));
     }
+    case 'send-copy':
+      return sendCopy(ctx, instance, command.args, job);
+    case 'receive-copy':
+      return receiveCopy(ctx, instance, command.args, job);
     default:
       throw new RedbackError('USAGE', `this agent does not know job type "${command.type}"`, { hint: 'upgrade the agent' });
   }

@@ -108,6 +108,17 @@ export function registerCoordinatorCommands(program: Command): void {
     .addHelpText('after', examples('redback upload --instance main --wait', 'redback upload --instance host1/main --wait --json', 'redback upload --all'))
     .action(action(async (flags) => (await offsiteOps()).runUpload(flags)));
 
+  connectionOptions(program.command('copy'))
+    .description("move a copy to another agent's backup directory, relayed by the coordinator (checked there: size, SHA-256, CRC-64)")
+    .option('--backup <id>', 'the copy, as `redback backups` lists it')
+    .option('--to-agent <agent>', 'the agent that receives it')
+    .option('--instance <name>', "the copy's instance (NAME or AGENT/NAME) when the id is not unique")
+    .option('--from-agent <agent>', 'take it from this agent (default: any connected agent that holds it)')
+    .option('--to-instance <name>', 'file it under this instance of the target (default: the same name)')
+    .option('--timeout <duration>', "give up after this long, e.g. 30m (default: the coordinator's jobs.defaultTimeout)")
+    .addHelpText('after', examples('redback copy --backup 20261124T031500Z-3fa9c1 --to-agent host2', 'redback copy --backup 20261124T031500Z-3fa9c1 --to-agent host2 --to-instance cache-new --json'))
+    .action(action(async (flags) => (await import('./copy-commands.js')).runCopy(flags)));
+
   const offsite = program.command('offsite').description('offsite sets: list, verify, prune');
   connectionOptions(offsite.command('list'))
     .description('the offsite sets in the catalog, newest first')

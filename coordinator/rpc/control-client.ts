@@ -21,6 +21,7 @@ import type { RebuildCatalogReply__Output } from '../../shared/proto/generated/r
 import type { VerifyOffsiteEvent__Output } from '../../shared/proto/generated/redback/v1/VerifyOffsiteEvent.js';
 import type { RestorePlan__Output } from '../../shared/proto/generated/redback/v1/RestorePlan.js';
 import type { RestoreCandidate__Output } from '../../shared/proto/generated/redback/v1/RestoreCandidate.js';
+import type { CopyBackupReply__Output } from '../../shared/proto/generated/redback/v1/CopyBackupReply.js';
 import type {
   AgentInfoView,
   BackupView,
@@ -148,6 +149,19 @@ export class ControlClient {
   async applyPolicy(request: { instance?: string; all: boolean; dryRun: boolean; timeoutMs: number }): Promise<{ jobs: JobView[]; skipped: string[] }> {
     const reply = await this.call<object, ApplyPolicyReply__Output>('ApplyPolicy', { instance: request.instance ?? '', all: request.all, dryRun: request.dryRun, timeoutMs: request.timeoutMs });
     return { jobs: reply.jobs.map(jobView), skipped: reply.skipped };
+  }
+
+  /** Starts moving a copy to another agent; follow `receiveJob` for its progress and outcome. */
+  async copyBackup(request: { backupId: string; toAgent: string; instance?: string; fromAgent?: string; toInstance?: string; timeoutMs: number }): Promise<{ transferId: string; sourceAgentId: string; bytes: number; sendJob: JobView; receiveJob: JobView }> {
+    const reply = await this.call<object, CopyBackupReply__Output>('CopyBackup', {
+      backupId: request.backupId,
+      toAgent: request.toAgent,
+      instance: request.instance ?? '',
+      fromAgent: request.fromAgent ?? '',
+      toInstance: request.toInstance ?? '',
+      timeoutMs: request.timeoutMs,
+    });
+    return { transferId: reply.transferId, sourceAgentId: reply.sourceAgentId, bytes: reply.bytes, sendJob: jobView(reply.sendJob!), receiveJob: jobView(reply.receiveJob!) };
   }
 
   async cancelJob(jobId: string): Promise<JobView> {

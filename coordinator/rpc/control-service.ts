@@ -20,6 +20,7 @@ import { agentViews, fleetStatus, instanceViews, type AgentView, type InstanceVi
 import type { OffsiteSetInfo } from '../../shared/proto/generated/redback/v1/OffsiteSetInfo.js';
 import type { OffsiteSetView } from '../catalog/index.js';
 import { rebuildCatalog } from '../offsite/catalog-rebuild.js';
+import { copyBackup } from '../transfer/start-transfer.js';
 import type { OffsiteService } from '../offsite/offsite-service.js';
 import { RestoreService, type RestorePlanView } from '../restore/restore-service.js';
 import type { RestoreCandidate as RestoreCandidateRecord } from '../restore/restore-sources.js';
@@ -254,6 +255,17 @@ export function controlHandlers(state: CoordinatorState): ControlServiceHandlers
     ApplyPolicy: unary((req) => {
       const { jobs, skipped } = policyApplyRequests(state, { instance: req.instance, all: req.all, dryRun: req.dryRun, ...(req.timeoutMs > 0 ? { timeoutMs: req.timeoutMs } : {}) });
       return { jobs: state.jobs.createMany(jobs).map(jobInfo), skipped };
+    }),
+    CopyBackup: unary((req) => {
+      const out = copyBackup(state, {
+        backupId: req.backupId,
+        toAgent: req.toAgent,
+        ...(req.instance ? { instance: req.instance } : {}),
+        ...(req.fromAgent ? { fromAgent: req.fromAgent } : {}),
+        ...(req.toInstance ? { toInstance: req.toInstance } : {}),
+        ...(req.timeoutMs > 0 ? { timeoutMs: req.timeoutMs } : {}),
+      });
+      return { transferId: out.transferId, sourceAgentId: out.sourceAgentId, sendJob: jobInfo(out.sendJob), receiveJob: jobInfo(out.receiveJob), bytes: out.bytes };
     }),
     CancelJob: unary((req) => jobInfo(state.jobs.cancel(req.jobId))),
     ForgetAgent: unary((req) => forgetAgent(state, req.agentId, { force: req.force, dryRun: req.dryRun })),

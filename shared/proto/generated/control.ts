@@ -8,6 +8,8 @@ import type { BackupInfo as _redback_v1_BackupInfo, BackupInfo__Output as _redba
 import type { BackupLocation as _redback_v1_BackupLocation, BackupLocation__Output as _redback_v1_BackupLocation__Output } from './redback/v1/BackupLocation.js';
 import type { CancelJobRequest as _redback_v1_CancelJobRequest, CancelJobRequest__Output as _redback_v1_CancelJobRequest__Output } from './redback/v1/CancelJobRequest.js';
 import type { ControlServiceClient as _redback_v1_ControlServiceClient, ControlServiceDefinition as _redback_v1_ControlServiceDefinition } from './redback/v1/ControlService.js';
+import type { CopyBackupReply as _redback_v1_CopyBackupReply, CopyBackupReply__Output as _redback_v1_CopyBackupReply__Output } from './redback/v1/CopyBackupReply.js';
+import type { CopyBackupRequest as _redback_v1_CopyBackupRequest, CopyBackupRequest__Output as _redback_v1_CopyBackupRequest__Output } from './redback/v1/CopyBackupRequest.js';
 import type { ForgetAgentReply as _redback_v1_ForgetAgentReply, ForgetAgentReply__Output as _redback_v1_ForgetAgentReply__Output } from './redback/v1/ForgetAgentReply.js';
 import type { ForgetAgentRequest as _redback_v1_ForgetAgentRequest, ForgetAgentRequest__Output as _redback_v1_ForgetAgentRequest__Output } from './redback/v1/ForgetAgentRequest.js';
 import type { GetJobRequest as _redback_v1_GetJobRequest, GetJobRequest__Output as _redback_v1_GetJobRequest__Output } from './redback/v1/GetJobRequest.js';
@@ -69,6 +71,8 @@ export interface ProtoGrpcType {
        * The operator's view of the fleet (the redback CLI). Every call needs the admin token.
        */
       ControlService: SubtypeConstructor<typeof grpc.Client, _redback_v1_ControlServiceClient> & { service: _redback_v1_ControlServiceDefinition }
+      CopyBackupReply: MessageTypeDefinition<_redback_v1_CopyBackupReply, _redback_v1_CopyBackupReply__Output>
+      CopyBackupRequest: MessageTypeDefinition<_redback_v1_CopyBackupRequest, _redback_v1_CopyBackupRequest__Output>
       ForgetAgentReply: MessageTypeDefinition<_redback_v1_ForgetAgentReply, _redback_v1_ForgetAgentReply__Output>
       ForgetAgentRequest: MessageTypeDefinition<_redback_v1_ForgetAgentRequest, _redback_v1_ForgetAgentRequest__Output>
       GetJobRequest: MessageTypeDefinition<_redback_v1_GetJobRequest, _redback_v1_GetJobRequest__Output>

@@ -5,6 +5,8 @@ import type { MethodDefinition } from '@grpc/proto-loader'
 import type { ApplyPolicyReply as _redback_v1_ApplyPolicyReply, ApplyPolicyReply__Output as _redback_v1_ApplyPolicyReply__Output } from '../../redback/v1/ApplyPolicyReply.js';
 import type { ApplyPolicyRequest as _redback_v1_ApplyPolicyRequest, ApplyPolicyRequest__Output as _redback_v1_ApplyPolicyRequest__Output } from '../../redback/v1/ApplyPolicyRequest.js';
 import type { CancelJobRequest as _redback_v1_CancelJobRequest, CancelJobRequest__Output as _redback_v1_CancelJobRequest__Output } from '../../redback/v1/CancelJobRequest.js';
+import type { CopyBackupReply as _redback_v1_CopyBackupReply, CopyBackupReply__Output as _redback_v1_CopyBackupReply__Output } from '../../redback/v1/CopyBackupReply.js';
+import type { CopyBackupRequest as _redback_v1_CopyBackupRequest, CopyBackupRequest__Output as _redback_v1_CopyBackupRequest__Output } from '../../redback/v1/CopyBackupRequest.js';
 import type { ForgetAgentReply as _redback_v1_ForgetAgentReply, ForgetAgentReply__Output as _redback_v1_ForgetAgentReply__Output } from '../../redback/v1/ForgetAgentReply.js';
 import type { ForgetAgentRequest as _redback_v1_ForgetAgentRequest, ForgetAgentRequest__Output as _redback_v1_ForgetAgentRequest__Output } from '../../redback/v1/ForgetAgentRequest.js';
 import type { GetJobRequest as _redback_v1_GetJobRequest, GetJobRequest__Output as _redback_v1_GetJobRequest__Output } from '../../redback/v1/GetJobRequest.js';
@@ -66,6 +68,23 @@ export interface ControlServiceClient extends grpc.Client {
   cancelJob(argument: _redback_v1_CancelJobRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
   cancelJob(argument: _redback_v1_CancelJobRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
   cancelJob(argument: _redback_v1_CancelJobRequest, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * Moves a copy from the agent that holds it to another agent's backup directory, relayed by the
+   * coordinator (TransferService); the reply names the receiving job to follow.
+   */
+  CopyBackup(argument: _redback_v1_CopyBackupRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_CopyBackupReply__Output>): grpc.ClientUnaryCall;
+  CopyBackup(argument: _redback_v1_CopyBackupRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redback_v1_CopyBackupReply__Output>): grpc.ClientUnaryCall;
+  CopyBackup(argument: _redback_v1_CopyBackupRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_CopyBackupReply__Output>): grpc.ClientUnaryCall;
+  CopyBackup(argument: _redback_v1_CopyBackupRequest, callback: grpc.requestCallback<_redback_v1_CopyBackupReply__Output>): grpc.ClientUnaryCall;
+  /**
+   * Moves a copy from the agent that holds it to another agent's backup directory, relayed by the
+   * coordinator (TransferService); the reply names the receiving job to follow.
+   */
+  copyBackup(argument: _redback_v1_CopyBackupRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_CopyBackupReply__Output>): grpc.ClientUnaryCall;
+  copyBackup(argument: _redback_v1_CopyBackupRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redback_v1_CopyBackupReply__Output>): grpc.ClientUnaryCall;
+  copyBackup(argument: _redback_v1_CopyBackupRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_CopyBackupReply__Output>): grpc.ClientUnaryCall;
+  copyBackup(argument: _redback_v1_CopyBackupRequest, callback: grpc.requestCallback<_redback_v1_CopyBackupReply__Output>): grpc.ClientUnaryCall;
   
   ForgetAgent(argument: _redback_v1_ForgetAgentRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_ForgetAgentReply__Output>): grpc.ClientUnaryCall;
   ForgetAgent(argument: _redback_v1_ForgetAgentRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redback_v1_ForgetAgentReply__Output>): grpc.ClientUnaryCall;
@@ -325,6 +344,12 @@ export interface ControlServiceHandlers extends grpc.UntypedServiceImplementatio
   
   CancelJob: grpc.handleUnaryCall<_redback_v1_CancelJobRequest__Output, _redback_v1_JobInfo>;
   
+  /**
+   * Moves a copy from the agent that holds it to another agent's backup directory, relayed by the
+   * coordinator (TransferService); the reply names the receiving job to follow.
+   */
+  CopyBackup: grpc.handleUnaryCall<_redback_v1_CopyBackupRequest__Output, _redback_v1_CopyBackupReply>;
+  
   ForgetAgent: grpc.handleUnaryCall<_redback_v1_ForgetAgentRequest__Output, _redback_v1_ForgetAgentReply>;
   
   GetJob: grpc.handleUnaryCall<_redback_v1_GetJobRequest__Output, _redback_v1_JobInfo>;
@@ -404,6 +429,7 @@ export interface ControlServiceHandlers extends grpc.UntypedServiceImplementatio
 export interface ControlServiceDefinition extends grpc.ServiceDefinition {
   ApplyPolicy: MethodDefinition<_redback_v1_ApplyPolicyRequest, _redback_v1_ApplyPolicyReply, _redback_v1_ApplyPolicyRequest__Output, _redback_v1_ApplyPolicyReply__Output>
   CancelJob: MethodDefinition<_redback_v1_CancelJobRequest, _redback_v1_JobInfo, _redback_v1_CancelJobRequest__Output, _redback_v1_JobInfo__Output>
+  CopyBackup: MethodDefinition<_redback_v1_CopyBackupRequest, _redback_v1_CopyBackupReply, _redback_v1_CopyBackupRequest__Output, _redback_v1_CopyBackupReply__Output>
   ForgetAgent: MethodDefinition<_redback_v1_ForgetAgentRequest, _redback_v1_ForgetAgentReply, _redback_v1_ForgetAgentRequest__Output, _redback_v1_ForgetAgentReply__Output>
   GetJob: MethodDefinition<_redback_v1_GetJobRequest, _redback_v1_JobInfo, _redback_v1_GetJobRequest__Output, _redback_v1_JobInfo__Output>
   GetPolicies: MethodDefinition<_redback_v1_PoliciesRequest, _redback_v1_PoliciesReply, _redback_v1_PoliciesRequest__Output, _redback_v1_PoliciesReply__Output>
