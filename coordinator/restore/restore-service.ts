@@ -34,8 +34,8 @@ export interface RestorePlanView {
   dataLossSince: Date | null;
   dataLossSeconds: number;
   notes: string[];
-  /** The target agent's dry run (its result: diagnosis, runbook, steps); null for a relayed copy (no transfer for a dry run). */
-  dryRun: JobRecord | null;
+  /** The target agent's dry run (its result: diagnosis, runbook, steps). */
+  dryRun: JobRecord;
   withConfig: boolean;
 }
 
@@ -57,8 +57,7 @@ export class RestoreService {
   /** The source of a restore, and the target agent's dry run of it: nothing is changed. */
   async planRestore(input: RestoreInput): Promise<RestorePlanView> {
     const r = this.resolve(input);
-    // A relayed copy exists on the target only once a transfer runs: its plan is the coordinator's alone.
-    const dry = r.chosen.kind === 'agent' ? null : await this.runDry('restore', r.query.target, restoreJobArgs(r.chosen, r.query.target, { withConfig: r.withConfig, dryRun: true }));
+    const dry = await this.runDry('restore', r.query.target, restoreJobArgs(r.chosen, r.query.target, { withConfig: r.withConfig, dryRun: true }));
     const since = r.chosen.snapshotAt ?? r.chosen.createdAt;
     return {
       instance: r.query.from,
@@ -73,12 +72,7 @@ export class RestoreService {
     };
   }
 
-  /**
-   * Creates the restore job on the target's agent (WatchJob follows it). The relay plugs in here
-   * for `r.chosen.kind === 'agent'`: start the transfer (coordinator/transfer/start-transfer.ts),
-   * put its `source` descriptor into the args (`args.source`, read by agent/recovery/restore-job.ts),
-   * and follow the transfer with the created job's id.
-   */
+  /** Creates the restore job on the target's agent (WatchJob follows it). */
   startRestore(input: RestoreInput): JobRecord {
     const r = this.resolve(input);
     this.requireConnected(r.query.target);

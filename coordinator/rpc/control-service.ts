@@ -432,7 +432,7 @@ function restorePlan(p: RestorePlanView): RestorePlan {
     dataLossSince: iso(p.dataLossSince),
     dataLossSeconds: p.dataLossSeconds,
     notes: p.notes,
-    ...(p.dryRun ? { dryRun: jobInfo(p.dryRun) } : {}),
+    dryRun: jobInfo(p.dryRun),
     withConfig: p.withConfig,
   };
 }
