@@ -53,9 +53,9 @@ export const SCENARIO_SEED: Record<Scenario, string | null> = {
   'interrupted-run': null,
 };
 
-/** An RDB that could be restored: dump.rdb, a local copy, an offsite set, or another agent's copy (relayed). */
+/** An RDB that could be restored: dump.rdb, a local copy or an offsite set. */
 export interface SourceCandidate {
-  kind: 'dump' | 'local-copy' | 'offsite' | 'remote';
+  kind: 'dump' | 'local-copy' | 'offsite';
   id: string;
   label: string;
   snapshotAt: string | null;
@@ -132,8 +132,6 @@ export interface DiagnoseOptions {
    * offsite sets whichever agent made them), never this instance's own dump.rdb.
    */
   sourceInstance?: SetSourceInstance;
-  /** Candidates from elsewhere (another agent's copy relayed by the coordinator: kind `remote`). */
-  extraCandidates?: SourceCandidate[];
 }
 
 /**
@@ -435,10 +433,10 @@ async function rankCandidates(
       bytes: copy.manifest.bytes,
     });
   }
-  list.push(...offsite, ...(options.extraCandidates ?? []));
+  list.push(...offsite);
   // Newest first; on equal snapshot times a local copy (sealed manifest) before dump.rdb, and
   // anything on this host before an offsite set (no download).
-  const rank = { 'local-copy': 0, dump: 1, remote: 2, offsite: 3 } as const;
+  const rank = { 'local-copy': 0, dump: 1, offsite: 2 } as const;
   list.sort((a, b) => (b.snapshotAt ?? '').localeCompare(a.snapshotAt ?? '') || rank[a.kind] - rank[b.kind]);
   let chosen = list;
   if (options.backupId) {

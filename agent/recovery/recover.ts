@@ -6,7 +6,7 @@ import type { RecoveryDeps } from './recovery-steps.js';
 import { planOf, type PlannedStep, type RunbookName } from '../runbooks/runbook.js';
 import { runJournalOf, RunbookRunner, type StepEvent } from '../runbooks/runner.js';
 import { withInstance } from '../store/instance-guard.js';
-import { diagnose, type Diagnosis, type SourceCandidate } from './diagnose.js';
+import { diagnose, type Diagnosis } from './diagnose.js';
 import { planRecovery, runbookForJournal } from './plan.js';
 import { buildRunReport, type RunReport } from './report.js';
 import type { SetSourceInstance } from './offsite-source.js';
@@ -33,8 +33,6 @@ export interface RecoverOptions {
   withConfig?: boolean;
   /** Restore another instance's data (its copies and offsite sets) into this one. */
   sourceInstance?: SetSourceInstance;
-  /** Candidates from elsewhere (another agent's copy, relayed: kind `remote`). */
-  extraCandidates?: SourceCandidate[];
   resume?: boolean;
   rollback?: boolean;
   /** Close the unfinished run as it stands (after showing its state); nothing else is changed. */
@@ -78,7 +76,6 @@ async function recoverLocked(ctx: AgentContext, instance: InstanceConfig, option
     ...(options.backupId ? { backupId: options.backupId } : {}),
     ...(options.before ? { before: options.before } : {}),
     ...(options.sourceInstance ? { sourceInstance: options.sourceInstance } : {}),
-    ...(options.extraCandidates ? { extraCandidates: options.extraCandidates } : {}),
   });
   options.onDiagnosis?.(diagnosis);
   const outcome = (plan: PlanView | null, report: RunReport | null = null, error: RedbackError | null = null): RecoverOutcome => ({ diagnosis, plan, dryRun, report, error });

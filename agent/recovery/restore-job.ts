@@ -8,10 +8,6 @@ import type { StepEvent } from '../runbooks/runner.js';
 import type { Diagnosis, SourceCandidate } from './diagnose.js';
 import type { SetSourceInstance } from './offsite-source.js';
 import { recoverInstance, type PlanView } from './recover.js';
-import { parseManifest } from '../../shared/manifest/copy-manifest.js';
-import { agentIdOf } from '../session/coordinator-link.js';
-import { expectedOfManifest } from './local-copy-source.js';
-import { totalKeysOf, type SourceDescriptor } from './restore-source.js';
 import type { RunReport } from './report.js';
 
 /**
@@ -19,9 +15,6 @@ import type { RunReport } from './report.js';
  * - `backup`: a local copy id or an offsite set id, or `latest` (the newest valid source);
  * - `before`: the newest source whose snapshot is at or before this ISO time;
  * - `from`: whose data (restore into another instance: `redback restore --target-instance`);
- * - `source`: another agent's copy relayed by the coordinator, as the descriptor of the `remote`
- *   restore source (`{kind: 'remote', id, transferId, sourceAgentId, manifestJson}`: the
- *   coordinator's startTransfer makes it); it becomes the one candidate of the diagnosis;
  * - `withConfig`: also put back redis.conf and the ACL file (offsite sets carry them);
  * - `dryRun`: diagnose and plan only (the chosen copy is read end to end), change nothing.
  */
@@ -29,7 +22,6 @@ export interface RestoreJobArgs {
   backup?: string;
   before?: string;
   from?: SetSourceInstance;
-  source?: SourceDescriptor & { kind: 'remote'; manifestJson: string };
   withConfig?: boolean;
   dryRun?: boolean;
 }
@@ -105,12 +97,6 @@ export function parseRestoreJobArgs(args: Record<string, unknown>): RestoreJobAr
     }
     out.from = { agentId: from.agentId, instance: from.instance };
   }
-  const source = args.source as Partial<SourceDescriptor> | undefined;
-  if (source && typeof source === 'object' && source.kind === 'remote') {
-    if (typeof source.id !== 'string' || typeof source.manifestJson !== 'string') throw new RedbackError('USAGE', 'restore job argument source (remote) needs id and manifestJson');
-    if (out.before) throw new RedbackError('USAGE', 'a restore from a relayed copy names that copy, not a time');
-    out.source = source as RestoreJobArgs['source'];
-  }
   if (args.withConfig === true) out.withConfig = true;
   if (args.dryRun === true) out.dryRun = true;
   return out;
@@ -127,8 +113,7 @@ export function parseRestoreJobArgs(args: Record<string, unknown>): RestoreJobAr
  */
 export async function runRestoreJob(ctx: AgentContext, instance: InstanceConfig, kind: RestoreJobKind, args: RestoreJobArgs, report: JobReport): Promise<RestoreJobResult> {
   const started = Date.now();
-  const remote = args.source ? remoteCandidate(args.source) : null;
-  const backupId = remote ? remote.id : args.backup && args.backup !== 'latest' ? args.backup : undefined;
+  const backupId = args.backup && args.backup !== 'latest' ? args.backup : undefined;
   const before = args.before ? parseInstant(args.before) : undefined;
   // A restore without a named copy or time restores the newest valid source, whatever the diagnosis says.
   const runbook: RunbookName | undefined = kind === 'restore' && !backupId && !before ? 'restore-local' : undefined;
@@ -139,7 +124,6 @@ export async function runRestoreJob(ctx: AgentContext, instance: InstanceConfig,
     ...(before ? { before } : {}),
     ...(runbook ? { runbook } : {}),
     ...(args.from ? { sourceInstance: args.from } : {}),
-    ...(remote ? { extraCandidates: [remote] } : {}),
     withConfig: args.withConfig === true,
     onDiagnosis: (d) => report('diagnose', 0, 0, `diagnosis: ${d.scenario}: ${d.reason}`),
     onPlan: (plan) => {
@@ -168,7 +152,7 @@ export async function runRestoreJob(ctx: AgentContext, instance: InstanceConfig,
           keys: source.keys,
           keyspace: source.keyspace,
           bytes: source.bytes ?? null,
-          from: fromOf(source, instance.name, agentIdOf(ctx.config)),
+          from: fromOf(source, instance.name),
         }
       : null,
     dataLoss: source
@@ -195,36 +179,12 @@ export async function runRestoreJob(ctx: AgentContext, instance: InstanceConfig,
   return result;
 }
 
-/** Another agent's copy (relayed by the coordinator) as a diagnosis candidate; the `remote` source reads it. */
-function remoteCandidate(descriptor: NonNullable<RestoreJobArgs['source']>): SourceCandidate {
-  const parsed = parseManifest(descriptor.manifestJson);
-  if (!parsed.ok) throw new RedbackError('VERIFY_FAILED', `the manifest of relayed copy ${descriptor.id} is not valid: ${parsed.reason}`);
-  const m = parsed.manifest;
-  const e = expectedOfManifest(m);
-  const sourceAgentId = typeof descriptor.sourceAgentId === 'string' ? descriptor.sourceAgentId : '?';
-  return {
-    kind: 'remote',
-    id: m.id,
-    label: `copy ${m.id} (${m.tier}) of ${sourceAgentId}/${m.instance}, relayed by the coordinator`,
-    snapshotAt: e.snapshotAt,
-    keys: totalKeysOf(e.keys),
-    keyspace: e.keys,
-    rdbVersion: m.rdbVersion,
-    verified: null,
-    usable: true,
-    why: null,
-    descriptor: { ...descriptor, instance: m.instance },
-    bytes: m.bytes,
-  };
-}
-
 /** Whose data a candidate holds; null for the instance's own dump.rdb. */
-function fromOf(source: SourceCandidate, instance: string, thisAgent: string): SetSourceInstance | null {
+function fromOf(source: SourceCandidate, instance: string): SetSourceInstance | null {
   const d = source.descriptor;
   const owner = d.owner as SetSourceInstance | undefined;
   if (owner) return owner;
-  if (source.kind === 'local-copy') return { agentId: thisAgent, instance: typeof d.instance === 'string' ? d.instance : instance };
-  if (source.kind === 'remote') return { agentId: typeof d.sourceAgentId === 'string' ? d.sourceAgentId : '', instance: typeof d.instance === 'string' ? d.instance : instance };
+  if (source.kind === 'local-copy') return { agentId: '', instance: typeof d.instance === 'string' ? d.instance : instance };
   return null;
 }
 

@@ -80,7 +80,7 @@ export class RestoreService {
       type: 'restore',
       agentId: r.query.target.agentId,
       instance: r.query.target.name,
-      args: { ...restoreJobArgs(r.chosen, r.query.target, { withConfig: r.withConfig, dryRun: false }), chosen: describeCandidate(r.chosen) },
+      args: { ...restoreJobArgs(r.chosen, r.query.target, { withConfig: r.withConfig, dryRun: false }), source: describeCandidate(r.chosen) },
       timeoutMs: input.timeoutMs && input.timeoutMs > 0 ? input.timeoutMs : DEFAULT_RESTORE_TIMEOUT_MS,
     });
   }
