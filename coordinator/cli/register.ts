@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { action, examples } from '../../shared/cli/run-command.js';
+import { registerRestoreCommands } from './register-restore.js';
 
 const ops = () => import('./operator-commands.js');
 const offsiteOps = () => import('./offsite-commands.js');
@@ -139,6 +140,8 @@ export function registerCoordinatorCommands(program: Command): void {
     .option('--dry-run', 'print the plan with a reason per set; delete nothing')
     .addHelpText('after', examples('redback offsite prune --dry-run', 'redback offsite prune', 'redback offsite prune --dry-run --json'))
     .action(action(async (flags) => (await offsiteOps()).runOffsitePrune(flags)));
+
+  registerRestoreCommands(program, connectionOptions);
 
   const catalog = program.command('catalog').description('the coordinator\'s catalog');
   connectionOptions(catalog.command('rebuild'))

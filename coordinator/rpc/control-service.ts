@@ -22,6 +22,10 @@ import type { OffsiteSetView } from '../catalog/index.js';
 import { rebuildCatalog } from '../offsite/catalog-rebuild.js';
 import { copyBackup } from '../transfer/start-transfer.js';
 import type { OffsiteService } from '../offsite/offsite-service.js';
+import { RestoreService, type RestorePlanView } from '../restore/restore-service.js';
+import type { RestoreCandidate as RestoreCandidateRecord } from '../restore/restore-sources.js';
+import type { RestoreCandidate } from '../../shared/proto/generated/redback/v1/RestoreCandidate.js';
+import type { RestorePlan } from '../../shared/proto/generated/redback/v1/RestorePlan.js';
 
 function requireOffsite(state: CoordinatorState): OffsiteService {
   if (!state.offsite) {
@@ -65,7 +69,22 @@ export function controlHandlers(state: CoordinatorState): ControlServiceHandlers
       );
     };
 
+  const restores = new RestoreService(state);
+  const restoreInput = (req: { instance: string; backup: string; before: string; source: string; targetInstance: string; withConfig: boolean; timeoutMs: number }) => ({
+    instance: req.instance,
+    backup: req.backup,
+    before: req.before,
+    source: req.source,
+    targetInstance: req.targetInstance,
+    withConfig: req.withConfig,
+    timeoutMs: req.timeoutMs,
+  });
+
   return {
+    PlanRestore: unaryAsync(async (req) => restorePlan(await restores.planRestore(restoreInput(req)))),
+    StartRestore: unary((req) => jobInfo(restores.startRestore(restoreInput(req)))),
+    PlanRecover: unaryAsync(async (req) => restorePlan(await restores.planRecover({ instance: req.instance, timeoutMs: req.timeoutMs }))),
+    StartRecover: unary((req) => jobInfo(restores.startRecover({ instance: req.instance, timeoutMs: req.timeoutMs }))),
     TriggerUpload: unary((req) => {
       const offsite = requireOffsite(state);
       const instance = resolveInstance(state.catalog, req.instance, req.agentId);
@@ -384,6 +403,37 @@ function backupInfo(b: BackupRecord): BackupInfo {
     redisVersion: b.redisVersion ?? '',
     keys: b.keys,
     state: b.state,
+  };
+}
+
+function restoreCandidate(c: RestoreCandidateRecord): RestoreCandidate {
+  return {
+    kind: c.kind,
+    id: c.id,
+    agentId: c.agentId,
+    instance: c.instance,
+    snapshotAt: iso(c.snapshotAt),
+    createdAt: iso(c.createdAt),
+    bytes: c.bytes,
+    keys: c.keys,
+    rdbVersion: c.rdbVersion,
+    verifyState: c.verifyState,
+    available: c.available,
+    why: c.why ?? '',
+  };
+}
+
+function restorePlan(p: RestorePlanView): RestorePlan {
+  return {
+    instance: `${p.instance.agentId}/${p.instance.name}`,
+    target: `${p.target.agentId}/${p.target.name}`,
+    ...(p.source ? { source: restoreCandidate(p.source) } : {}),
+    candidates: p.candidates.map(restoreCandidate),
+    dataLossSince: iso(p.dataLossSince),
+    dataLossSeconds: p.dataLossSeconds,
+    notes: p.notes,
+    dryRun: jobInfo(p.dryRun),
+    withConfig: p.withConfig,
   };
 }
 

@@ -38,6 +38,10 @@ import type { PruneOffsiteReply as _redback_v1_PruneOffsiteReply, PruneOffsiteRe
 import type { PruneOffsiteRequest as _redback_v1_PruneOffsiteRequest, PruneOffsiteRequest__Output as _redback_v1_PruneOffsiteRequest__Output } from './redback/v1/PruneOffsiteRequest.js';
 import type { RebuildCatalogReply as _redback_v1_RebuildCatalogReply, RebuildCatalogReply__Output as _redback_v1_RebuildCatalogReply__Output } from './redback/v1/RebuildCatalogReply.js';
 import type { RebuildCatalogRequest as _redback_v1_RebuildCatalogRequest, RebuildCatalogRequest__Output as _redback_v1_RebuildCatalogRequest__Output } from './redback/v1/RebuildCatalogRequest.js';
+import type { RecoverRequest as _redback_v1_RecoverRequest, RecoverRequest__Output as _redback_v1_RecoverRequest__Output } from './redback/v1/RecoverRequest.js';
+import type { RestoreCandidate as _redback_v1_RestoreCandidate, RestoreCandidate__Output as _redback_v1_RestoreCandidate__Output } from './redback/v1/RestoreCandidate.js';
+import type { RestorePlan as _redback_v1_RestorePlan, RestorePlan__Output as _redback_v1_RestorePlan__Output } from './redback/v1/RestorePlan.js';
+import type { RestoreRequest as _redback_v1_RestoreRequest, RestoreRequest__Output as _redback_v1_RestoreRequest__Output } from './redback/v1/RestoreRequest.js';
 import type { SetVerifyResult as _redback_v1_SetVerifyResult, SetVerifyResult__Output as _redback_v1_SetVerifyResult__Output } from './redback/v1/SetVerifyResult.js';
 import type { StatusReply as _redback_v1_StatusReply, StatusReply__Output as _redback_v1_StatusReply__Output } from './redback/v1/StatusReply.js';
 import type { StatusRequest as _redback_v1_StatusRequest, StatusRequest__Output as _redback_v1_StatusRequest__Output } from './redback/v1/StatusRequest.js';
@@ -97,6 +101,10 @@ export interface ProtoGrpcType {
       PruneOffsiteRequest: MessageTypeDefinition<_redback_v1_PruneOffsiteRequest, _redback_v1_PruneOffsiteRequest__Output>
       RebuildCatalogReply: MessageTypeDefinition<_redback_v1_RebuildCatalogReply, _redback_v1_RebuildCatalogReply__Output>
       RebuildCatalogRequest: MessageTypeDefinition<_redback_v1_RebuildCatalogRequest, _redback_v1_RebuildCatalogRequest__Output>
+      RecoverRequest: MessageTypeDefinition<_redback_v1_RecoverRequest, _redback_v1_RecoverRequest__Output>
+      RestoreCandidate: MessageTypeDefinition<_redback_v1_RestoreCandidate, _redback_v1_RestoreCandidate__Output>
+      RestorePlan: MessageTypeDefinition<_redback_v1_RestorePlan, _redback_v1_RestorePlan__Output>
+      RestoreRequest: MessageTypeDefinition<_redback_v1_RestoreRequest, _redback_v1_RestoreRequest__Output>
       SetVerifyResult: MessageTypeDefinition<_redback_v1_SetVerifyResult, _redback_v1_SetVerifyResult__Output>
       StatusReply: MessageTypeDefinition<_redback_v1_StatusReply, _redback_v1_StatusReply__Output>
       StatusRequest: MessageTypeDefinition<_redback_v1_StatusRequest, _redback_v1_StatusRequest__Output>

@@ -28,6 +28,9 @@ import type { PruneOffsiteReply as _redback_v1_PruneOffsiteReply, PruneOffsiteRe
 import type { PruneOffsiteRequest as _redback_v1_PruneOffsiteRequest, PruneOffsiteRequest__Output as _redback_v1_PruneOffsiteRequest__Output } from '../../redback/v1/PruneOffsiteRequest.js';
 import type { RebuildCatalogReply as _redback_v1_RebuildCatalogReply, RebuildCatalogReply__Output as _redback_v1_RebuildCatalogReply__Output } from '../../redback/v1/RebuildCatalogReply.js';
 import type { RebuildCatalogRequest as _redback_v1_RebuildCatalogRequest, RebuildCatalogRequest__Output as _redback_v1_RebuildCatalogRequest__Output } from '../../redback/v1/RebuildCatalogRequest.js';
+import type { RecoverRequest as _redback_v1_RecoverRequest, RecoverRequest__Output as _redback_v1_RecoverRequest__Output } from '../../redback/v1/RecoverRequest.js';
+import type { RestorePlan as _redback_v1_RestorePlan, RestorePlan__Output as _redback_v1_RestorePlan__Output } from '../../redback/v1/RestorePlan.js';
+import type { RestoreRequest as _redback_v1_RestoreRequest, RestoreRequest__Output as _redback_v1_RestoreRequest__Output } from '../../redback/v1/RestoreRequest.js';
 import type { StatusReply as _redback_v1_StatusReply, StatusReply__Output as _redback_v1_StatusReply__Output } from '../../redback/v1/StatusReply.js';
 import type { StatusRequest as _redback_v1_StatusRequest, StatusRequest__Output as _redback_v1_StatusRequest__Output } from '../../redback/v1/StatusRequest.js';
 import type { TriggerBackupRequest as _redback_v1_TriggerBackupRequest, TriggerBackupRequest__Output as _redback_v1_TriggerBackupRequest__Output } from '../../redback/v1/TriggerBackupRequest.js';
@@ -171,6 +174,40 @@ export interface ControlServiceClient extends grpc.Client {
   listOffsiteSets(argument: _redback_v1_ListOffsiteSetsRequest, callback: grpc.requestCallback<_redback_v1_ListOffsiteSetsReply__Output>): grpc.ClientUnaryCall;
   
   /**
+   * Recover: the agent of the instance diagnoses it and runs the runbook that fixes it.
+   */
+  PlanRecover(argument: _redback_v1_RecoverRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_RestorePlan__Output>): grpc.ClientUnaryCall;
+  PlanRecover(argument: _redback_v1_RecoverRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redback_v1_RestorePlan__Output>): grpc.ClientUnaryCall;
+  PlanRecover(argument: _redback_v1_RecoverRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_RestorePlan__Output>): grpc.ClientUnaryCall;
+  PlanRecover(argument: _redback_v1_RecoverRequest, callback: grpc.requestCallback<_redback_v1_RestorePlan__Output>): grpc.ClientUnaryCall;
+  /**
+   * Recover: the agent of the instance diagnoses it and runs the runbook that fixes it.
+   */
+  planRecover(argument: _redback_v1_RecoverRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_RestorePlan__Output>): grpc.ClientUnaryCall;
+  planRecover(argument: _redback_v1_RecoverRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redback_v1_RestorePlan__Output>): grpc.ClientUnaryCall;
+  planRecover(argument: _redback_v1_RecoverRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_RestorePlan__Output>): grpc.ClientUnaryCall;
+  planRecover(argument: _redback_v1_RecoverRequest, callback: grpc.requestCallback<_redback_v1_RestorePlan__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * Restores (issue 9): the coordinator picks the source from the catalog, the target's agent runs
+   * its one restore runbook. Plan* choose and ask the target agent for a dry run (nothing changes);
+   * Start* create the job (follow it with WatchJob).
+   */
+  PlanRestore(argument: _redback_v1_RestoreRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_RestorePlan__Output>): grpc.ClientUnaryCall;
+  PlanRestore(argument: _redback_v1_RestoreRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redback_v1_RestorePlan__Output>): grpc.ClientUnaryCall;
+  PlanRestore(argument: _redback_v1_RestoreRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_RestorePlan__Output>): grpc.ClientUnaryCall;
+  PlanRestore(argument: _redback_v1_RestoreRequest, callback: grpc.requestCallback<_redback_v1_RestorePlan__Output>): grpc.ClientUnaryCall;
+  /**
+   * Restores (issue 9): the coordinator picks the source from the catalog, the target's agent runs
+   * its one restore runbook. Plan* choose and ask the target agent for a dry run (nothing changes);
+   * Start* create the job (follow it with WatchJob).
+   */
+  planRestore(argument: _redback_v1_RestoreRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_RestorePlan__Output>): grpc.ClientUnaryCall;
+  planRestore(argument: _redback_v1_RestoreRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redback_v1_RestorePlan__Output>): grpc.ClientUnaryCall;
+  planRestore(argument: _redback_v1_RestoreRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_RestorePlan__Output>): grpc.ClientUnaryCall;
+  planRestore(argument: _redback_v1_RestoreRequest, callback: grpc.requestCallback<_redback_v1_RestorePlan__Output>): grpc.ClientUnaryCall;
+  
+  /**
    * Offsite retention: the plan with a reason per set; deletes unless dry_run.
    */
   PruneOffsite(argument: _redback_v1_PruneOffsiteRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_PruneOffsiteReply__Output>): grpc.ClientUnaryCall;
@@ -199,6 +236,24 @@ export interface ControlServiceClient extends grpc.Client {
   rebuildCatalog(argument: _redback_v1_RebuildCatalogRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redback_v1_RebuildCatalogReply__Output>): grpc.ClientUnaryCall;
   rebuildCatalog(argument: _redback_v1_RebuildCatalogRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_RebuildCatalogReply__Output>): grpc.ClientUnaryCall;
   rebuildCatalog(argument: _redback_v1_RebuildCatalogRequest, callback: grpc.requestCallback<_redback_v1_RebuildCatalogReply__Output>): grpc.ClientUnaryCall;
+  
+  StartRecover(argument: _redback_v1_RecoverRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  StartRecover(argument: _redback_v1_RecoverRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  StartRecover(argument: _redback_v1_RecoverRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  StartRecover(argument: _redback_v1_RecoverRequest, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  startRecover(argument: _redback_v1_RecoverRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  startRecover(argument: _redback_v1_RecoverRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  startRecover(argument: _redback_v1_RecoverRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  startRecover(argument: _redback_v1_RecoverRequest, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  
+  StartRestore(argument: _redback_v1_RestoreRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  StartRestore(argument: _redback_v1_RestoreRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  StartRestore(argument: _redback_v1_RestoreRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  StartRestore(argument: _redback_v1_RestoreRequest, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  startRestore(argument: _redback_v1_RestoreRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  startRestore(argument: _redback_v1_RestoreRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  startRestore(argument: _redback_v1_RestoreRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  startRestore(argument: _redback_v1_RestoreRequest, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
   
   TriggerBackup(argument: _redback_v1_TriggerBackupRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
   TriggerBackup(argument: _redback_v1_TriggerBackupRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
@@ -317,6 +372,18 @@ export interface ControlServiceHandlers extends grpc.UntypedServiceImplementatio
   ListOffsiteSets: grpc.handleUnaryCall<_redback_v1_ListOffsiteSetsRequest__Output, _redback_v1_ListOffsiteSetsReply>;
   
   /**
+   * Recover: the agent of the instance diagnoses it and runs the runbook that fixes it.
+   */
+  PlanRecover: grpc.handleUnaryCall<_redback_v1_RecoverRequest__Output, _redback_v1_RestorePlan>;
+  
+  /**
+   * Restores (issue 9): the coordinator picks the source from the catalog, the target's agent runs
+   * its one restore runbook. Plan* choose and ask the target agent for a dry run (nothing changes);
+   * Start* create the job (follow it with WatchJob).
+   */
+  PlanRestore: grpc.handleUnaryCall<_redback_v1_RestoreRequest__Output, _redback_v1_RestorePlan>;
+  
+  /**
    * Offsite retention: the plan with a reason per set; deletes unless dry_run.
    */
   PruneOffsite: grpc.handleUnaryCall<_redback_v1_PruneOffsiteRequest__Output, _redback_v1_PruneOffsiteReply>;
@@ -325,6 +392,10 @@ export interface ControlServiceHandlers extends grpc.UntypedServiceImplementatio
    * Rebuilds the catalog's index from the offsite manifests and the connected agents' inventories.
    */
   RebuildCatalog: grpc.handleUnaryCall<_redback_v1_RebuildCatalogRequest__Output, _redback_v1_RebuildCatalogReply>;
+  
+  StartRecover: grpc.handleUnaryCall<_redback_v1_RecoverRequest__Output, _redback_v1_JobInfo>;
+  
+  StartRestore: grpc.handleUnaryCall<_redback_v1_RestoreRequest__Output, _redback_v1_JobInfo>;
   
   TriggerBackup: grpc.handleUnaryCall<_redback_v1_TriggerBackupRequest__Output, _redback_v1_JobInfo>;
   
@@ -368,8 +439,12 @@ export interface ControlServiceDefinition extends grpc.ServiceDefinition {
   ListInstances: MethodDefinition<_redback_v1_ListInstancesRequest, _redback_v1_ListInstancesReply, _redback_v1_ListInstancesRequest__Output, _redback_v1_ListInstancesReply__Output>
   ListJobs: MethodDefinition<_redback_v1_ListJobsRequest, _redback_v1_ListJobsReply, _redback_v1_ListJobsRequest__Output, _redback_v1_ListJobsReply__Output>
   ListOffsiteSets: MethodDefinition<_redback_v1_ListOffsiteSetsRequest, _redback_v1_ListOffsiteSetsReply, _redback_v1_ListOffsiteSetsRequest__Output, _redback_v1_ListOffsiteSetsReply__Output>
+  PlanRecover: MethodDefinition<_redback_v1_RecoverRequest, _redback_v1_RestorePlan, _redback_v1_RecoverRequest__Output, _redback_v1_RestorePlan__Output>
+  PlanRestore: MethodDefinition<_redback_v1_RestoreRequest, _redback_v1_RestorePlan, _redback_v1_RestoreRequest__Output, _redback_v1_RestorePlan__Output>
   PruneOffsite: MethodDefinition<_redback_v1_PruneOffsiteRequest, _redback_v1_PruneOffsiteReply, _redback_v1_PruneOffsiteRequest__Output, _redback_v1_PruneOffsiteReply__Output>
   RebuildCatalog: MethodDefinition<_redback_v1_RebuildCatalogRequest, _redback_v1_RebuildCatalogReply, _redback_v1_RebuildCatalogRequest__Output, _redback_v1_RebuildCatalogReply__Output>
+  StartRecover: MethodDefinition<_redback_v1_RecoverRequest, _redback_v1_JobInfo, _redback_v1_RecoverRequest__Output, _redback_v1_JobInfo__Output>
+  StartRestore: MethodDefinition<_redback_v1_RestoreRequest, _redback_v1_JobInfo, _redback_v1_RestoreRequest__Output, _redback_v1_JobInfo__Output>
   TriggerBackup: MethodDefinition<_redback_v1_TriggerBackupRequest, _redback_v1_JobInfo, _redback_v1_TriggerBackupRequest__Output, _redback_v1_JobInfo__Output>
   TriggerFleetBackup: MethodDefinition<_redback_v1_TriggerFleetBackupRequest, _redback_v1_ListJobsReply, _redback_v1_TriggerFleetBackupRequest__Output, _redback_v1_ListJobsReply__Output>
   TriggerFleetUpload: MethodDefinition<_redback_v1_TriggerFleetUploadRequest, _redback_v1_ListJobsReply, _redback_v1_TriggerFleetUploadRequest__Output, _redback_v1_ListJobsReply__Output>
