@@ -1,3 +1,4 @@
+import { remoteCandidate } from './remote-agent-source.js';
 import { stat } from 'node:fs/promises';
 import type { InstanceConfig } from '../../shared/config/agent-config.js';
 import { RedbackError } from '../../shared/errors/index.js';
@@ -55,7 +56,7 @@ export const SCENARIO_SEED: Record<Scenario, string | null> = {
 
 /** An RDB that could be restored: dump.rdb, a local copy or an offsite set. */
 export interface SourceCandidate {
-  kind: 'dump' | 'local-copy' | 'offsite';
+  kind: 'dump' | 'local-copy' | 'offsite' | 'remote';
   id: string;
   label: string;
   snapshotAt: string | null;
@@ -132,6 +133,11 @@ export interface DiagnoseOptions {
    * offsite sets whichever agent made them), never this instance's own dump.rdb.
    */
   sourceInstance?: SetSourceInstance;
+  /**
+   * A copy held by another agent, relayed by the coordinator (`redback restore --source agent:ID`):
+   * the descriptor of agent/recovery/remote-agent-source.ts, offered as one more candidate.
+   */
+  remote?: SourceDescriptor;
 }
 
 /**
@@ -194,7 +200,8 @@ export async function diagnose(ctx: AgentContext, instanceOrName: InstanceConfig
   const offsite = await offsiteCandidates(ctx, instance, from);
   // Another instance's data never comes from this instance's dump.rdb.
   const dumpCandidate: DumpInspection = foreign ? { ...dump, exists: false } : dump;
-  const { list: candidates, reference } = await rankCandidates(ctx, instance, dumpCandidate, okCopies, offsite.candidates, redis, state?.lastNonEmpty ?? null, options, now, limit);
+  const remote = options.remote ? [remoteCandidate(options.remote)] : [];
+  const { list: candidates, reference } = await rankCandidates(ctx, instance, dumpCandidate, okCopies, [...offsite.candidates, ...remote], redis, state?.lastNonEmpty ?? null, options, now, limit);
   const source = candidates.find((c) => c.usable) ?? null;
   if (source && reference && isCollapsed(source.keys, reference.keys, ctx.config.snapshot.maxKeyDrop)) {
     warnings.push(
@@ -436,7 +443,7 @@ async function rankCandidates(
   list.push(...offsite);
   // Newest first; on equal snapshot times a local copy (sealed manifest) before dump.rdb, and
   // anything on this host before an offsite set (no download).
-  const rank = { 'local-copy': 0, dump: 1, offsite: 2 } as const;
+  const rank = { 'local-copy': 0, dump: 1, offsite: 2, remote: 3 } as const;
   list.sort((a, b) => (b.snapshotAt ?? '').localeCompare(a.snapshotAt ?? '') || rank[a.kind] - rank[b.kind]);
   let chosen = list;
   if (options.backupId) {

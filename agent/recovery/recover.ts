@@ -1,3 +1,4 @@
+import type { SourceDescriptor } from './restore-source.js';
 import type { InstanceConfig } from '../../shared/config/agent-config.js';
 import { asRedbackError, RedbackError } from '../../shared/errors/index.js';
 import type { AgentContext } from '../agent-context.js';
@@ -33,6 +34,8 @@ export interface RecoverOptions {
   withConfig?: boolean;
   /** Restore another instance's data (its copies and offsite sets) into this one. */
   sourceInstance?: SetSourceInstance;
+  /** A copy held by another agent, relayed by the coordinator (remote-agent-source.ts descriptor). */
+  remote?: SourceDescriptor;
   resume?: boolean;
   rollback?: boolean;
   /** Close the unfinished run as it stands (after showing its state); nothing else is changed. */
@@ -76,6 +79,7 @@ async function recoverLocked(ctx: AgentContext, instance: InstanceConfig, option
     ...(options.backupId ? { backupId: options.backupId } : {}),
     ...(options.before ? { before: options.before } : {}),
     ...(options.sourceInstance ? { sourceInstance: options.sourceInstance } : {}),
+    ...(options.remote ? { remote: options.remote } : {}),
   });
   options.onDiagnosis?.(diagnosis);
   const outcome = (plan: PlanView | null, report: RunReport | null = null, error: RedbackError | null = null): RecoverOutcome => ({ diagnosis, plan, dryRun, report, error });

@@ -6,7 +6,8 @@ import { receiveToFile } from '../transfer/receive-stream.js';
 import { TRANSFER_ID_PATTERN } from '../transfer/send-copy.js';
 import { TransferClient } from '../transfer/transfer-codec.js';
 import { expectedOfManifest } from './local-copy-source.js';
-import { registerRestoreSource, type RestoreSource, type SourceDescriptor } from './restore-source.js';
+import type { SourceCandidate } from './diagnose.js';
+import { registerRestoreSource, totalKeysOf, type RestoreSource, type SourceDescriptor } from './restore-source.js';
 
 /**
  * A copy held by another agent, as the source of the one restore runbook (`--source agent:ID`).
@@ -19,9 +20,9 @@ import { registerRestoreSource, type RestoreSource, type SourceDescriptor } from
  * new one from the coordinator.
  */
 export function remoteAgentSource(ctx: AgentContext, descriptor: SourceDescriptor): RestoreSource {
+  // A plan (dry run) names the copy without a transfer: only `fetch` needs one.
   const transferId = String(descriptor.transferId ?? '');
   const sourceAgentId = String(descriptor.sourceAgentId ?? '');
-  if (!TRANSFER_ID_PATTERN.test(transferId)) throw new RedbackError('USAGE', 'remote source descriptor without a transfer id', { hint: 'start the restore through the coordinator' });
   const parsed = parseManifest(String(descriptor.manifestJson ?? ''));
   if (!parsed.ok) throw new RedbackError('VERIFY_FAILED', `the manifest of remote copy ${descriptor.id} is not valid: ${parsed.reason}`);
   const m = parsed.manifest;
@@ -31,9 +32,12 @@ export function remoteAgentSource(ctx: AgentContext, descriptor: SourceDescripto
     kind: 'remote',
     id: m.id,
     expected,
-    descriptor: { kind: 'remote', id: m.id, transferId, sourceAgentId, manifestJson: descriptor.manifestJson },
+    descriptor: { kind: 'remote', id: m.id, transferId, sourceAgentId, manifestJson: descriptor.manifestJson, owner: { agentId: sourceAgentId, instance: m.instance } },
     describe: () => `copy ${m.id} of ${m.instance} held by agent ${sourceAgentId} (${m.tier}, snapshot ${expected.snapshotAt ?? 'time unknown'}), relayed by the coordinator`,
     fetch: async (destination, onProgress, fetchOptions) => {
+      if (!TRANSFER_ID_PATTERN.test(transferId)) {
+        throw new RedbackError('TRANSFER_FAILED', `no transfer was started for copy ${m.id} on agent ${sourceAgentId}`, { hint: 'run the restore through the coordinator: redback restore --source agent:ID' });
+      }
       const client = new TransferClient(ctx);
       try {
         const received = await receiveToFile(client.download(transferId), destination, {
@@ -51,6 +55,29 @@ export function remoteAgentSource(ctx: AgentContext, descriptor: SourceDescripto
         client.close();
       }
     },
+  };
+}
+
+/** The copy as a candidate of the diagnosis (agent/recovery/diagnose.ts): what it holds, per its manifest. */
+export function remoteCandidate(descriptor: SourceDescriptor): SourceCandidate {
+  const parsed = parseManifest(String(descriptor.manifestJson ?? ''));
+  if (!parsed.ok) throw new RedbackError('VERIFY_FAILED', `the manifest of remote copy ${descriptor.id} is not valid: ${parsed.reason}`);
+  const m = parsed.manifest;
+  const e = expectedOfManifest(m);
+  const sourceAgentId = String(descriptor.sourceAgentId ?? '');
+  return {
+    kind: 'remote',
+    id: m.id,
+    label: `copy ${m.id} of ${m.instance} on agent ${sourceAgentId} (${m.tier}, relayed by the coordinator)`,
+    snapshotAt: e.snapshotAt,
+    keys: totalKeysOf(e.keys),
+    keyspace: e.keys,
+    rdbVersion: m.rdbVersion,
+    verified: null,
+    usable: true,
+    why: null,
+    descriptor: { ...descriptor, kind: 'remote', id: m.id, owner: { agentId: sourceAgentId, instance: m.instance } },
+    bytes: m.bytes,
   };
 }
 

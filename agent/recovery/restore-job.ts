@@ -1,3 +1,4 @@
+import type { SourceDescriptor } from './restore-source.js';
 import type { InstanceConfig } from '../../shared/config/agent-config.js';
 import { RedbackError } from '../../shared/errors/index.js';
 import { formatBytes } from '../../shared/output/format.js';
@@ -24,6 +25,8 @@ export interface RestoreJobArgs {
   from?: SetSourceInstance;
   withConfig?: boolean;
   dryRun?: boolean;
+  /** A copy held by another agent (`--source agent:ID`): the remote-agent-source descriptor, with its transfer id unless a dry run. */
+  remote?: SourceDescriptor;
 }
 
 export type RestoreJobKind = 'restore' | 'recover';
@@ -97,6 +100,13 @@ export function parseRestoreJobArgs(args: Record<string, unknown>): RestoreJobAr
     }
     out.from = { agentId: from.agentId, instance: from.instance };
   }
+  const remote = args.remote as Partial<SourceDescriptor> | undefined;
+  if (remote !== undefined && remote !== null) {
+    if (remote.kind !== 'remote' || typeof remote.id !== 'string' || typeof remote.manifestJson !== 'string' || typeof remote.sourceAgentId !== 'string') {
+      throw new RedbackError('USAGE', 'restore job argument remote must be {kind: remote, id, sourceAgentId, manifestJson, transferId}');
+    }
+    out.remote = remote as SourceDescriptor;
+  }
   if (args.withConfig === true) out.withConfig = true;
   if (args.dryRun === true) out.dryRun = true;
   return out;
@@ -124,6 +134,7 @@ export async function runRestoreJob(ctx: AgentContext, instance: InstanceConfig,
     ...(before ? { before } : {}),
     ...(runbook ? { runbook } : {}),
     ...(args.from ? { sourceInstance: args.from } : {}),
+    ...(args.remote ? { remote: args.remote } : {}),
     withConfig: args.withConfig === true,
     onDiagnosis: (d) => report('diagnose', 0, 0, `diagnosis: ${d.scenario}: ${d.reason}`),
     onPlan: (plan) => {

@@ -4,6 +4,8 @@ import type { InstanceRecord, JobRecord } from '../catalog/index.js';
 import type { CoordinatorState } from '../coordinator-state.js';
 import { resolveInstance } from '../fleet/resolve-instance.js';
 import { isTerminal } from '../jobs/job-manager.js';
+import { canonicalJson } from '../../shared/manifest/copy-manifest.js';
+import { followTransferJob, startTransfer } from '../transfer/start-transfer.js';
 import { candidateNotes, chooseSource, listCandidates, parseSourceSelector, restoreJobArgs, type RestoreCandidate, type SourceQuery } from './restore-sources.js';
 
 /** A restore job may run for hours (a large RDB loaded, then the AOF rewritten). */
@@ -57,7 +59,7 @@ export class RestoreService {
   /** The source of a restore, and the target agent's dry run of it: nothing is changed. */
   async planRestore(input: RestoreInput): Promise<RestorePlanView> {
     const r = this.resolve(input);
-    const dry = await this.runDry('restore', r.query.target, restoreJobArgs(r.chosen, r.query.target, { withConfig: r.withConfig, dryRun: true }));
+    const dry = await this.runDry('restore', r.query.target, { ...restoreJobArgs(r.chosen, r.query.target, { withConfig: r.withConfig, dryRun: true }), ...this.remotePlan(r.chosen) });
     const since = r.chosen.snapshotAt ?? r.chosen.createdAt;
     return {
       instance: r.query.from,
@@ -76,13 +78,34 @@ export class RestoreService {
   startRestore(input: RestoreInput): JobRecord {
     const r = this.resolve(input);
     this.requireConnected(r.query.target);
-    return this.state.jobs.create({
+    const timeoutMs = input.timeoutMs && input.timeoutMs > 0 ? input.timeoutMs : DEFAULT_RESTORE_TIMEOUT_MS;
+    // Another agent's copy: the relay first (the source agent is asked to send), then the restore
+    // on the target, which downloads it in its fetch step (after the pre-flight checks).
+    const transfer =
+      r.chosen.kind === 'agent'
+        ? startTransfer(this.state, { sourceAgentId: r.chosen.agentId, instance: r.chosen.instance, backupId: r.chosen.id, targetAgentId: r.query.target.agentId, timeoutMs })
+        : null;
+    const job = this.state.jobs.create({
       type: 'restore',
       agentId: r.query.target.agentId,
       instance: r.query.target.name,
-      args: { ...restoreJobArgs(r.chosen, r.query.target, { withConfig: r.withConfig, dryRun: false }), source: describeCandidate(r.chosen) },
-      timeoutMs: input.timeoutMs && input.timeoutMs > 0 ? input.timeoutMs : DEFAULT_RESTORE_TIMEOUT_MS,
+      args: {
+        ...restoreJobArgs(r.chosen, r.query.target, { withConfig: r.withConfig, dryRun: false }),
+        ...(transfer ? { remote: transfer.source } : {}),
+        source: describeCandidate(r.chosen),
+      },
+      timeoutMs,
     });
+    if (transfer) followTransferJob(this.state, transfer.transferId, job.jobId);
+    return job;
+  }
+
+  /** For a plan from another agent's copy: the copy's descriptor without a transfer (nothing is sent). */
+  private remotePlan(chosen: RestoreCandidate): Record<string, unknown> {
+    if (chosen.kind !== 'agent') return {};
+    const backup = this.state.catalog.getBackup(chosen.agentId, chosen.instance, chosen.id);
+    if (!backup) throw new RedbackError('NOT_FOUND', `agent ${chosen.agentId} has no copy ${chosen.id} of ${chosen.instance}`, { hint: 'list copies with: redback backups' });
+    return { remote: { kind: 'remote', id: chosen.id, sourceAgentId: chosen.agentId, manifestJson: canonicalJson(backup.manifest) } };
   }
 
   /** The agent's diagnosis of the instance and the runbook it would run: nothing is changed. */

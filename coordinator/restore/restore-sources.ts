@@ -44,12 +44,11 @@ export interface SourceQuery {
 }
 
 /**
- * Whether the target's agent can read a copy of this kind. `agent` needs the relay of copies
- * between agents (agent → coordinator → agent, the transfer engineer's RPCs): until it is wired,
- * such candidates are listed in the plan but not used. The lead flips this when the relay lands
- * (and `restoreJobArgs` below then passes the remote copy to the agent).
+ * Whether the target's agent can read a copy of this kind. `agent` copies are relayed between
+ * agents (agent → coordinator → agent: coordinator/transfer/); RestoreService starts the transfer
+ * and adds its descriptor (`remote`) to the job's arguments.
  */
-export const RELAYED_COPIES_AVAILABLE = false;
+export const RELAYED_COPIES_AVAILABLE = true;
 
 /** Nearest first: the target host's own copies, another agent's copies, then offsite. */
 const NEARNESS: Record<CandidateKind, number> = { local: 0, agent: 1, offsite: 2 };
@@ -161,8 +160,7 @@ export function restoreJobArgs(candidate: RestoreCandidate, target: InstanceReco
     case 'offsite':
       return sameInstance ? base : { ...base, from: { agentId: candidate.agentId, instance: candidate.instance } };
     case 'agent':
-      throw new RedbackError('USAGE', `restoring from another agent's copy (agent:${candidate.agentId}) is not available yet`, {
-        hint: 'use --source local or --source offsite',
-      });
+      // RestoreService adds `remote`: the copy's descriptor and, for a real run, its transfer id.
+      return { ...base, from: { agentId: candidate.agentId, instance: candidate.instance } };
   }
 }

@@ -219,13 +219,10 @@ describe('redback restore / recover through the coordinator (coordinator + 2 age
     expect(await dbsize(a1, 3)).toBe(keys3);
   }, 240_000);
 
-  it('--target-instance restores X\'s data into Y on the other host (digest equal); agent:ID is refused as not available yet', async () => {
+  // --source agent:ID (another agent's copy, relayed by the coordinator) is tested in transfer.test.ts.
+  it('--target-instance restores X\'s data into Y on the other host (digest equal)', async () => {
     const xDigest = await digest(a1);
     expect(await digest(a2)).not.toBe(xDigest);
-
-    const agentSource = await runCli(['restore', '--instance', 'agent-1/main', '--target-instance', 'agent-2/main', '--source', 'agent:agent-1', '--dry-run'], { env: env() });
-    expect(agentSource.code).toBe(2);
-    expect(agentSource.stderr).toMatch(/not available yet/);
 
     const dry = await runCliJson(['restore', '--instance', 'agent-1/main', '--target-instance', 'agent-2/main', '--dry-run', '--json'], { env: env(), timeoutMs: 120_000 });
     expect(dry.code, dry.stderr).toBe(0);

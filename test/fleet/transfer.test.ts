@@ -172,6 +172,26 @@ describe('copies between agents, relayed by the coordinator', () => {
     await restartA();
   }, 240_000);
 
+  it('redback restore --source agent:A restores A\'s copy onto B through the relay (plan first, then DEBUG DIGEST)', async () => {
+    await a.redis.client().set('restore-marker', 'written before the copy');
+    const m = await copyOnA();
+    const expected = await digest(a);
+    expect(await digest(b)).not.toBe(expected);
+    const args = ['restore', '--instance', 'A/main', '--target-instance', 'B/main', '--source', 'agent:A', '--backup', m.id];
+    const dry = await runCliJson([...args, '--dry-run', '--json'], { env: fleet.env, timeoutMs: 120_000 });
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.json.source).toMatchObject({ kind: 'agent', agentId: 'A', id: m.id });
+    expect(fleet.coordinator!.logs().some((l) => l.msg === 'transfer created' && l.backup === m.id)).toBe(false); // a plan sends nothing
+    const r = await runCli([...args, '--yes'], { env: fleet.env, timeoutMs: 180_000 });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    await waitFor(async () => (await digest(b).catch(() => '')) === expected, 30_000, 200);
+    const jobs = (await runCliJson(['jobs', '--json', '--limit', '200'], { env: fleet.env })).json as Array<{ type: string; agentId: string; state: string; result: any }>;
+    const restore = jobs.find((j) => j.type === 'restore' && j.agentId === 'B' && j.result?.dryRun === false)!;
+    expect(restore.state).toBe('succeeded');
+    expect(restore.result).toMatchObject({ runbook: 'restore-remote', source: { kind: 'remote', id: m.id, from: { agentId: 'A', instance: 'main' } } });
+    expect(jobs.some((j) => j.type === 'send-copy' && j.agentId === 'A' && j.state === 'succeeded')).toBe(true);
+  }, 300_000);
+
   it('bad requests: unknown copy, unknown agent, the copy already there', async () => {
     const unknown = await runCli(['copy', '--backup', '20990101T000000Z-000000', '--to-agent', 'B'], { env: fleet.env });
     expect(unknown.code).toBe(4);
