@@ -11,6 +11,7 @@ import { pruneInstance } from '../retention/prune.js';
 import { ensureDailyCopy, takeSnapshot } from '../snapshot/take-snapshot.js';
 import { verifyCopies } from '../snapshot/verify-copies.js';
 import { withInstance } from '../store/instance-guard.js';
+import { drillJob } from '../drill/drill-job.js';
 
 export interface JobContext {
   report(phase: string, done: number, total: number, message?: string): void;
@@ -21,7 +22,7 @@ export interface JobContext {
  * Runs one command from the coordinator and returns its JSON-able result. The work goes through
  * the daemon's per-instance queue, so a job and a scheduled copy of the same instance never
  * overlap. Job types: snapshot {tier}, daily, prune {dryRun}, verify, policy-apply {settings, dryRun},
- * upload (an offsite set now).
+ * upload (an offsite set now), drill (a restore drill: agent/drill/).
  */
 export async function executeJob(
   ctx: AgentContext,
@@ -82,6 +83,8 @@ export async function executeJob(
         const outcome = await uploadWithConfig(ctx, instance, access, { signal: job.signal, onProgress: (phase, done, total) => job.report(phase, done, total) });
         return { manifest: outcome.manifest, plainBytes: outcome.plainBytes, storedBytes: outcome.storedBytes, ms: outcome.ms, cleanedIncomplete: outcome.cleaned.map((c) => c.setId) };
       });
+    case 'drill':
+      return drillJob(ctx, queue, instance.name, command.args, job);
     default:
       throw new RedbackError('USAGE', `this agent does not know job type "${command.type}"`, { hint: 'upgrade the agent' });
   }
