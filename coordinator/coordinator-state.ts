@@ -10,6 +10,7 @@ import type { PersistenceReports } from './policy/persistence-reports.js';
 import type { Authenticator } from './rpc/auth.js';
 import type { OffsiteService } from './offsite/offsite-service.js';
 import type { SchedulePusher } from './scheduler/schedule-pusher.js';
+import type { DrillService } from './drills/drill-service.js';
 
 /** Everything the coordinator's handlers work with; built once by Coordinator.start(). */
 export interface CoordinatorState {
@@ -27,4 +28,6 @@ export interface CoordinatorState {
   persistence: PersistenceReports;
   /** Null when the config has no offsite block. */
   offsite: OffsiteService | null;
+  /** Restore drills: triggering them and recording their outcome. */
+  drills: DrillService;
 }

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { action, examples } from '../../shared/cli/run-command.js';
+import { registerDrillCommand } from './drill-commands.js';
 
 const ops = () => import('./operator-commands.js');
 const offsiteOps = () => import('./offsite-commands.js');
@@ -106,6 +107,9 @@ export function registerCoordinatorCommands(program: Command): void {
     .option('--timeout <duration>', 'give up (and cancel) after this long (default: offsite.uploadTimeout)')
     .addHelpText('after', examples('redback upload --instance main --wait', 'redback upload --instance host1/main --wait --json', 'redback upload --all'))
     .action(action(async (flags) => (await offsiteOps()).runUpload(flags)));
+
+
+  registerDrillCommand(program, connectionOptions);
 
   const offsite = program.command('offsite').description('offsite sets: list, verify, prune');
   connectionOptions(offsite.command('list'))
