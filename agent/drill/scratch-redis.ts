@@ -168,7 +168,7 @@ export class ScratchRedis {
 function lastLine(log: string): string {
   // Redis log lines: `pid:M 04 Dec 2026 15:00:00.000 # Short read or OOM loading DB. Unrecoverable error, aborting now.`
   const lines = log.split('\n').filter((l) => /[#!]/.test(l));
-  const line = (lines.at(-1) ?? log.split('\n').at(-1) ?? '').replace(/^\d+:[A-Z] [^#*.\-!]*?[#*.\-!] /, '');
+  const line = (lines.at(-1) ?? log.split('\n').at(-1) ?? '').replace(/^\d+:[A-Z] \d+ \w+ \d+ [\d:.]+ [#*.\-!] /, '');
   return line.trim();
 }
 

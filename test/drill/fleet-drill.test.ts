@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, openSync, readdirSync, readSync, writeSync, closeSync, fstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +7,7 @@ import { AGENT_TOKEN, TestFleet, type FleetAgent } from '../helpers/fleet-fixtur
 import { fillAllTypes } from '../helpers/fill-redis.js';
 import { TestRedisServer, waitFor } from '../helpers/redis-server.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
+import { redisServersUnder } from './process-probe.js';
 
 interface DrillJson {
   instance: string;
@@ -30,16 +30,6 @@ interface InstanceJson {
   lastDrillSuccessAt: string;
 }
 
-/** redis-server processes whose command line names `dir` (a scratch server runs with --dir in it). */
-function redisServersUnder(dir: string): string[] {
-  try {
-    return execFileSync('pgrep', ['-a', '-f', dir], { encoding: 'utf8' })
-      .split('\n')
-      .filter((l) => l.includes('redis-server'));
-  } catch {
-    return []; // pgrep exits 1 when nothing matches
-  }
-}
 
 /** Flips bytes in the middle of the file (its size stays the same). */
 function corrupt(file: string): void {
@@ -193,12 +183,12 @@ describe('restore drills (coordinator + agents + real redis-servers)', () => {
     expect(r.code, r.stderr).toBe(20);
     const lines = r.stderr.trim().split('\n').filter((l) => l.startsWith('redback:'));
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/drill of h1\/main failed: .*(sha-?256|checksum|verification)/i);
+    expect(lines[0]).toMatch(/drill of h1\/main failed: the copy does not restore: .*(corrupt|sha-?256|checksum|verification)/i);
     expect(readdirSync(scratchBase)).toEqual([]);
     expect(redisServersUnder(scratchBase)).toEqual([]);
     const main = await instance('h1', 'main');
     expect(main.lastDrill).toMatchObject({ ok: false, backupId: id });
-    expect(main.lastDrill!.error).toMatch(/verification|sha/i);
+    expect(main.lastDrill!.error).toMatch(/corrupt|verification|sha/i);
     // The last success is still the earlier drill.
     expect(main.lastDrillSuccessAt).not.toBe('');
 
