@@ -22,6 +22,7 @@ export function drillJob(ctx: AgentContext, queue: InstanceQueue, instance: stri
       ...(backupId ? { backupId } : {}),
       ...(targetInstance ? { targetInstance } : {}),
       onPhase: (phase, message) => job.report(phase, 0, 0, message),
+      signal: job.signal,
     }),
   );
 }

@@ -28,6 +28,8 @@ export interface DrillOptions {
   /** Where scratch directories are made (default: the OS temp directory, TMPDIR). */
   scratchBase?: string;
   onPhase?: (phase: string, message: string) => void;
+  /** Stops the wait for the scratch server (job cancelled or timed out); it is then stopped and removed. */
+  signal?: AbortSignal;
 }
 
 /** Codes that mean "the copy does not restore" (the drill's finding), not "the drill could not run". */
@@ -107,7 +109,7 @@ async function drillIntoScratch(instance: InstanceConfig, source: RestoreSource,
     phases.fetchMs = Date.now() - started;
     t = Date.now();
     phase('load', `starting a scratch redis-server on ${formatBytes(result.bytes)} of data`);
-    const loaded = await scratch.start({ timeoutMs: options.loadTimeoutMs ?? DEFAULT_RECOVERY_TIMEOUTS.loadMs, onProgress: (m) => phase('load', m) });
+    const loaded = await scratch.start({ timeoutMs: options.loadTimeoutMs ?? DEFAULT_RECOVERY_TIMEOUTS.loadMs, onProgress: (m) => phase('load', m), ...(options.signal ? { signal: options.signal } : {}) });
     result.scratchPort = scratch.port;
     phases.loadMs = Date.now() - t;
     t = Date.now();

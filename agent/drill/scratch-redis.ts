@@ -54,12 +54,12 @@ export class ScratchRedis {
   }
 
   /** Starts the server on a free port and waits until it has loaded dump.rdb. */
-  async start(options: { timeoutMs: number; onProgress?: (message: string) => void }): Promise<LoadedScratch> {
+  async start(options: { timeoutMs: number; onProgress?: (message: string) => void; signal?: AbortSignal }): Promise<LoadedScratch> {
     for (let attempt = 1; ; attempt++) {
       this.port = await freePort();
       this.spawnServer();
       try {
-        return await this.waitLoaded(options.timeoutMs, options.onProgress);
+        return await this.waitLoaded(options.timeoutMs, options.onProgress, options.signal);
       } catch (err) {
         const log = await this.logTail();
         await this.stopServer();
@@ -116,10 +116,11 @@ export class ScratchRedis {
     return this.child !== null && this.child.exitCode === null && this.child.signalCode === null && this.spawnError === null;
   }
 
-  private async waitLoaded(timeoutMs: number, onProgress?: (message: string) => void): Promise<LoadedScratch> {
+  private async waitLoaded(timeoutMs: number, onProgress?: (message: string) => void, signal?: AbortSignal): Promise<LoadedScratch> {
     const deadline = Date.now() + timeoutMs;
     let lastError = '';
     while (Date.now() < deadline) {
+      if (signal?.aborted) throw new RedbackError('CANCELLED', 'the drill was stopped (cancelled or past its job timeout) while the scratch server loaded');
       if (this.spawnError) {
         throw new RedbackError('DRILL_FAILED', `cannot start the scratch redis-server (${this.binary}): ${this.spawnError.message}`, {
           hint: 'install redis-server on the agent host, or set control.binary of the instance to its path',

@@ -11,6 +11,7 @@ export function registerDrillCommand(program: Command, connectionOptions: (cmd: 
     .option('--target-instance <name>', 'restore into this other instance of the same agent through the safe restore runbook (its data is moved aside), instead of a scratch redis-server')
     .option('--backup <id>', 'a local copy id or an offsite set id (default: the newest)')
     .option('--source <where>', 'local or offsite', 'local')
+    .option('--dry-run', 'say which copy would go where; start nothing')
     .option('--timeout <duration>', "give up after this long, e.g. 2h (default: the coordinator's jobs.defaultTimeout)")
     .addHelpText(
       'after',
@@ -18,7 +19,7 @@ export function registerDrillCommand(program: Command, connectionOptions: (cmd: 
         'redback drill --instance main',
         'redback drill --instance host1/main --source offsite --json',
         'redback drill --instance main --backup 20261124T031500Z-3fa9c1',
-        'redback drill --instance main --target-instance main-drill',
+        'redback drill --instance main --target-instance main-drill --dry-run',
       ) +
         '\nA scratch drill starts a throwaway redis-server on 127.0.0.1 (free port, temp dir, no saves) and removes it after.\n' +
         'Schedule drills with `drills:` in the coordinator config; `redback instances` shows each last drill and its RTO.\n',

@@ -4,7 +4,7 @@ import { formatBytes, formatKeys, printJson } from '../../shared/output/format.j
 import { formatDuration } from '../../shared/time/clock.js';
 import type { ConnectionFlags } from '../rpc/control-client.js';
 import { timeoutFlagMs, withClient } from './command-helpers.js';
-import type { JobView } from './operator-views.js';
+import type { InstanceStatusView, JobView } from './operator-views.js';
 
 export interface DrillFlags extends ConnectionFlags {
   instance?: string;
@@ -12,6 +12,7 @@ export interface DrillFlags extends ConnectionFlags {
   backup?: string;
   source?: string;
   timeout?: string;
+  dryRun?: boolean;
 }
 
 /**
@@ -25,6 +26,7 @@ export async function runDrill(flags: DrillFlags): Promise<number> {
   if (source !== 'local' && source !== 'offsite') throw new RedbackError('USAGE', `--source ${source}: use local or offsite`, { hint: 'redback drill --instance main --source offsite' });
   const timeoutMs = timeoutFlagMs(flags.timeout);
   return withClient(flags, async (client) => {
+    if (flags.dryRun) return printPlan(await client.instances(), flags, source);
     const job = await client.triggerDrill({
       instance: flags.instance!,
       source,
@@ -63,4 +65,36 @@ export function describeDrill(r: DrillResult): string {
     `  ${r.source} copy ${r.backupId} (${formatBytes(r.bytes)}, snapshot ${r.snapshotAt ?? '?'}), ${where}`,
     `  keys: ${formatKeys(r.keysFound)} (manifest: ${formatKeys(r.keysExpected)})`,
   ].join('\n');
+}
+
+/** --dry-run: which instance, which copy, where it goes; nothing is started. */
+function printPlan(instances: InstanceStatusView[], flags: DrillFlags, source: string): number {
+  const spec = flags.instance!;
+  const [agent, name] = spec.includes('/') ? [spec.slice(0, spec.indexOf('/')), spec.slice(spec.indexOf('/') + 1)] : ['', spec];
+  const found = instances.filter((i) => i.name === name && (!agent || i.agentId === agent));
+  if (found.length !== 1) {
+    throw new RedbackError(found.length ? 'USAGE' : 'NOT_FOUND', found.length ? `instance name "${name}" is ambiguous: ${found.map((i) => `${i.agentId}/${i.name}`).join(', ')}` : `no instance "${spec}" in the fleet`, {
+      hint: found.length ? 'qualify it as AGENT/INSTANCE' : 'list instances with: redback instances',
+    });
+  }
+  const x = found[0]!;
+  if (flags.targetInstance && !instances.some((i) => i.agentId === x.agentId && i.name === flags.targetInstance)) {
+    throw new RedbackError('NOT_FOUND', `agent ${x.agentId} has no instance "${flags.targetInstance}"`, { hint: 'a drill restores into another instance of the same agent: list them with redback instances' });
+  }
+  const plan = {
+    dryRun: true,
+    agentId: x.agentId,
+    instance: x.name,
+    source,
+    backupId: flags.backup ?? 'newest',
+    target: flags.targetInstance ? { instance: flags.targetInstance, note: 'its data files are moved into its quarantine folder and replaced by the copy (the safe restore runbook)' } : { scratch: 'a throwaway redis-server on 127.0.0.1 in a temp dir on the agent host, removed after' },
+  };
+  if (flags.json) printJson(plan);
+  else {
+    process.stdout.write(
+      `dry run: would drill ${flags.backup ? `copy ${flags.backup}` : `the newest ${source} copy`} of ${x.agentId}/${x.name} (not touched itself) into ${flags.targetInstance ? `instance ${flags.targetInstance} on ${x.agentId}: ${plan.target.note}` : 'a throwaway redis-server on the agent host (127.0.0.1, temp dir, removed after)'}\n` +
+        `then compare the key counts per database with the copy's manifest and record the recovery time; nothing was started\n`,
+    );
+  }
+  return 0;
 }

@@ -152,6 +152,14 @@ describe('restore drills (coordinator + agents + real redis-servers)', () => {
     const spareBefore = String(await spare.client().call('DEBUG', 'DIGEST'));
     expect(spareBefore).not.toBe(digestAtCopy);
 
+    // --dry-run says what would happen and starts nothing.
+    const dry = await runCli(['drill', '--instance', 'h1/main', '--target-instance', 'spare', '--dry-run'], { env: fleet.env });
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toMatch(/^dry run: would drill the newest local copy of h1\/main .*into instance spare on h1/);
+    expect(String(await spare.client().call('DEBUG', 'DIGEST'))).toBe(spareBefore);
+    const unknown = await runCli(['drill', '--instance', 'h1/main', '--target-instance', 'nope', '--dry-run'], { env: fleet.env });
+    expect(unknown.code).toBe(4);
+
     const r = await runCliJson<{ drill: DrillJson }>(['drill', '--instance', 'h1/main', '--target-instance', 'spare', '--backup', backup.json.result.manifest.id, '--json'], { env: fleet.env, timeoutMs: 180_000 });
     expect(r.code, r.stderr).toBe(0);
     expect(r.json.drill).toMatchObject({ ok: true, targetInstance: 'spare', backupId: backup.json.result.manifest.id, keysFound: { '0': 41, '3': 40 } });
