@@ -17,6 +17,7 @@ import { resolveInstanceFacts } from '../state/instance-facts.js';
 import { withInstance } from '../store/instance-guard.js';
 import { pickDrillSource } from './drill-source.js';
 import { ScratchRedis } from './scratch-redis.js';
+import { checkScratchRoom } from './scratch-room.js';
 
 export interface DrillOptions {
   source?: DrillSourceKind;
@@ -99,6 +100,7 @@ async function drillIntoScratch(instance: InstanceConfig, source: RestoreSource,
   const scratch = await ScratchRedis.create(binary, options.scratchBase);
   const phases = result.phases;
   try {
+    await checkScratchRoom(scratch.dir, source.expected, instance.name);
     let t = Date.now();
     phase('fetch', `copying ${source.describe()} into ${scratch.dir}`);
     try {

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ScratchRedis } from '../../agent/drill/scratch-redis.js';
 import { checkKeys } from '../../agent/recovery/key-check.js';
+import { availableMemory, checkScratchRoom } from '../../agent/drill/scratch-room.js';
 import { RedbackError } from '../../shared/errors/index.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { redisServersUnder } from './process-probe.js';
@@ -54,6 +55,18 @@ describe('scratch redis-server of a drill (real redis-server)', () => {
     expect(existsSync(scratch.dir)).toBe(false);
     expect(redisServersUnder(tmp.path)).toEqual([]);
   }, 60_000);
+
+  it('a host without room for one more copy of the dataset is refused before anything is copied (exit 9)', async () => {
+    await expect(checkScratchRoom(tmp.path, { bytes: 1024, usedMem: 1024 }, 'main')).resolves.toBeUndefined();
+    const tooBig = (await availableMemory()) * 2;
+    const err = await checkScratchRoom(tmp.path, { bytes: 1024, usedMem: tooBig }, 'main').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RedbackError);
+    expect((err as RedbackError).code).toBe('PREFLIGHT_FAILED');
+    expect((err as RedbackError).exitCode).toBe(9);
+    expect((err as RedbackError).message).toMatch(/no room for a scratch redis-server of main on this host: .* of memory available/);
+    const noDisk = await checkScratchRoom(tmp.path, { bytes: 1024 ** 5 * 50, usedMem: null }, 'main').catch((e: unknown) => e);
+    expect((noDisk as RedbackError).message).toMatch(/free in .*the copy needs/);
+  });
 
   it('key counts that differ from the manifest are problems; keys with a TTL may have expired', () => {
     const expected = { keys: { '0': 10, '3': 5 }, expires: { '0': 2, '3': 0 } };
