@@ -10,6 +10,7 @@ import type { PersistenceReports } from './policy/persistence-reports.js';
 import type { Authenticator } from './rpc/auth.js';
 import type { OffsiteService } from './offsite/offsite-service.js';
 import type { SchedulePusher } from './scheduler/schedule-pusher.js';
+import type { TransferRelay } from './transfer/transfer-relay.js';
 import type { DrillService } from './drills/drill-service.js';
 
 /** Everything the coordinator's handlers work with; built once by Coordinator.start(). */
@@ -28,6 +29,8 @@ export interface CoordinatorState {
   persistence: PersistenceReports;
   /** Null when the config has no offsite block. */
   offsite: OffsiteService | null;
+  /** Copies moving between agents (TransferService). */
+  transfers: TransferRelay;
   /** Restore drills: triggering them and recording their outcome. */
   drills: DrillService;
 }

@@ -17,6 +17,8 @@ import { OffsiteService } from './offsite/offsite-service.js';
 import { sessionHandler } from './rpc/agent-service.js';
 import { Authenticator } from './rpc/auth.js';
 import { controlHandlers } from './rpc/control-service.js';
+import { transferHandlers } from './rpc/transfer-service.js';
+import { TransferRelay } from './transfer/transfer-relay.js';
 import { SchedulePusher } from './scheduler/schedule-pusher.js';
 import { agentViews, instanceViews } from './status/fleet-status.js';
 import { DrillService } from './drills/drill-service.js';
@@ -111,11 +113,13 @@ export class Coordinator {
     state.offsite = config.offsite ? new OffsiteService({ catalog, jobs: state.jobs, sessions, logger: logger.child({ part: 'offsite' }), metrics: offsiteMetrics }, config.offsite) : null;
     state.schedules = new SchedulePusher(catalog, sessions, config.schedules, logger);
     state.schedules.init();
+    state.transfers = new TransferRelay(logger.child({ part: 'transfer' }), { isConnected: (agentId) => sessions.get(agentId) !== undefined });
 
-    const { agent, control } = loadProtos();
+    const { agent, control, transfer } = loadProtos();
     const server = new grpc.Server(channelOptions(config.limits.maxMessageBytes));
     server.addService(agent.redback.v1.AgentService.service, { Session: sessionHandler(state) });
     server.addService(control.redback.v1.ControlService.service, controlHandlers(state));
+    server.addService(transfer.redback.v1.TransferService.service, transferHandlers(state));
     const port = await new Promise<number>((resolve, reject) =>
       server.bindAsync(config.listen, serverCredentials(config.tls), (err, bound) => {
         if (err) {
@@ -149,6 +153,7 @@ export class Coordinator {
     this.drillScheduler?.stop();
     state.jobs.stop();
     state.schedules.stop();
+    state.transfers.stop();
     for (const session of state.sessions.all()) session.close('coordinator shutting down');
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {

@@ -19,6 +19,8 @@ import { setBytes } from '../../shared/offsite/set-manifest.js';
 import { listSets } from '../../shared/offsite/set-store.js';
 import { openOffsiteIfConfigured, ownerFor } from '../offsite/offsite-session.js';
 import { describeSet, expectedOfManifest, expectedOfSet, inspectDump, totalKeysOf, type DumpInspection, type SourceDescriptor } from './sources.js';
+import type { SetSourceInstance } from './offsite-source.js';
+import { agentIdOf } from '../session/coordinator-link.js';
 import { trapFor } from './trap-guard.js';
 import { rdbLoadLimit, type RdbLoadLimit } from './redis-version.js';
 import { describeDrop, isCollapsed } from '../retention/key-drop.js';
@@ -67,7 +69,7 @@ export interface SourceCandidate {
   /** Why it is not used. */
   why: string | null;
   descriptor: SourceDescriptor;
-  /** Bytes to transfer (offsite: stored size of the set). */
+  /** Bytes to transfer (offsite: stored size of the set; a local copy: its RDB). */
   bytes?: number;
 }
 
@@ -124,6 +126,12 @@ export interface DiagnoseOptions {
   before?: Date;
   /** Read candidate copies end to end (SHA-256, CRC-64) before choosing one. Default true. */
   verify?: boolean;
+  /**
+   * Restore another instance's data into this one (`redback restore --target-instance`): the
+   * candidates are that instance's copies (its local copies when it lives on this agent, its
+   * offsite sets whichever agent made them), never this instance's own dump.rdb.
+   */
+  sourceInstance?: SetSourceInstance;
 }
 
 /**
@@ -176,11 +184,17 @@ export async function diagnose(ctx: AgentContext, instanceOrName: InstanceConfig
   }
 
   const dump = await inspectDump(facts.rdbFile);
-  const inventory = await ctx.store.inventory(instance.name);
+  // Whose copies: this instance's, or (--target-instance) another instance's.
+  const from: SetSourceInstance = options.sourceInstance ?? { agentId: agentIdOf(ctx.config), instance: instance.name };
+  const foreign = from.instance !== instance.name || from.agentId !== agentIdOf(ctx.config);
+  const onThisHost = from.agentId === agentIdOf(ctx.config);
+  const inventory = onThisHost ? await ctx.store.inventory(from.instance) : { copies: [], broken: [] };
   const okCopies = inventory.copies.filter((c) => c.state === 'ok');
   const limit = await rdbLoadLimit(planFacts);
-  const offsite = await offsiteCandidates(ctx, instance);
-  const { list: candidates, reference } = await rankCandidates(ctx, instance, dump, okCopies, offsite.candidates, redis, state?.lastNonEmpty ?? null, options, now, limit);
+  const offsite = await offsiteCandidates(ctx, instance, from);
+  // Another instance's data never comes from this instance's dump.rdb.
+  const dumpCandidate: DumpInspection = foreign ? { ...dump, exists: false } : dump;
+  const { list: candidates, reference } = await rankCandidates(ctx, instance, dumpCandidate, okCopies, offsite.candidates, redis, state?.lastNonEmpty ?? null, options, now, limit);
   const source = candidates.find((c) => c.usable) ?? null;
   if (source && reference && isCollapsed(source.keys, reference.keys, ctx.config.snapshot.maxKeyDrop)) {
     warnings.push(
@@ -407,7 +421,7 @@ async function rankCandidates(
     list.push({
       kind: 'local-copy',
       id: copy.manifest.id,
-      label: `local copy ${copy.manifest.id} (${copy.manifest.tier})`,
+      label: `local copy ${copy.manifest.id} (${copy.manifest.tier}${copy.manifest.instance !== instance.name ? ` of ${copy.manifest.instance}` : ''})`,
       snapshotAt: e.snapshotAt,
       keys: totalKeysOf(e.keys),
       keyspace: e.keys,
@@ -415,7 +429,8 @@ async function rankCandidates(
       verified: null,
       usable: true,
       why: null,
-      descriptor: { kind: 'local-copy', id: copy.manifest.id, tier: copy.manifest.tier, path: copy.rdbFile },
+      descriptor: { kind: 'local-copy', id: copy.manifest.id, tier: copy.manifest.tier, path: copy.rdbFile, instance: copy.manifest.instance },
+      bytes: copy.manifest.bytes,
     });
   }
   list.push(...offsite);
@@ -501,19 +516,19 @@ async function verifyInOrder(ctx: AgentContext, instance: InstanceConfig, chosen
  * The complete offsite sets of the instance as candidates (listed, not downloaded: the restore
  * verifies the one it uses while fetching it). An unreachable store is reported, never fatal.
  */
-async function offsiteCandidates(ctx: AgentContext, instance: InstanceConfig): Promise<{ view: OffsiteView; candidates: SourceCandidate[] }> {
+async function offsiteCandidates(ctx: AgentContext, instance: InstanceConfig, from: SetSourceInstance): Promise<{ view: OffsiteView; candidates: SourceCandidate[] }> {
   const none: OffsiteView = { status: 'not-configured', sets: 0, incomplete: 0, newest: null, error: null };
   let access;
   try {
     access = await openOffsiteIfConfigured(ctx);
     if (!access) return { view: none, candidates: [] };
-    const listing = await listSets(access.target, ownerFor(ctx, access, instance.name));
+    const listing = await listSets(access.target, { ...ownerFor(ctx, access, instance.name), agentId: from.agentId, instance: from.instance });
     const candidates: SourceCandidate[] = listing.complete.map(({ manifest: m }) => {
       const e = expectedOfSet(m);
       return {
         kind: 'offsite',
         id: m.setId,
-        label: describeSet(m),
+        label: m.instance !== instance.name || m.agentId !== agentIdOf(ctx.config) ? `${describeSet(m)} of ${m.agentId}/${m.instance}` : describeSet(m),
         snapshotAt: e.snapshotAt,
         keys: totalKeysOf(e.keys),
         keyspace: e.keys,
@@ -521,7 +536,7 @@ async function offsiteCandidates(ctx: AgentContext, instance: InstanceConfig): P
         verified: null,
         usable: true,
         why: null,
-        descriptor: { kind: 'offsite', id: m.setId },
+        descriptor: { kind: 'offsite', id: m.setId, owner: { agentId: m.agentId, instance: m.instance } },
         bytes: setBytes(m).stored,
       };
     });

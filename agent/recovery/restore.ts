@@ -150,7 +150,7 @@ export function restoreRunbook(
       // Not fsynced here: once the AOF is rebuilt (enable-aof) the data is durable in the AOF, and
       // until then a crash leaves at worst a torn dump.rdb that Redis refuses (CRC-64) and the run
       // rolls back from. Without an AOF, rewrite-config fsyncs dump.rdb before the run succeeds.
-      const result = await needSource().fetch(staged, (done, total) => env.progress(`${formatBytes(done)} / ${formatBytes(total)}`, total ? done / total : undefined), { durable: false });
+      const result = await needSource().fetch(staged, (done, total) => env.progress(`${formatBytes(done)} / ${formatBytes(total)}`, total ? done / total : undefined, { done, total }), { durable: false });
       s.fetched = { sha256: result.sha256, bytes: result.bytes, ms: Date.now() - started };
       env.note(`staged ${formatBytes(result.bytes)} in ${formatDuration(s.fetched.ms)}: sha256 and crc64 verified`);
     },

@@ -258,7 +258,7 @@ export class CoordinatorLink {
       outcome = { jobId, ok: true, errorCode: '', errorMessage: '', errorHint: '', resultJson: JSON.stringify(result), finishedAt: new Date().toISOString() };
     } catch (err) {
       const error = asRedbackError(err);
-      // A job that failed with a result to record (a failed drill's measurements) sends it along.
+      // A job that failed halfway may say what it did (a restore's steps): kept with the error.
       const partial = error.details?.jobResult;
       outcome = { jobId, ok: false, errorCode: error.code, errorMessage: error.message, errorHint: error.hint ?? '', resultJson: partial === undefined ? '' : JSON.stringify(partial), finishedAt: new Date().toISOString() };
     } finally {

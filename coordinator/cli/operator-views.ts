@@ -203,3 +203,33 @@ export interface PruneView {
 
 /** `redback catalog rebuild` (coordinator/offsite/catalog-rebuild.ts). */
 export type RebuildView = RebuildOutcome;
+
+/** A place a restore can read from (`redback restore --dry-run --json`: source and candidates). */
+export interface RestoreCandidateView {
+  kind: string;
+  id: string;
+  agentId: string;
+  instance: string;
+  snapshotAt: string;
+  createdAt: string;
+  bytes: number;
+  keys: Record<string, number>;
+  rdbVersion: number;
+  verifyState: string;
+  available: boolean;
+  why: string;
+}
+
+/** The plan of a restore or recovery: the coordinator's choice and the target agent's dry run. */
+export interface RestorePlanView {
+  instance: string;
+  target: string;
+  source: RestoreCandidateView | null;
+  candidates: RestoreCandidateView[];
+  dataLossSince: string;
+  dataLossSeconds: number;
+  notes: string[];
+  /** The dry-run job; its result is the agent's plan (runbook, steps, diagnosis). */
+  dryRun: JobView | null;
+  withConfig: boolean;
+}

@@ -8,6 +8,8 @@ import type { BackupInfo as _redback_v1_BackupInfo, BackupInfo__Output as _redba
 import type { BackupLocation as _redback_v1_BackupLocation, BackupLocation__Output as _redback_v1_BackupLocation__Output } from './redback/v1/BackupLocation.js';
 import type { CancelJobRequest as _redback_v1_CancelJobRequest, CancelJobRequest__Output as _redback_v1_CancelJobRequest__Output } from './redback/v1/CancelJobRequest.js';
 import type { ControlServiceClient as _redback_v1_ControlServiceClient, ControlServiceDefinition as _redback_v1_ControlServiceDefinition } from './redback/v1/ControlService.js';
+import type { CopyBackupReply as _redback_v1_CopyBackupReply, CopyBackupReply__Output as _redback_v1_CopyBackupReply__Output } from './redback/v1/CopyBackupReply.js';
+import type { CopyBackupRequest as _redback_v1_CopyBackupRequest, CopyBackupRequest__Output as _redback_v1_CopyBackupRequest__Output } from './redback/v1/CopyBackupRequest.js';
 import type { DrillSummary as _redback_v1_DrillSummary, DrillSummary__Output as _redback_v1_DrillSummary__Output } from './redback/v1/DrillSummary.js';
 import type { ForgetAgentReply as _redback_v1_ForgetAgentReply, ForgetAgentReply__Output as _redback_v1_ForgetAgentReply__Output } from './redback/v1/ForgetAgentReply.js';
 import type { ForgetAgentRequest as _redback_v1_ForgetAgentRequest, ForgetAgentRequest__Output as _redback_v1_ForgetAgentRequest__Output } from './redback/v1/ForgetAgentRequest.js';
@@ -37,6 +39,10 @@ import type { PruneOffsiteReply as _redback_v1_PruneOffsiteReply, PruneOffsiteRe
 import type { PruneOffsiteRequest as _redback_v1_PruneOffsiteRequest, PruneOffsiteRequest__Output as _redback_v1_PruneOffsiteRequest__Output } from './redback/v1/PruneOffsiteRequest.js';
 import type { RebuildCatalogReply as _redback_v1_RebuildCatalogReply, RebuildCatalogReply__Output as _redback_v1_RebuildCatalogReply__Output } from './redback/v1/RebuildCatalogReply.js';
 import type { RebuildCatalogRequest as _redback_v1_RebuildCatalogRequest, RebuildCatalogRequest__Output as _redback_v1_RebuildCatalogRequest__Output } from './redback/v1/RebuildCatalogRequest.js';
+import type { RecoverRequest as _redback_v1_RecoverRequest, RecoverRequest__Output as _redback_v1_RecoverRequest__Output } from './redback/v1/RecoverRequest.js';
+import type { RestoreCandidate as _redback_v1_RestoreCandidate, RestoreCandidate__Output as _redback_v1_RestoreCandidate__Output } from './redback/v1/RestoreCandidate.js';
+import type { RestorePlan as _redback_v1_RestorePlan, RestorePlan__Output as _redback_v1_RestorePlan__Output } from './redback/v1/RestorePlan.js';
+import type { RestoreRequest as _redback_v1_RestoreRequest, RestoreRequest__Output as _redback_v1_RestoreRequest__Output } from './redback/v1/RestoreRequest.js';
 import type { SetVerifyResult as _redback_v1_SetVerifyResult, SetVerifyResult__Output as _redback_v1_SetVerifyResult__Output } from './redback/v1/SetVerifyResult.js';
 import type { StatusReply as _redback_v1_StatusReply, StatusReply__Output as _redback_v1_StatusReply__Output } from './redback/v1/StatusReply.js';
 import type { StatusRequest as _redback_v1_StatusRequest, StatusRequest__Output as _redback_v1_StatusRequest__Output } from './redback/v1/StatusRequest.js';
@@ -67,6 +73,8 @@ export interface ProtoGrpcType {
        * The operator's view of the fleet (the redback CLI). Every call needs the admin token.
        */
       ControlService: SubtypeConstructor<typeof grpc.Client, _redback_v1_ControlServiceClient> & { service: _redback_v1_ControlServiceDefinition }
+      CopyBackupReply: MessageTypeDefinition<_redback_v1_CopyBackupReply, _redback_v1_CopyBackupReply__Output>
+      CopyBackupRequest: MessageTypeDefinition<_redback_v1_CopyBackupRequest, _redback_v1_CopyBackupRequest__Output>
       DrillSummary: MessageTypeDefinition<_redback_v1_DrillSummary, _redback_v1_DrillSummary__Output>
       ForgetAgentReply: MessageTypeDefinition<_redback_v1_ForgetAgentReply, _redback_v1_ForgetAgentReply__Output>
       ForgetAgentRequest: MessageTypeDefinition<_redback_v1_ForgetAgentRequest, _redback_v1_ForgetAgentRequest__Output>
@@ -96,6 +104,10 @@ export interface ProtoGrpcType {
       PruneOffsiteRequest: MessageTypeDefinition<_redback_v1_PruneOffsiteRequest, _redback_v1_PruneOffsiteRequest__Output>
       RebuildCatalogReply: MessageTypeDefinition<_redback_v1_RebuildCatalogReply, _redback_v1_RebuildCatalogReply__Output>
       RebuildCatalogRequest: MessageTypeDefinition<_redback_v1_RebuildCatalogRequest, _redback_v1_RebuildCatalogRequest__Output>
+      RecoverRequest: MessageTypeDefinition<_redback_v1_RecoverRequest, _redback_v1_RecoverRequest__Output>
+      RestoreCandidate: MessageTypeDefinition<_redback_v1_RestoreCandidate, _redback_v1_RestoreCandidate__Output>
+      RestorePlan: MessageTypeDefinition<_redback_v1_RestorePlan, _redback_v1_RestorePlan__Output>
+      RestoreRequest: MessageTypeDefinition<_redback_v1_RestoreRequest, _redback_v1_RestoreRequest__Output>
       SetVerifyResult: MessageTypeDefinition<_redback_v1_SetVerifyResult, _redback_v1_SetVerifyResult__Output>
       StatusReply: MessageTypeDefinition<_redback_v1_StatusReply, _redback_v1_StatusReply__Output>
       StatusRequest: MessageTypeDefinition<_redback_v1_StatusRequest, _redback_v1_StatusRequest__Output>
