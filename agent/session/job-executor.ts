@@ -14,6 +14,7 @@ import { withInstance } from '../store/instance-guard.js';
 import { parseRestoreJobArgs, runRestoreJob } from '../recovery/restore-job.js';
 import { receiveCopy } from '../transfer/receive-copy.js';
 import { sendCopy } from '../transfer/send-copy.js';
+import { drillJob } from '../drill/drill-job.js';
 
 export interface JobContext {
   report(phase: string, done: number, total: number, message?: string): void;
@@ -29,6 +30,7 @@ export interface JobContext {
  * send-copy {transferId, backupId} and receive-copy {transferId,
  * backupId, sha256} (a copy moving to another agent through the coordinator: agent/transfer/).
  * Transfers do not wait in the instance queue: a long one must not hold back scheduled copies.
+ * drill {targetInstance, backupId, source} (a restore drill: agent/drill/).
  */
 export async function executeJob(
   ctx: AgentContext,
@@ -101,6 +103,8 @@ export async function executeJob(
       return sendCopy(ctx, instance, command.args, job);
     case 'receive-copy':
       return receiveCopy(ctx, instance, command.args, job);
+    case 'drill':
+      return drillJob(ctx, queue, instance.name, command.args, job);
     default:
       throw new RedbackError('USAGE', `this agent does not know job type "${command.type}"`, { hint: 'upgrade the agent' });
   }

@@ -172,6 +172,20 @@ export class ControlClient {
     return { ...(await this.call<object, ForgetAgentReply__Output>('ForgetAgent', { agentId, ...options })) };
   }
 
+  /** A restore drill of one instance (a 'drill' job on its agent). */
+  async triggerDrill(request: { instance: string; targetInstance?: string; backupId?: string; source?: string; timeoutMs: number }): Promise<JobView> {
+    return jobView(
+      await this.call<object, JobInfo__Output>('TriggerDrill', {
+        agentId: '',
+        instance: request.instance,
+        targetInstance: request.targetInstance ?? '',
+        backupId: request.backupId ?? '',
+        source: request.source ?? '',
+        timeoutMs: request.timeoutMs,
+      }),
+    );
+  }
+
   async triggerUpload(request: { instance: string; timeoutMs: number }): Promise<JobView> {
     return jobView(await this.call<object, JobInfo__Output>('TriggerUpload', { agentId: '', ...request }));
   }

@@ -26,6 +26,9 @@ import { RestoreService, type RestorePlanView } from '../restore/restore-service
 import type { RestoreCandidate as RestoreCandidateRecord } from '../restore/restore-sources.js';
 import type { RestoreCandidate } from '../../shared/proto/generated/redback/v1/RestoreCandidate.js';
 import type { RestorePlan } from '../../shared/proto/generated/redback/v1/RestorePlan.js';
+import type { DrillRecord } from '../catalog/index.js';
+import type { DrillSummary } from '../../shared/proto/generated/redback/v1/DrillSummary.js';
+import { isDrillSourceKind } from '../../shared/drill/drill-result.js';
 
 function requireOffsite(state: CoordinatorState): OffsiteService {
   if (!state.offsite) {
@@ -85,6 +88,21 @@ export function controlHandlers(state: CoordinatorState): ControlServiceHandlers
     StartRestore: unary((req) => jobInfo(restores.startRestore(restoreInput(req)))),
     PlanRecover: unaryAsync(async (req) => restorePlan(await restores.planRecover({ instance: req.instance, timeoutMs: req.timeoutMs }))),
     StartRecover: unary((req) => jobInfo(restores.startRecover({ instance: req.instance, timeoutMs: req.timeoutMs }))),
+    TriggerDrill: unary((req) => {
+      const source = req.source || 'local';
+      if (!isDrillSourceKind(source)) throw new RedbackError('USAGE', `--source ${source}: use local or offsite`, { hint: 'redback drill --instance main --source offsite' });
+      const instance = resolveInstance(state.catalog, req.instance, req.agentId);
+      return jobInfo(
+        state.drills.trigger({
+          agentId: instance.agentId,
+          instance: instance.name,
+          source,
+          ...(req.targetInstance ? { targetInstance: req.targetInstance } : {}),
+          ...(req.backupId ? { backupId: req.backupId } : {}),
+          ...(req.timeoutMs > 0 ? { timeoutMs: req.timeoutMs } : {}),
+        }),
+      );
+    }),
     TriggerUpload: unary((req) => {
       const offsite = requireOffsite(state);
       const instance = resolveInstance(state.catalog, req.instance, req.agentId);
@@ -342,6 +360,25 @@ function instanceStatus(v: InstanceView): InstanceStatus {
     problems: v.problems,
     agentLiveness: v.agentLiveness,
     newestOffsiteAt: iso(v.newestOffsiteAt),
+    ...(v.lastDrill ? { lastDrill: drillSummary(v.lastDrill) } : {}),
+    lastDrillSuccessAt: iso(v.lastDrillSuccess?.finishedAt),
+  };
+}
+
+function drillSummary(d: DrillRecord): DrillSummary {
+  return {
+    jobId: d.jobId,
+    agentId: d.agentId,
+    targetInstance: d.targetInstance ?? '',
+    backupId: d.backupId ?? '',
+    source: d.source,
+    startedAt: iso(d.startedAt),
+    finishedAt: iso(d.finishedAt),
+    ok: d.ok,
+    rtoMs: d.rtoMs ?? 0,
+    error: d.error ?? '',
+    keysExpected: d.keysExpected,
+    keysFound: d.keysFound,
   };
 }
 
