@@ -140,6 +140,7 @@ export function controlHandlers(state: CoordinatorState): ControlServiceHandlers
         deletedObjects: out.deletedObjects,
         abortedUploads: out.abortedUploads,
         dryRun: out.dryRun,
+        abortProblem: out.abortProblem ?? '',
       };
     }),
     RebuildCatalog: unaryAsync(async (req) => {
