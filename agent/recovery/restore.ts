@@ -293,7 +293,11 @@ export function restoreRunbook(
     run: async (s, env) => {
       const staged = s.stagedFile!;
       if (!(await exists(staged))) {
-        if (s.placed && (await exists(s.placed))) return env.note(`already placed at ${s.placed}`);
+        if (s.placed && (await exists(s.placed))) {
+          env.note(`already placed at ${s.placed}`);
+          if (s.aofStaged) await placeAof(s, env); // a kill between the two renames
+          return;
+        }
         throw new RedbackError('RESTORE_FAILED', `the staged RDB ${staged} disappeared`, { hint: 'roll back (--rollback) and run recover again' });
       }
       const unexpected = await moveAsideJournaled(
@@ -352,8 +356,10 @@ export function restoreRunbook(
     }
     try {
       await matchDirOwner(staged, s.facts.dir, true);
+      failpoint('move:place-aof:before-rename');
       await rename(staged, s.facts.aofDir);
       await fsyncDir(s.facts.dir);
+      failpoint('move:place-aof:after-rename');
     } catch (err) {
       throw storageError(err, 'place restored AOF directory at', s.facts.aofDir);
     }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TIERS } from '../../shared/manifest/copy-manifest.js';
+import { runCli } from '../helpers/cli.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { captureDataset, confAppendonly, configGet } from '../recovery/drill-fixture.js';
 import { AGENT_ID, offsiteDrill } from './offsite-fixture.js';
@@ -76,6 +77,42 @@ describe('restore-offsite uses the set\'s AOF when it is complete and clean', ()
     expect(await configGet(drill.port, 'appendonly')).toBe('yes');
     expect(confAppendonly(drill.confPath)).toBe('yes');
     expect(existsSync(join(drill.aofDir, 'appendonly.aof.manifest'))).toBe(true);
+  }, 240_000);
+
+  it.each(['move:place-aof:before-rename', 'move:place-aof:after-rename', 'step:start-aof-off:after'])('killed at %s, --resume finishes on the set\'s AOF: DEBUG DIGEST equal', async (point) => {
+    const { drill, expected, expectedDigest } = await prepare(`kill-${point.replace(/[^a-z]/g, '')}`);
+    const killed = await runCli(['agent', 'recover', '--yes', '--config', drill.configPath, '--instance', drill.name], { timeoutMs: 120_000, env: { REDBACK_FAILPOINT: point } });
+    expect(killed.code, killed.stdout + killed.stderr).toBe(128);
+    const resumed = await drill.cli(['recover', '--resume', '--yes'], 120_000);
+    expect(resumed.code, resumed.stdout + resumed.stderr).toBe(0);
+    expect(resumed.stdout).toMatch(/SUCCEEDED/);
+    expect(await captureDataset(drill.port)).toEqual(expected);
+    expect(await digest(drill.port)).toBe(expectedDigest);
+    expect(await configGet(drill.port, 'appendonly')).toBe('yes');
+  }, 240_000);
+
+  it('killed after the set\'s AOF directory was placed, --rollback puts the live data back (every key as before the run)', async () => {
+    const drill = await offsiteDrill(join(tmp.path, 'rollback'), {}, { extraConfig: ['enable-debug-command yes'] });
+    cleanups.push(() => drill.cleanup());
+    await drill.fill('rb');
+    const up = await drill.cli(['upload', '--json']);
+    expect(up.code, up.stderr).toBe(0);
+    const setId = JSON.parse(up.stdout).setId as string;
+    const c = drill.client(3);
+    await c.set('rb:after-the-upload', 'live only');
+    c.disconnect();
+    const liveDigest = await digest(drill.port);
+    const killed = await runCli(['agent', 'recover', '--backup', setId, '--yes', '--config', drill.configPath, '--instance', drill.name], {
+      timeoutMs: 120_000,
+      env: { REDBACK_FAILPOINT: 'move:place-aof:after-rename' },
+    });
+    expect(killed.code, killed.stdout + killed.stderr).toBe(128);
+    const back = await drill.cli(['recover', '--rollback', '--yes'], 120_000);
+    expect(back.code, back.stdout + back.stderr).toBe(0);
+    expect(await digest(drill.port)).toBe(liveDigest);
+    const after = drill.client(3);
+    expect(await after.get('rb:after-the-upload')).toBe('live only');
+    after.disconnect();
   }, 240_000);
 
   it('a damaged AOF object in the set: the RDB is restored instead, with a note saying why', async () => {
