@@ -85,12 +85,22 @@ export async function executeJob(
       });
     }
     case 'upload':
-      return queue.run(instance.name, async () => {
-        const access = await openOffsite(ctx);
-        job.report('pin', 0, 0, 'pinning the RDB, AOF and config files');
-        const outcome = await uploadWithConfig(ctx, instance, access, { signal: job.signal, onProgress: (phase, done, total) => job.report(phase, done, total) });
-        return { manifest: outcome.manifest, plainBytes: outcome.plainBytes, storedBytes: outcome.storedBytes, ms: outcome.ms, cleanedIncomplete: outcome.cleaned.map((c) => c.setId) };
-      });
+      // Only the pin (BGSAVE or a local copy, the AOF links) waits in the instance's queue; the
+      // upload itself reads the pinned files in the offsite lane, so snapshots go on meanwhile.
+      return queue.run(
+        instance.name,
+        async () => {
+          const access = await openOffsite(ctx);
+          job.report('pin', 0, 0, 'pinning the RDB, AOF and config files');
+          const outcome = await uploadWithConfig(ctx, instance, access, {
+            signal: job.signal,
+            onProgress: (phase, done, total) => job.report(phase, done, total),
+            pinWith: (pin) => queue.run(instance.name, pin),
+          });
+          return { manifest: outcome.manifest, plainBytes: outcome.plainBytes, storedBytes: outcome.storedBytes, ms: outcome.ms, cleanedIncomplete: outcome.cleaned.map((c) => c.setId) };
+        },
+        'offsite',
+      );
     case 'restore':
     case 'recover': {
       const args = parseRestoreJobArgs(command.args);

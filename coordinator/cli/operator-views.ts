@@ -199,6 +199,8 @@ export interface PruneView {
   deletedObjects: number;
   abortedUploads: number;
   dryRun: boolean;
+  /** Why stale multipart uploads could not be aborted ("" = none). */
+  abortProblem: string;
 }
 
 /** `redback catalog rebuild` (coordinator/offsite/catalog-rebuild.ts). */

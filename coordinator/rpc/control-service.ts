@@ -18,7 +18,7 @@ import { policyApplyRequests } from '../policy/policy-apply.js';
 import { policyViews, type InstancePolicyView } from '../policy/policy-views.js';
 import { agentViews, fleetStatus, instanceViews, type AgentView, type InstanceView } from '../status/fleet-status.js';
 import type { OffsiteSetInfo } from '../../shared/proto/generated/redback/v1/OffsiteSetInfo.js';
-import type { OffsiteSetView } from '../catalog/index.js';
+import type { OffsiteSetCursor, OffsiteSetView } from '../catalog/index.js';
 import { rebuildCatalog } from '../offsite/catalog-rebuild.js';
 import { copyBackup } from '../transfer/start-transfer.js';
 import type { OffsiteService } from '../offsite/offsite-service.js';
@@ -116,8 +116,19 @@ export function controlHandlers(state: CoordinatorState): ControlServiceHandlers
     ListOffsiteSets: unary((req) => {
       const offsite = requireOffsite(state);
       const filter = req.instance ? resolveInstance(state.catalog, req.instance) : null;
-      const sets = state.catalog.offsite.list({ ...(filter ? { agentId: filter.agentId, instance: filter.name } : {}), includeObjects: req.includeObjects });
-      return { sets: sets.map(offsiteSetInfo), target: offsite.describe() };
+      // Keyset paging, like ListBackups: each page continues after the last set of the one before.
+      const size = pageSize(req.pageSize);
+      const after = decodeToken(req.pageToken, isOffsiteSetCursor);
+      const rows = state.catalog.offsite.page({
+        ...(filter ? { agentId: filter.agentId, instance: filter.name } : {}),
+        includeObjects: req.includeObjects,
+        limit: size + 1,
+        ...(after ? { after } : {}),
+      });
+      const page = rows.slice(0, size);
+      const last = page[page.length - 1];
+      const next = rows.length > size && last ? encodeToken({ createdAt: last.createdAt.getTime(), setId: last.setId, agentId: last.agentId, instance: last.instance }) : '';
+      return { sets: page.map(offsiteSetInfo), target: offsite.describe(), nextPageToken: next };
     }),
     VerifyOffsite: (call) => {
       let offsite: OffsiteService;
@@ -167,6 +178,7 @@ export function controlHandlers(state: CoordinatorState): ControlServiceHandlers
         deletedObjects: out.deletedObjects,
         abortedUploads: out.abortedUploads,
         dryRun: out.dryRun,
+        abortProblem: out.abortProblem ?? '',
       };
     }),
     RebuildCatalog: unaryAsync(async (req) => {
@@ -318,6 +330,11 @@ export function controlHandlers(state: CoordinatorState): ControlServiceHandlers
       }
     },
   };
+}
+
+function isOffsiteSetCursor(v: unknown): v is OffsiteSetCursor {
+  const c = v as Partial<OffsiteSetCursor> | null;
+  return typeof c === 'object' && c !== null && Number.isFinite(c.createdAt) && typeof c.setId === 'string' && typeof c.agentId === 'string' && typeof c.instance === 'string';
 }
 
 function isBackupCursor(v: unknown): v is BackupCursor {
