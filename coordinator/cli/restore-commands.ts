@@ -190,7 +190,8 @@ export function renderRestorePlan(plan: RestorePlanView): string {
   }
   row('data lost', plan.dataLossSince ? `the writes since ${plan.dataLossSince} (${formatDuration(plan.dataLossSeconds * 1000)})` : 'unknown');
   if (plan.withConfig) row('config', "redis.conf and the ACL file are put back from the set (the current ones moved aside)");
-  renderSteps(r, row, lines);
+  if (plan.dryRun) renderSteps(r, row, lines);
+  else row('runbook', "restore-remote on the target agent: pre-flight, then the safe restore (S12) from the copy as it streams through the coordinator (SHA-256 and CRC-64 checked before Redis is touched)");
   for (const n of plan.notes) row('note', n);
   for (const w of r.warnings ?? []) row('WARNING', w);
   lines.push('');

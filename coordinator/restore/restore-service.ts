@@ -4,6 +4,7 @@ import type { InstanceRecord, JobRecord } from '../catalog/index.js';
 import type { CoordinatorState } from '../coordinator-state.js';
 import { resolveInstance } from '../fleet/resolve-instance.js';
 import { isTerminal } from '../jobs/job-manager.js';
+import { followTransferJob, startTransfer } from '../transfer/start-transfer.js';
 import { candidateNotes, chooseSource, listCandidates, parseSourceSelector, restoreJobArgs, type RestoreCandidate, type SourceQuery } from './restore-sources.js';
 
 /** A restore job may run for hours (a large RDB loaded, then the AOF rewritten). */
@@ -74,21 +75,25 @@ export class RestoreService {
   }
 
   /**
-   * Creates the restore job on the target's agent (WatchJob follows it). The relay plugs in here
-   * for `r.chosen.kind === 'agent'`: start the transfer (coordinator/transfer/start-transfer.ts),
-   * put its `source` descriptor into the args (`args.source`, read by agent/recovery/restore-job.ts),
-   * and follow the transfer with the created job's id.
+   * Creates the restore job on the target's agent (WatchJob follows it). Another host's copy
+   * (`agent`): the transfer starts first (the source agent's send-copy job, relayed by the
+   * coordinator), the job's source is the transfer's descriptor (agent/recovery/remote-agent-source.ts
+   * verifies the bytes as they stream, before Redis is touched), and a restore job that ends early
+   * cancels the transfer.
    */
   startRestore(input: RestoreInput): JobRecord {
     const r = this.resolve(input);
     this.requireConnected(r.query.target);
-    return this.state.jobs.create({
-      type: 'restore',
-      agentId: r.query.target.agentId,
-      instance: r.query.target.name,
-      args: { ...restoreJobArgs(r.chosen, r.query.target, { withConfig: r.withConfig, dryRun: false }), chosen: describeCandidate(r.chosen) },
-      timeoutMs: input.timeoutMs && input.timeoutMs > 0 ? input.timeoutMs : DEFAULT_RESTORE_TIMEOUT_MS,
-    });
+    const timeoutMs = input.timeoutMs && input.timeoutMs > 0 ? input.timeoutMs : DEFAULT_RESTORE_TIMEOUT_MS;
+    const args: Record<string, unknown> = { ...restoreJobArgs(r.chosen, r.query.target, { withConfig: r.withConfig, dryRun: false }), chosen: describeCandidate(r.chosen) };
+    const transfer =
+      r.chosen.kind === 'agent'
+        ? startTransfer(this.state, { sourceAgentId: r.chosen.agentId, instance: r.chosen.instance, backupId: r.chosen.id, targetAgentId: r.query.target.agentId, timeoutMs })
+        : null;
+    if (transfer) args.source = transfer.source;
+    const job = this.state.jobs.create({ type: 'restore', agentId: r.query.target.agentId, instance: r.query.target.name, args, timeoutMs });
+    if (transfer) followTransferJob(this.state, transfer.transferId, job.jobId);
+    return job;
   }
 
   /** The agent's diagnosis of the instance and the runbook it would run: nothing is changed. */
@@ -136,7 +141,7 @@ export class RestoreService {
       }
     }
     const source = parseSourceSelector(input.source ?? '');
-    const query: SourceQuery = { from, target, ...(backup ? { backupId: backup } : {}), ...(before ? { before } : {}), ...(source ? { source } : {}) };
+    const query: SourceQuery = { from, target, connected: (agentId) => this.state.sessions.get(agentId) !== undefined, ...(backup ? { backupId: backup } : {}), ...(before ? { before } : {}), ...(source ? { source } : {}) };
     const candidates = listCandidates(this.state.catalog, query);
     const chosen = chooseSource(candidates, query);
     if (input.withConfig && chosen.kind !== 'offsite') {

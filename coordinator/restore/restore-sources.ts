@@ -41,15 +41,9 @@ export interface SourceQuery {
   /** The newest copy whose snapshot is at or before this instant. */
   before?: Date;
   source?: SourceSelector;
+  /** Whether an agent is connected now (another agent's copy streams only from a connected agent). */
+  connected: (agentId: string) => boolean;
 }
-
-/**
- * Whether the target's agent can read a copy of this kind. `agent` needs the relay of copies
- * between agents (agent → coordinator → agent, the transfer engineer's RPCs): until it is wired,
- * such candidates are listed in the plan but not used. The lead flips this when the relay lands
- * (and `restoreJobArgs` below then passes the remote copy to the agent).
- */
-export const RELAYED_COPIES_AVAILABLE = false;
 
 /** Nearest first: the target host's own copies, another agent's copies, then offsite. */
 const NEARNESS: Record<CandidateKind, number> = { local: 0, agent: 1, offsite: 2 };
@@ -84,8 +78,8 @@ export function listCandidates(catalog: Catalog, q: SourceQuery): RestoreCandida
       keys: b.keys,
       rdbVersion: b.rdbVersion,
       verifyState: 'ok',
-      available: onTarget || RELAYED_COPIES_AVAILABLE,
-      why: onTarget || RELAYED_COPIES_AVAILABLE ? null : `on ${b.agentId}: copies streamed between agents are not available yet`,
+      available: onTarget || q.connected(b.agentId),
+      why: onTarget || q.connected(b.agentId) ? null : `on ${b.agentId}, which is not connected (a copy streams only from a connected agent)`,
     });
   }
   for (const s of catalog.offsite.list({ agentId: q.from.agentId, instance: q.from.name })) {
@@ -122,10 +116,8 @@ export function chooseSource(candidates: RestoreCandidate[], q: SourceQuery): Re
   const chosen = candidates.find((c) => c.available);
   if (chosen) return chosen;
   const name = `${q.from.agentId}/${q.from.name}`;
-  if (q.source?.kind === 'agent' && !RELAYED_COPIES_AVAILABLE) {
-    throw new RedbackError('USAGE', `restoring from another agent's copy (--source agent:${q.source.agentId}) is not available yet`, {
-      hint: `use --source local or --source offsite (redback backups --instance ${name}, redback offsite list --instance ${name})`,
-    });
+  if (q.source?.kind === 'agent' && q.source.agentId === q.target.agentId) {
+    throw new RedbackError('USAGE', `agent ${q.source.agentId} is the target's own host`, { hint: 'use --source local' });
   }
   const what = [q.backupId ? `id ${q.backupId}` : null, q.before ? `snapshot at or before ${q.before.toISOString()}` : null, q.source ? `source ${q.source.kind === 'agent' ? `agent:${q.source.agentId}` : q.source.kind}` : null]
     .filter(Boolean)
@@ -151,7 +143,8 @@ export function candidateNotes(candidates: RestoreCandidate[], chosen: RestoreCa
 /**
  * The arguments of the target agent's `restore` job for a chosen candidate (agent/recovery/restore-job.ts):
  * the id, and whose data it is when the target is another instance. This is the one place that
- * turns a candidate kind into what the agent receives; the relay plugs in at `agent`.
+ * turns a candidate kind into what the agent receives. `agent` (another host's copy): the caller
+ * adds the relayed source (`source`: startTransfer's descriptor) when it starts the transfer.
  */
 export function restoreJobArgs(candidate: RestoreCandidate, target: InstanceRecord, options: { withConfig: boolean; dryRun: boolean }): Record<string, unknown> {
   const sameInstance = candidate.instance === target.name && candidate.agentId === target.agentId;
@@ -161,8 +154,6 @@ export function restoreJobArgs(candidate: RestoreCandidate, target: InstanceReco
     case 'offsite':
       return sameInstance ? base : { ...base, from: { agentId: candidate.agentId, instance: candidate.instance } };
     case 'agent':
-      throw new RedbackError('USAGE', `restoring from another agent's copy (agent:${candidate.agentId}) is not available yet`, {
-        hint: 'use --source local or --source offsite',
-      });
+      return { ...base, from: { agentId: candidate.agentId, instance: candidate.instance } };
   }
 }

@@ -219,24 +219,37 @@ describe('redback restore / recover through the coordinator (coordinator + 2 age
     expect(await dbsize(a1, 3)).toBe(keys3);
   }, 240_000);
 
-  it('--target-instance restores X\'s data into Y on the other host (digest equal); agent:ID is refused as not available yet', async () => {
+  it('--target-instance restores X\'s data into Y on the other host (digest equal), from offsite and from X\'s copy streamed through the coordinator (--source agent:ID)', async () => {
     const xDigest = await digest(a1);
     expect(await digest(a2)).not.toBe(xDigest);
 
-    const agentSource = await runCli(['restore', '--instance', 'agent-1/main', '--target-instance', 'agent-2/main', '--source', 'agent:agent-1', '--dry-run'], { env: env() });
-    expect(agentSource.code).toBe(2);
-    expect(agentSource.stderr).toMatch(/not available yet/);
-
+    // agent-1 holds no local copy now (destroyed above): the nearest usable copy is the offsite set
     const dry = await runCliJson(['restore', '--instance', 'agent-1/main', '--target-instance', 'agent-2/main', '--dry-run', '--json'], { env: env(), timeoutMs: 120_000 });
     expect(dry.code, dry.stderr).toBe(0);
     expect(dry.json).toMatchObject({ instance: 'agent-1/main', target: 'agent-2/main', source: { kind: 'offsite', agentId: 'agent-1', instance: 'main' } });
+    const none = await runCli(['restore', '--instance', 'agent-1/main', '--target-instance', 'agent-2/main', '--source', 'agent:agent-1', '--dry-run'], { env: env() });
+    expect(none.code).toBe(4);
 
     const r = await runCli(['restore', '--instance', 'agent-1/main', '--target-instance', 'agent-2/main', '--yes'], { env: env(), timeoutMs: 180_000 });
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(await digest(a2)).toBe(xDigest);
     const job = (await jobs()).find((j) => j.type === 'restore' && j.agentId === 'agent-2' && j.result?.dryRun === false)!;
     expect(job.result.source).toMatchObject({ kind: 'offsite', from: { agentId: 'agent-1', instance: 'main' } });
-  }, 240_000);
+
+    // a new copy on agent-1, new data on agent-2: agent-1's copy streams to agent-2 through the coordinator
+    const copy = await backup('agent-1/main');
+    await scribble(a1, 'four'); // after the copy: must not reach agent-2
+    const copyDigest = xDigest; // the copy holds the data as it was
+    await scribble(a2, 'five');
+    const plan = await runCliJson(['restore', '--instance', 'agent-1/main', '--target-instance', 'agent-2/main', '--dry-run', '--json'], { env: env(), timeoutMs: 120_000 });
+    expect(plan.json.source).toMatchObject({ kind: 'agent', agentId: 'agent-1', id: copy }); // another agent before offsite
+    const relayed = await runCli(['restore', '--instance', 'agent-1/main', '--target-instance', 'agent-2/main', '--source', 'agent:agent-1', '--yes'], { env: env(), timeoutMs: 180_000 });
+    expect(relayed.code, relayed.stdout + relayed.stderr).toBe(0);
+    expect(relayed.stdout).toMatch(/copy on agent agent-1/);
+    expect(await digest(a2)).toBe(copyDigest);
+    const remoteJob = (await jobs()).find((j) => j.type === 'restore' && j.agentId === 'agent-2' && j.result?.source?.kind === 'remote')!;
+    expect(remoteJob.result).toMatchObject({ status: 'succeeded', runbook: 'restore-remote', source: { id: copy } });
+  }, 300_000);
 
   it('`redback recover` through the coordinator brings back an instance whose data was destroyed', async () => {
     const copy = await backup('agent-2/main');
