@@ -88,7 +88,7 @@ describe('restore source: a copy held by another agent', () => {
     fetching.catch(() => undefined);
     await waitFor(() => (coordinator.state.transfers.get(started.transferId)?.relayed ?? 0) > 0, 30_000, 50);
     await a.process.kill9();
-    await expect(fetching).rejects.toMatchObject({ code: 'TRANSFER_FAILED', message: expect.stringMatching(/source agent A dropped the transfer/) });
+    await expect(fetching).rejects.toMatchObject({ code: 'TRANSFER_FAILED', message: expect.stringMatching(/source agent A (dropped the transfer|ended its upload after)/) });
     expect(existsSync(staged)).toBe(false);
   }, 90_000);
 });
