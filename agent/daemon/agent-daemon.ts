@@ -49,7 +49,7 @@ export class AgentDaemon {
 
   constructor(readonly ctx: AgentContext) {
     this.schedules = new ScheduleRunner((instance, kind) => void this.runScheduled(instance, kind), ctx.logger);
-    this.scheduleCache = new ScheduleCache(ctx.layout.agentStateDir());
+    this.scheduleCache = new ScheduleCache(ctx.layout.scheduleCacheFile());
     this.watch = new InstanceWatch(ctx, { intervalMs: 30_000 });
   }
 

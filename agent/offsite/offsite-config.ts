@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { offsiteSchema, type OffsiteConfig } from '../../shared/config/offsite-schema.js';
 import { RedbackError } from '../../shared/errors/index.js';
 import { ensureDir, writeFileAtomic } from '../../shared/fs/durable.js';
@@ -7,7 +6,7 @@ import type { AgentContext } from '../agent-context.js';
 
 /** `<backupDir>/.agent/offsite.json`: the target config the coordinator last handed over. */
 export function offsiteCachePath(ctx: Pick<AgentContext, 'layout'>): string {
-  return join(ctx.layout.agentStateDir(), 'offsite.json');
+  return ctx.layout.offsiteCacheFile();
 }
 
 /** Saves the coordinator-supplied offsite config (0600: it may hold credentials). */

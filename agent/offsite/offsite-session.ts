@@ -34,7 +34,7 @@ export async function uploadWithConfig(
   ctx: AgentContext,
   instance: InstanceConfig,
   access: OffsiteAccess,
-  extra: Pick<UploadSetOptions, 'onProgress' | 'signal' | 'env'> = {},
+  extra: Pick<UploadSetOptions, 'onProgress' | 'signal' | 'env' | 'pinWith'> = {},
 ): Promise<UploadSetOutcome> {
   const c = access.config;
   return uploadSet(ctx, instance, {

@@ -27,6 +27,12 @@ export interface UploadSetOptions {
   onProgress?: (phase: 'pin' | 'upload' | 'manifest' | 'cleanup', done: number, total: number) => void;
   signal?: AbortSignal;
   env?: NodeJS.ProcessEnv;
+  /**
+   * Runs the pin step (the only part that needs the instance: a BGSAVE or a local copy, the AOF
+   * links under the instance lock). The daemon passes its per-instance queue here, so a scheduled
+   * snapshot waits for the pin only, never for the upload, which reads the pinned files.
+   */
+  pinWith?: <T>(pin: () => Promise<T>) => Promise<T>;
 }
 
 export interface UploadSetOutcome {
@@ -45,7 +51,9 @@ export interface UploadSetOutcome {
  *
  * 1. one upload per instance at a time (`<backupDir>/<instance>/.offsite.lock`);
  * 2. load the operator key first: a missing or malformed key fails before anything is written;
- * 3. pin the set's files (set-builder.ts: RDB copy or fresh BGSAVE, AOF links, redis.conf, ACL);
+ * 3. pin the set's files (set-builder.ts: RDB copy or fresh BGSAVE, AOF links, redis.conf, ACL),
+ *    through `pinWith` (the daemon's instance queue) when given: only this step waits for, and
+ *    holds up, the instance's other work; the rest reads the pinned (open) files;
  * 4. each file → zstd → AES-256-GCM (when encrypted) → target.put, hashing both sides on the
  *    fly; then stat checks the stored size; the RDB's SHA-256 must equal its local manifest's;
  * 5. the manifest, LAST, twice (`manifest.json`, `manifest.copy.json`): only now does the set exist;
@@ -63,10 +71,12 @@ export async function uploadSet(ctx: AgentContext, instance: InstanceConfig, opt
     const progress = options.onProgress ?? (() => undefined);
 
     progress('pin', 0, 0);
-    const pinned = await pinSet(ctx, instance, setId, {
-      rdbMaxAgeMs: options.rdbMaxAgeMs,
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
+    const pin = () =>
+      pinSet(ctx, instance, setId, {
+        rdbMaxAgeMs: options.rdbMaxAgeMs,
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+    const pinned = await (options.pinWith ? options.pinWith(pin) : pin());
     try {
       const total = pinned.files.reduce((n, f) => n + f.bytes, 0);
       let done = 0;

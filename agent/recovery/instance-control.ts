@@ -1,11 +1,10 @@
-import { join } from 'node:path';
 import type { InstanceConfig } from '../../shared/config/agent-config.js';
 import type { AgentContext } from '../agent-context.js';
 import { createController, type ControllerTimeouts, type RedisController } from '../control/index.js';
 
 /** Where 'process' control keeps the pid file and output log of an instance. */
 export function controlStateDir(ctx: Pick<AgentContext, 'layout'>, instance: string): string {
-  return join(ctx.layout.agentStateDir(), 'control', instance);
+  return ctx.layout.controlDir(instance);
 }
 
 /** The controller of an instance (CONFIG_INVALID when it has no `control:` block). */

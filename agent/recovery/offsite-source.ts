@@ -1,6 +1,6 @@
 import { createWriteStream } from 'node:fs';
 import { open, unlink, type FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { ensureDir } from '../../shared/fs/durable.js';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -66,6 +66,25 @@ export function offsiteSetSource(ctx: AgentContext, access: OffsiteAccess, manif
         out.push({ kind: object.kind, name: object.name, path });
       }
       return out;
+    },
+    aof: manifest.aof,
+    fetchAof: async (dir) => {
+      if (!manifest.aof) throw new RedbackError('NOT_FOUND', `${label} has no AOF`);
+      const objects = manifest.objects.filter((o) => o.kind === 'aof' || o.kind === 'aof-manifest');
+      if (objects.length !== manifest.aof.files || !objects.some((o) => o.kind === 'aof-manifest' && o.name === manifest.aof!.manifestName)) {
+        throw new RedbackError('VERIFY_FAILED', `${label} lists ${objects.length} AOF objects, its manifest says ${manifest.aof.files} (with ${manifest.aof.manifestName})`);
+      }
+      const dataKey = dataKeyOf(manifest, loadOperatorKey(access.config.encryption));
+      await ensureDir(dir);
+      for (const object of objects) {
+        if (object.name !== basename(object.name) || object.name.startsWith('.')) {
+          throw new RedbackError('VERIFY_FAILED', `${label}: AOF object ${object.key} names file ${JSON.stringify(object.name)}, not a plain file name`);
+        }
+        const path = join(dir, object.name);
+        await unlink(path).catch(() => undefined); // our own leftover from an interrupted run
+        const decoded = await openSetObject(access.target, access.config.prefix, manifest, object, dataKey);
+        await pipeline(decoded.stream, createWriteStream(path, { flags: 'wx', mode: 0o600 }));
+      }
     },
     fetch: async (destination, onProgress, fetchOptions) => {
       const dataKey = dataKeyOf(manifest, loadOperatorKey(access.config.encryption));

@@ -36,6 +36,23 @@ export interface RestoreSource {
    * into `dir` and say which is which; absent for sources that hold an RDB only.
    */
   fetchConfigFiles?(dir: string): Promise<ConfigFile[]>;
+  /**
+   * Sources that carry the instance's AOF directory as it was pinned (offsite sets taken with
+   * appendonly on): its manifest's file name and how many files it has; null/absent otherwise.
+   */
+  aof?: SourceAof | null;
+  /**
+   * Writes every file of the pinned AOF directory into `dir` (created), each checked against the
+   * source's size and SHA-256 (VERIFY_FAILED otherwise); the caller runs redis-check-aof on it.
+   */
+  fetchAof?(dir: string): Promise<void>;
+}
+
+export interface SourceAof {
+  /** `appendonly.aof.manifest`. */
+  manifestName: string;
+  /** Files of the pinned directory, its manifest included. */
+  files: number;
 }
 
 /** A redis.conf or ACL file a source wrote (`path`), and its name on the original host. */

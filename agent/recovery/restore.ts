@@ -1,4 +1,4 @@
-import { chown, link, open, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import { chown, link, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { basename, isAbsolute, join } from 'node:path';
 import { RedbackError, storageError } from '../../shared/errors/index.js';
 import { ensureDir, exists, fsyncDir, writeFileAtomic } from '../../shared/fs/durable.js';
@@ -7,12 +7,14 @@ import { formatDuration } from '../../shared/time/clock.js';
 import { failpoint } from '../../shared/testing/failpoints.js';
 import type { RedisController } from '../control/index.js';
 import { infoNumber, parseKeyspace, readInfo } from '../redis/info.js';
+import { checkKeys } from './key-check.js';
 import { effectiveValue, readRedisConf, setDirectives } from '../redis/redis-conf.js';
 import type { PlanFacts } from './plan-facts.js';
 import { assertPreflight, runPreflight, type PreflightCheck } from './preflight.js';
 import { moveAsideJournaled, moveIntoQuarantine, restoreFromQuarantine, runQuarantineDir, stillAside, type MoveRecord } from './quarantine.js';
 import { waitAofRewritten, waitLoaded } from './redis-wait.js';
-import { totalKeysOf, type ExpectedRdb, type RestoreSource, type SourceDescriptor, type SourceKind } from './restore-source.js';
+import { totalKeysOf, type ExpectedRdb, type RestoreSource, type SourceAof, type SourceDescriptor, type SourceKind } from './restore-source.js';
+import { checkAof } from '../aof/check-aof.js';
 import { guardStart } from './trap-guard.js';
 import { connectForRecovery } from '../state/instance-facts.js';
 import { emptyReport, trapFactsOf, waitLoadedStep, type LastSeenSummary, type RecoveryDeps, type RecoveryState } from './recovery-steps.js';
@@ -43,7 +45,30 @@ export type RestoreState = RecoveryState & {
   /** --with-config: also put back the source's redis.conf and ACL file (the current ones moved aside). */
   withConfig?: boolean;
   configPlaced?: Array<{ kind: 'config' | 'acl'; path: string }>;
+  /**
+   * The source's pinned AOF directory, planned to be restored as the instance's AOF (an offsite set
+   * taken with appendonly on, restored to an instance whose redis.conf says appendonly yes); null
+   * when the RDB is restored and the AOF rebuilt from it. `aofSkipped` says why not, when the
+   * source had one.
+   */
+  aofFromSource?: SourceAof | null;
+  aofSkipped?: string | null;
+  /** The fetched AOF directory, verified (SHA-256 per file, redis-check-aof clean); null = fall back to the RDB. */
+  aofStaged?: string | null;
+  /** Where the staged AOF directory goes (the instance's appenddir); journaled before the rename. */
+  aofPlaced?: string | null;
 };
+
+/** Whether a restore of `source` onto an instance with these facts uses the source's AOF, and why not. */
+function aofPlanOf(facts: PlanFacts, source: RestoreSource, wantAof: boolean): { aofFromSource: SourceAof | null; aofSkipped: string | null } {
+  const aof = source.aof ?? null;
+  if (!aof) return { aofFromSource: null, aofSkipped: source.kind === 'offsite' ? 'the set has no AOF (appendonly was off when it was taken)' : null };
+  if (!wantAof) return { aofFromSource: null, aofSkipped: `${facts.configFile ?? 'redis.conf'} has appendonly no: the set's AOF is not used` };
+  if (basename(facts.manifestPath) !== aof.manifestName) {
+    return { aofFromSource: null, aofSkipped: `the set's AOF manifest is ${aof.manifestName}, this instance expects ${basename(facts.manifestPath)}: the AOF is rebuilt from the RDB` };
+  }
+  return { aofFromSource: aof, aofSkipped: null };
+}
 
 export function restoreState(facts: PlanFacts, lastSeen: LastSeenSummary | null, source: RestoreSource, options: { withConfig?: boolean } = {}): RestoreState {
   if (options.withConfig && !source.fetchConfigFiles) {
@@ -71,6 +96,9 @@ export function restoreState(facts: PlanFacts, lastSeen: LastSeenSummary | null,
     confEdit: null,
     loadCheck: null,
     aofRewriteMs: null,
+    ...aofPlanOf(facts, source, facts.appendonly !== false),
+    aofStaged: null,
+    aofPlaced: null,
   };
 }
 
@@ -120,6 +148,36 @@ export function restoreRunbook(
   const q = (s: S, env: StepEnv): string => (s.report.quarantineDir ??= runQuarantineDir(s.facts.dir, env.runId));
   const isProcess = deps.controller.kind === 'process';
 
+  /**
+   * Fetches the source's AOF directory next to the live data and checks it: every file's size and
+   * SHA-256 against the source's manifest, then redis-check-aof on the whole directory. Any
+   * problem is a clear note and the run falls back to the RDB (the AOF is rebuilt from it).
+   */
+  const fetchSourceAof = async (s: S, env: StepEnv): Promise<void> => {
+    const dir = join(s.facts.dir, `.redback-restore-${env.runId}-aof`);
+    await rm(dir, { recursive: true, force: true }); // our own leftover from an interrupted fetch
+    let problem: string | null = null;
+    try {
+      await needSource().fetchAof!(dir);
+      const check = await checkAof(join(dir, s.aofFromSource!.manifestName));
+      if (!check.ok) problem = `redis-check-aof: ${check.message}`;
+    } catch (err) {
+      if (err instanceof RedbackError && (err.code.startsWith('ENCRYPTION_KEY') || err.code === 'OFFSITE_AUTH' || err.code === 'CANCELLED')) throw err;
+      problem = (err as Error).message;
+    }
+    if (problem) {
+      await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+      s.aofStaged = null;
+      s.aofSkipped = `the set's AOF is not usable (${problem}): restoring the RDB, the AOF is rebuilt from it`;
+      env.warn(s.aofSkipped);
+      return;
+    }
+    s.aofStaged = dir;
+    env.note(`staged the set's AOF directory (${s.aofFromSource!.files} files): sha256 verified, redis-check-aof clean`);
+  };
+  /** The set's AOF is (being) restored: Redis starts with it instead of loading the RDB with the AOF off. */
+  const usingAof = (s: S): boolean => Boolean(s.aofStaged || s.aofPlaced);
+
   const preflight: Step<S> = {
     name: 'preflight',
     describe: (s) =>
@@ -140,7 +198,7 @@ export function restoreRunbook(
   const fetch: Step<S> = {
     name: 'fetch-and-verify',
     describe: (s) =>
-      `copy ${s.sourceLabel} to ${join(s.facts.dir, '.redback-restore-<run>.rdb')}, verifying SHA-256 ${s.expected.sha256.slice(0, 12)}… and the RDB CRC-64 (redis is not touched)`,
+      `copy ${s.sourceLabel} to ${join(s.facts.dir, '.redback-restore-<run>.rdb')}, verifying SHA-256 ${s.expected.sha256.slice(0, 12)}… and the RDB CRC-64${s.aofFromSource ? `; and its AOF directory (${s.aofFromSource.files} files, SHA-256 each, redis-check-aof) to ${join(s.facts.dir, '.redback-restore-<run>-aof/')}, falling back to the RDB if it is incomplete or bad` : ''} (redis is not touched)`,
     run: async (s, env) => {
       if (s.placed) return env.note('already placed by this run');
       const staged = s.stagedFile!;
@@ -152,9 +210,12 @@ export function restoreRunbook(
       const result = await needSource().fetch(staged, (done, total) => env.progress(`${formatBytes(done)} / ${formatBytes(total)}`, total ? done / total : undefined, { done, total }), { durable: false });
       s.fetched = { sha256: result.sha256, bytes: result.bytes, ms: Date.now() - started };
       env.note(`staged ${formatBytes(result.bytes)} in ${formatDuration(s.fetched.ms)}: sha256 and crc64 verified`);
+      if (s.aofSkipped) env.note(`AOF: ${s.aofSkipped}`);
+      if (s.aofFromSource) await fetchSourceAof(s, env);
     },
     rollback: async (s) => {
       if (s.stagedFile) await unlink(s.stagedFile).catch(() => undefined);
+      if (s.aofStaged) await rm(s.aofStaged, { recursive: true, force: true }).catch(() => undefined);
     },
   };
 
@@ -197,7 +258,7 @@ export function restoreRunbook(
       const legacyAof = join(s.facts.dir, s.facts.appendfilename);
       for (const [what, from, why] of [
         ['rdb', s.facts.rdbFile, 'live RDB replaced by a restore'],
-        ['aof-dir', s.facts.aofDir, 'live AOF directory replaced by a restore (the AOF is rebuilt from the restored data)'],
+        ['aof-dir', s.facts.aofDir, usingAof(s) ? "live AOF directory replaced by a restore (by the source's AOF)" : 'live AOF directory replaced by a restore (the AOF is rebuilt from the restored data)'],
         ['aof-file', legacyAof, 'old-style AOF file replaced by a restore'],
       ] as const) {
         const record = await moveAsideJournaled(s.moved, { what, folder, source: from, reason: why }, () => {
@@ -233,7 +294,11 @@ export function restoreRunbook(
     run: async (s, env) => {
       const staged = s.stagedFile!;
       if (!(await exists(staged))) {
-        if (s.placed && (await exists(s.placed))) return env.note(`already placed at ${s.placed}`);
+        if (s.placed && (await exists(s.placed))) {
+          env.note(`already placed at ${s.placed}`);
+          if (s.aofStaged) await placeAof(s, env); // a kill between the two renames
+          return;
+        }
         throw new RedbackError('RESTORE_FAILED', `the staged RDB ${staged} disappeared`, { hint: 'roll back (--rollback) and run recover again' });
       }
       const unexpected = await moveAsideJournaled(
@@ -256,6 +321,7 @@ export function restoreRunbook(
         throw storageError(err, 'place restored RDB at', s.facts.rdbFile);
       }
       env.note(`placed ${formatBytes(s.expected.bytes)} at ${s.facts.rdbFile}`);
+      if (s.aofStaged) await placeAof(s, env);
     },
     rollback: async (s, env) => {
       await ensureStopped(deps.controller);
@@ -264,7 +330,41 @@ export function restoreRunbook(
         env.note(`moved the restored RDB aside: ${to}`);
       }
       s.placed = null;
+      if (s.aofPlaced && (await exists(s.aofPlaced))) {
+        const to = await moveIntoQuarantine(join(q(s, env), 'rolled-back'), s.aofPlaced, 'the restored AOF directory, moved away by the rollback');
+        env.note(`moved the restored AOF directory aside: ${to}`);
+      }
+      s.aofPlaced = null;
     },
+  };
+
+  /** Renames the staged AOF directory to the instance's appenddir (journaled first) and fsyncs the dir. */
+  const placeAof = async (s: S, env: StepEnv): Promise<void> => {
+    const staged = s.aofStaged!;
+    if (!(await exists(staged))) {
+      if (s.aofPlaced && (await exists(s.aofPlaced))) return env.note(`AOF directory already placed at ${s.aofPlaced}`);
+      throw new RedbackError('RESTORE_FAILED', `the staged AOF directory ${staged} disappeared`, { hint: 'roll back (--rollback) and run recover again' });
+    }
+    const unexpected = await moveAsideJournaled(
+      s.moved,
+      { what: 'unexpected-aof-dir', folder: q(s, env), source: s.facts.aofDir, reason: 'appeared after the move-aside step', name: `${s.facts.appenddirname}.unexpected` },
+      () => env.checkpoint(),
+    );
+    if (unexpected) env.warn(`${s.facts.aofDir} appeared after the move-aside step: moved to ${unexpected.to}`);
+    if (s.aofPlaced !== s.facts.aofDir) {
+      s.aofPlaced = s.facts.aofDir; // journaled before the rename: a rollback then looks for it
+      await env.checkpoint();
+    }
+    try {
+      await matchDirOwner(staged, s.facts.dir, true);
+      failpoint('move:place-aof:before-rename');
+      await rename(staged, s.facts.aofDir);
+      await fsyncDir(s.facts.dir);
+      failpoint('move:place-aof:after-rename');
+    } catch (err) {
+      throw storageError(err, 'place restored AOF directory at', s.facts.aofDir);
+    }
+    env.note(`placed the set's AOF directory at ${s.facts.aofDir}`);
   };
 
   const restoreConfig: Step<S> = {
@@ -310,10 +410,13 @@ export function restoreRunbook(
   const aofOff: Step<S> = {
     name: 'aof-off-for-load',
     describe: (s) =>
-      isProcess
-        ? 'redis.conf unchanged: process control starts redis with --appendonly no'
-        : `write appendonly no into ${s.facts.configFile} for the load (the original is copied into the run's quarantine folder first)`,
+      s.aofFromSource
+        ? `redis.conf unchanged when the set's AOF is used (redis loads it with appendonly yes); otherwise ${isProcess ? 'process control starts redis with --appendonly no' : `appendonly no is written into ${s.facts.configFile} for the load`}`
+        : isProcess
+          ? 'redis.conf unchanged: process control starts redis with --appendonly no'
+          : `write appendonly no into ${s.facts.configFile} for the load (the original is copied into the run's quarantine folder first)`,
     run: async (s, env) => {
+      if (usingAof(s)) return env.note("no redis.conf change: redis loads the set's AOF with appendonly yes");
       if (isProcess) return env.note('no redis.conf change: the start passes --appendonly no');
       const conf = s.facts.configFile!;
       if (!s.confEdit) {
@@ -343,8 +446,18 @@ export function restoreRunbook(
 
   const startAofOff: Step<S> = {
     name: 'start-aof-off',
-    describe: () => `start redis with the AOF off: ${deps.controller.describe('start')}${isProcess ? ' --appendonly no' : ''}`,
+    describe: (s) =>
+      s.aofFromSource
+        ? `start redis: with the set's AOF placed, as configured (${deps.controller.describe('start')}, it loads the AOF); otherwise with the AOF off${isProcess ? ' (--appendonly no)' : ''}`
+        : `start redis with the AOF off: ${deps.controller.describe('start')}${isProcess ? ' --appendonly no' : ''}`,
     run: async (s, env) => {
+      if (usingAof(s)) {
+        if (await deps.controller.isRunning()) return env.note('redis already runs (started by this run)');
+        await guardStart(deps.ctx, trapFactsOf(s.facts), true);
+        await deps.controller.start();
+        s.report.startedBy = 'redback';
+        return env.note("redis started with appendonly yes on the set's AOF");
+      }
       if (await deps.controller.isRunning()) {
         const redis = await connectForRecovery(deps.instance);
         try {
@@ -375,6 +488,7 @@ export function restoreRunbook(
     describe: (s) =>
       `verify the keys against the source's manifest: rdb_last_load_keys_loaded + rdb_last_load_keys_expired = ${totalKeysOf(s.expected.keys)}${totalKeysOf(s.expected.hashesWithFieldTtl ?? {}) > 0 ? ` less up to ${totalKeysOf(s.expected.hashesWithFieldTtl ?? {})} hashes with field TTLs (dropped whole when every field expired)` : ''}, and per database (${formatKeys(s.expected.keys)}) no more than the manifest and no fewer than it minus its keys with a TTL and hashes with field TTLs`,
     run: async (s, env) => {
+      if (usingAof(s)) return verifyAofLoad(s, env);
       const redis = await connectForRecovery(deps.instance);
       let persistence;
       let keyspace;
@@ -385,30 +499,11 @@ export function restoreRunbook(
         await redis.close();
       }
       const expectedTotal = totalKeysOf(s.expected.keys);
-      // Hashes with field TTLs vanish on load, uncounted, when every field has expired.
-      const hashesWithFieldTtl = s.expected.hashesWithFieldTtl ?? {};
-      const mayVanish = totalKeysOf(hashesWithFieldTtl);
-      const loadedKeys = infoNumber(persistence, 'rdb_last_load_keys_loaded');
-      const expiredKeys = infoNumber(persistence, 'rdb_last_load_keys_expired');
-      s.loadCheck = { keysLoaded: loadedKeys, keysExpired: expiredKeys };
-      const problems: string[] = [];
-      if (loadedKeys !== null && expiredKeys !== null) {
-        const seen = loadedKeys + expiredKeys;
-        if (seen > expectedTotal || seen < expectedTotal - mayVanish) {
-          problems.push(`redis loaded ${loadedKeys} keys and skipped ${expiredKeys} expired ones, the manifest has ${expectedTotal}${mayVanish > 0 ? ` (${mayVanish} of them hashes with field TTLs that may vanish)` : ''}`);
-        }
-      } else {
-        env.warn('this redis does not report rdb_last_load_keys_loaded: checked per database only');
-      }
-      const dbs = new Set([...Object.keys(s.expected.keys), ...Object.keys(keyspace)]);
-      for (const db of [...dbs].sort((a, b) => Number(a) - Number(b))) {
-        const want = s.expected.keys[db] ?? 0;
-        const ttl = s.expected.expires[db] ?? 0;
-        const hfe = hashesWithFieldTtl[db] ?? 0;
-        const have = keyspace[db]?.keys ?? 0;
-        if (have > want || have < want - ttl - hfe) problems.push(`db${db} has ${have} keys, the manifest ${want} (${ttl} with a TTL${hfe > 0 ? `, ${hfe} hashes with field TTLs` : ''})`);
-      }
-      const total = Object.values(keyspace).reduce((n, v) => n + v.keys, 0);
+      const check = checkKeys(s.expected, persistence, keyspace);
+      const { problems, keysExpired: expiredKeys } = check;
+      s.loadCheck = { keysLoaded: check.keysLoaded, keysExpired: check.keysExpired };
+      if (check.keysLoaded === null || check.keysExpired === null) env.warn('this redis does not report rdb_last_load_keys_loaded: checked per database only');
+      const total = check.total;
       s.report.keys = total;
       s.report.keyspace = keyspace;
       if (problems.length > 0) {
@@ -421,6 +516,37 @@ export function restoreRunbook(
     },
   };
 
+  /**
+   * With the set's AOF, Redis loaded the AOF (pinned after the RDB), so the RDB's key counts are
+   * not the target: the check is that Redis runs with the AOF on, the load finished without error
+   * and the AOF is writable; the key counts are reported next to the RDB's.
+   */
+  const verifyAofLoad = async (s: S, env: StepEnv): Promise<void> => {
+    const redis = await connectForRecovery(deps.instance);
+    let persistence;
+    let keyspace;
+    try {
+      persistence = await readInfo(redis, 'persistence');
+      keyspace = parseKeyspace(await readInfo(redis, 'keyspace'));
+    } finally {
+      await redis.close();
+    }
+    const problems: string[] = [];
+    if (persistence.aof_enabled !== '1') problems.push(`aof_enabled:${persistence.aof_enabled ?? '?'}`);
+    if (persistence.loading !== '0') problems.push(`loading:${persistence.loading ?? '?'}`);
+    if (persistence.aof_last_write_status && persistence.aof_last_write_status !== 'ok') problems.push(`aof_last_write_status:${persistence.aof_last_write_status}`);
+    const total = Object.values(keyspace).reduce((n, v) => n + v.keys, 0);
+    s.report.keys = total;
+    s.report.keyspace = keyspace;
+    if (problems.length > 0) {
+      throw new RedbackError('RESTORE_FAILED', `redis did not come up on the AOF of ${s.sourceLabel}: ${problems.join(', ')}`, {
+        hint: 'the run is rolled back (the original files go back); check the redis log',
+        details: { problems },
+      });
+    }
+    env.note(`${total} keys loaded from the set's AOF (the set's RDB, taken before the AOF was pinned, has ${totalKeysOf(s.expected.keys)})`);
+  };
+
   const enableAof: Step<S> = {
     name: 'enable-aof',
     pointOfNoReturn: true,
@@ -430,6 +556,7 @@ export function restoreRunbook(
         : `skipped: ${s.facts.configFile ?? 'redis.conf'} has appendonly no`,
     run: async (s, env) => {
       if (!s.wantAof) return env.note('appendonly no in redis.conf: the AOF stays off');
+      if (usingAof(s)) return env.note("the AOF is on: redis runs on the set's AOF (nothing to rebuild)");
       const redis = await connectForRecovery(deps.instance, 60_000);
       try {
         const before = await readInfo(redis, 'persistence');
@@ -506,7 +633,7 @@ export function restoreRunbook(
    */
   const beforeResume = async (s: S, done: (step: string) => boolean, env: StepEnv): Promise<void> => {
     if (!done('start-aof-off') || (await deps.controller.isRunning())) return;
-    if (done('enable-aof')) {
+    if (done('enable-aof') || usingAof(s)) {
       if (s.confEdit) await restoreConf(s.confEdit); // the AOF exists again: redis.conf may say yes
       await guardStart(deps.ctx, trapFactsOf(s.facts));
       await deps.controller.start();
@@ -570,10 +697,13 @@ async function fsyncFile(path: string): Promise<void> {
  * An agent running as root writes the staged file as root (mode 0600): hand it to the owner of
  * the Redis `dir`, the user Redis runs as, or Redis could not read it.
  */
-async function matchDirOwner(file: string, dir: string): Promise<void> {
+async function matchDirOwner(file: string, dir: string, recursive = false): Promise<void> {
   if (typeof process.getuid !== 'function' || process.getuid() !== 0) return;
   const [d, f] = await Promise.all([stat(dir), stat(file)]);
   if (d.uid !== f.uid || d.gid !== f.gid) await chown(file, d.uid, d.gid);
+  if (recursive && f.isDirectory()) {
+    for (const name of await readdir(file)) await chown(join(file, name), d.uid, d.gid);
+  }
 }
 
 /** Hard-links `source` into `folder` as `name` (idempotent): the bytes stay whatever replaces `source`. */

@@ -57,7 +57,7 @@ export class CoordinatorLink {
   ) {
     const settings = ctx.config.coordinator!;
     this.agentId = agentIdOf(ctx.config);
-    this.ledger = new JobLedger(`${ctx.layout.agentStateDir()}/jobs`);
+    this.ledger = new JobLedger(ctx.layout.jobLedgerDir());
     this.client = new SessionClient(settings.address, clientCredentials(settings.tls), channelOptions(16 * 1024 * 1024, settings.tls?.servername));
   }
 

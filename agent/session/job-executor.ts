@@ -14,6 +14,7 @@ import { withInstance } from '../store/instance-guard.js';
 import { parseRestoreJobArgs, runRestoreJob } from '../recovery/restore-job.js';
 import { receiveCopy } from '../transfer/receive-copy.js';
 import { sendCopy } from '../transfer/send-copy.js';
+import { drillJob } from '../drill/drill-job.js';
 
 export interface JobContext {
   report(phase: string, done: number, total: number, message?: string): void;
@@ -29,6 +30,7 @@ export interface JobContext {
  * send-copy {transferId, backupId} and receive-copy {transferId,
  * backupId, sha256} (a copy moving to another agent through the coordinator: agent/transfer/).
  * Transfers do not wait in the instance queue: a long one must not hold back scheduled copies.
+ * drill {targetInstance, backupId, source} (a restore drill: agent/drill/).
  */
 export async function executeJob(
   ctx: AgentContext,
@@ -83,12 +85,22 @@ export async function executeJob(
       });
     }
     case 'upload':
-      return queue.run(instance.name, async () => {
-        const access = await openOffsite(ctx);
-        job.report('pin', 0, 0, 'pinning the RDB, AOF and config files');
-        const outcome = await uploadWithConfig(ctx, instance, access, { signal: job.signal, onProgress: (phase, done, total) => job.report(phase, done, total) });
-        return { manifest: outcome.manifest, plainBytes: outcome.plainBytes, storedBytes: outcome.storedBytes, ms: outcome.ms, cleanedIncomplete: outcome.cleaned.map((c) => c.setId) };
-      });
+      // Only the pin (BGSAVE or a local copy, the AOF links) waits in the instance's queue; the
+      // upload itself reads the pinned files in the offsite lane, so snapshots go on meanwhile.
+      return queue.run(
+        instance.name,
+        async () => {
+          const access = await openOffsite(ctx);
+          job.report('pin', 0, 0, 'pinning the RDB, AOF and config files');
+          const outcome = await uploadWithConfig(ctx, instance, access, {
+            signal: job.signal,
+            onProgress: (phase, done, total) => job.report(phase, done, total),
+            pinWith: (pin) => queue.run(instance.name, pin),
+          });
+          return { manifest: outcome.manifest, plainBytes: outcome.plainBytes, storedBytes: outcome.storedBytes, ms: outcome.ms, cleanedIncomplete: outcome.cleaned.map((c) => c.setId) };
+        },
+        'offsite',
+      );
     case 'restore':
     case 'recover': {
       const args = parseRestoreJobArgs(command.args);
@@ -101,6 +113,8 @@ export async function executeJob(
       return sendCopy(ctx, instance, command.args, job);
     case 'receive-copy':
       return receiveCopy(ctx, instance, command.args, job);
+    case 'drill':
+      return drillJob(ctx, queue, instance.name, command.args, job);
     default:
       throw new RedbackError('USAGE', `this agent does not know job type "${command.type}"`, { hint: 'upgrade the agent' });
   }

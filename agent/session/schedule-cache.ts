@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname } from 'node:path';
 import { ensureDir, writeFileAtomic } from '../../shared/fs/durable.js';
 import type { InstanceSchedule } from '../daemon/schedule-runner.js';
 
@@ -21,8 +21,9 @@ export interface CachedSchedule {
 export class ScheduleCache {
   readonly path: string;
 
-  constructor(agentStateDir: string) {
-    this.path = join(agentStateDir, 'schedule.json');
+  /** `path`: `BackupLayout.scheduleCacheFile()`. */
+  constructor(path: string) {
+    this.path = path;
   }
 
   async load(): Promise<CachedSchedule | null> {
@@ -34,7 +35,7 @@ export class ScheduleCache {
   }
 
   async save(schedule: CachedSchedule): Promise<void> {
-    await ensureDir(join(this.path, '..'));
+    await ensureDir(dirname(this.path));
     await writeFileAtomic(this.path, JSON.stringify(schedule, null, 2) + '\n');
   }
 }

@@ -1,8 +1,7 @@
 import { hostname } from 'node:os';
-import { link, rename, stat, unlink } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { RedbackError, storageError } from '../../shared/errors/index.js';
 import type { InstanceConfig } from '../../shared/config/agent-config.js';
-import { ensureDir, fsyncDir, TEMP_PREFIX, writeFileAtomic } from '../../shared/fs/durable.js';
 import { sealManifest, type CopyManifest, type CopyManifestBody, type Tier } from '../../shared/manifest/copy-manifest.js';
 import { PRODUCER } from '../../shared/version/version.js';
 import { crc64Hex } from '../../shared/rdb/crc64.js';
@@ -45,10 +44,10 @@ export interface SnapshotOutcome {
  * 2. refuse when Redis's key count collapsed against the last count seen (before BGSAVE, so an
  *    emptied Redis does not overwrite dump.rdb), unless forced;
  * 3. BGSAVE and wait for it (or, in `existing` mode, accept dump.rdb if it is recent enough);
- * 4. stream dump.rdb into a temp file in the tier's directory, hashing and checking it on the way;
+ * 4. stream dump.rdb into the temp file the store stages (`LocalStore.stageCopy`), hashing and checking it on the way;
  * 5. a copy that fails its checks goes to quarantine and the snapshot fails: older copies stay;
  * 6. the copy's own key count passes the same collapse guard (else it is dropped, nothing commits);
- * 7. rename into place, fsync the directory, write the manifest (the commit point);
+ * 7. the store commits it: rename into place, fsync the directory, write the manifest (the commit point);
  * 8. apply retention to the instance (after the copy, never before; never after a refusal).
  */
 export async function takeSnapshot(ctx: AgentContext, instance: InstanceConfig, options: SnapshotOptions): Promise<SnapshotOutcome> {
@@ -128,23 +127,20 @@ export async function copyIntoTier(
   sourcePath: string,
   options: CopyOptions,
 ): Promise<CopyManifest> {
-  const tierDir = ctx.layout.tierDir(instance.name, tier);
-  await ensureDir(ctx.layout.instanceDir(instance.name));
-  await ensureDir(tierDir);
   const id = newCopyId(ctx.clock.now());
-  const finalPath = ctx.layout.rdbFile(instance.name, tier, id);
-  const tempPath = `${tierDir}/${TEMP_PREFIX}${id}.rdb`;
+  // The store names the files and commits the copy; the pipeline only fills the staged file.
+  const staged = await ctx.store.stageCopy(instance.name, tier, id);
 
   let result: Awaited<ReturnType<typeof runCopyPipeline>>;
   try {
     result = await runCopyPipeline(sourcePath, {
-      destination: tempPath,
+      destination: staged.tempFile,
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
   } catch (err) {
     if (err instanceof RedbackError && err.code === 'RDB_CORRUPT' && err.details?.notRdb === true) {
       // Not an RDB at all: nothing was copied; quarantine keeps a sample and a note, not the file.
-      const folder = await ctx.store.quarantineSample(instance.name, id, sourcePath, tempPath, `not an RDB: ${err.message}`, ctx.clock.now());
+      const folder = await ctx.store.quarantineSample(instance.name, id, sourcePath, staged.tempFile, `not an RDB: ${err.message}`, ctx.clock.now());
       ctx.logger.error({ instance: instance.name, copy: id, quarantine: folder, err: err.message }, 'source is not an RDB; a sample was quarantined');
       throw new RedbackError(err.code, `${sourcePath} is not an RDB file: ${err.message}`, {
         hint: `nothing was copied (a sample and a note are in ${folder}); older copies are untouched. check what wrote ${sourcePath}`,
@@ -152,7 +148,7 @@ export async function copyIntoTier(
       });
     }
     if (err instanceof RedbackError && err.code === 'RDB_CORRUPT') {
-      const folder = await ctx.store.quarantine(instance.name, id, [tempPath], err.message, ctx.clock.now());
+      const folder = await staged.quarantine(err.message, ctx.clock.now());
       ctx.logger.error({ instance: instance.name, copy: id, quarantine: folder, err: err.message }, 'copy failed its checks and was quarantined');
       throw new RedbackError('RDB_CORRUPT', `copy of ${sourcePath} is corrupt: ${err.message}`, {
         hint: `the bad copy is in ${folder}; older copies are untouched. run redis-check-rdb on the source`,
@@ -161,15 +157,15 @@ export async function copyIntoTier(
     }
     // A format redback cannot read (too old, too new, Valkey) is not damage: say exactly that.
     if (err instanceof RedbackError && err.code === 'RDB_UNSUPPORTED') {
-      await unlink(tempPath).catch(() => undefined);
+      await staged.discard();
       throw new RedbackError('RDB_UNSUPPORTED', `${sourcePath}: ${err.message}`, { hint: err.hint, details: { ...err.details, source: sourcePath }, cause: err });
     }
     // Anything else (disk full, read-only, I/O error): our own partial temp file is not a backup.
-    await unlink(tempPath).catch(() => undefined);
+    await staged.discard();
     throw err;
   }
   if (result.summary.checksumDisabled && !ctx.config.snapshot.allowUnchecksummed) {
-    const folder = await ctx.store.quarantine(instance.name, id, [tempPath], 'rdb has no checksum (rdbchecksum no)', ctx.clock.now());
+    const folder = await staged.quarantine('rdb has no checksum (rdbchecksum no)', ctx.clock.now());
     throw new RedbackError('RDB_NO_CHECKSUM', `${sourcePath} was written with rdbchecksum no, so redback cannot verify the copy`, {
       hint: `turn checksums on (CONFIG SET rdbchecksum yes, and in redis.conf) or set snapshot.allowUnchecksummed: true; the copy is in ${folder}`,
       details: { quarantine: folder },
@@ -180,23 +176,17 @@ export async function copyIntoTier(
     try {
       await guardAgainstCollapse(ctx, instance, copyKeys, { force: options.guard.force, stage: 'the copy has' });
     } catch (err) {
-      await unlink(tempPath).catch(() => undefined);
+      await staged.discard();
       throw err;
     }
   }
-  try {
-    await rename(tempPath, finalPath);
-    await fsyncDir(tierDir);
-  } catch (err) {
-    throw storageError(err, 'rename copy into', finalPath);
-  }
   const manifest = buildManifest(
     ctx,
-    { instance: instance.name, tier, id, path: finalPath, bytes: result.bytes, sha256: result.sha256, summary: result.summary },
+    { instance: instance.name, tier, id, path: staged.finalFile, bytes: result.bytes, sha256: result.sha256, summary: result.summary },
     options.source,
     options.redisRunId,
   );
-  await writeFileAtomic(ctx.layout.manifestFile(instance.name, tier, id), JSON.stringify(manifest, null, 2) + '\n');
+  await staged.commit(manifest);
   ctx.logger.info({ instance: instance.name, copy: id, tier, bytes: result.bytes }, 'copy complete');
   return manifest;
 }
@@ -279,35 +269,26 @@ export async function ensureDailyCopy(
 
 /** Hard-links a copy into the daily tier; null when the file system refuses links. */
 async function linkAsDaily(ctx: AgentContext, instance: InstanceConfig, copy: LocalCopy): Promise<CopyManifest | null> {
-  const dailyDir = ctx.layout.tierDir(instance.name, 'daily');
-  await ensureDir(dailyDir);
   const id = newCopyId(ctx.clock.now());
-  const target = ctx.layout.rdbFile(instance.name, 'daily', id);
-  try {
-    await link(copy.rdbFile, target);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EXDEV' || code === 'EPERM' || code === 'EMLINK' || code === 'ENOTSUP' || code === 'EOPNOTSUPP') {
-      ctx.logger.warn({ instance: instance.name, code }, 'hard link refused; taking a separate daily copy');
-      return null;
-    }
-    throw storageError(err, 'link daily copy', target);
-  }
-  await fsyncDir(dailyDir);
   const src = copy.manifest;
   const { checksum: _checksum, ...body } = src;
-  const manifest = sealManifest({
-    ...body,
-    id,
-    tier: 'daily',
-    path: target,
-    file: `${id}.rdb`,
-    createdAt: src.createdAt,
-    source: 'link',
-    linkedFrom: src.id,
-    pinned: false,
-  });
-  await writeFileAtomic(ctx.layout.manifestFile(instance.name, 'daily', id), JSON.stringify(manifest, null, 2) + '\n');
+  const manifest = await ctx.store.linkCopy(copy, 'daily', id, (path) =>
+    sealManifest({
+      ...body,
+      id,
+      tier: 'daily',
+      path,
+      file: `${id}.rdb`,
+      createdAt: src.createdAt,
+      source: 'link',
+      linkedFrom: src.id,
+      pinned: false,
+    }),
+  );
+  if (!manifest) {
+    ctx.logger.warn({ instance: instance.name }, 'hard link refused; taking a separate daily copy');
+    return null;
+  }
   ctx.logger.info({ instance: instance.name, copy: id, linkedFrom: src.id }, 'daily copy linked');
   return manifest;
 }

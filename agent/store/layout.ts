@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { compactTimestamp } from '../../shared/fs/durable.js';
+import { compactTimestamp, TEMP_PREFIX } from '../../shared/fs/durable.js';
 import type { Tier } from '../../shared/manifest/copy-manifest.js';
 
 /**
@@ -13,7 +13,16 @@ import type { Tier } from '../../shared/manifest/copy-manifest.js';
  *   <backupDir>/<instance>/.lock                       held while an operation runs
  *   <backupDir>/<instance>/.offsite.lock               held while an offsite set is uploaded
  *   <backupDir>/<instance>/state.json                  what the agent last saw of the instance
- *   <backupDir>/.agent/                                agent-wide state (cached schedule, runbook journals)
+ *   <backupDir>/<instance>/<tier>/.del-<id>.rdb        a copy being deleted (removed on start)
+ *   <backupDir>/.agent/                                agent-wide state:
+ *   <backupDir>/.agent/schedule.json                     the schedule the coordinator last sent
+ *   <backupDir>/.agent/offsite.json                      the offsite target the coordinator last sent (0600)
+ *   <backupDir>/.agent/jobs/                             the job ledger (jobs run for the coordinator)
+ *   <backupDir>/.agent/runbooks/<instance>/<run>.json    runbook journals (JournalStore)
+ *   <backupDir>/.agent/control/<instance>/               pid file and log of a 'process'-controlled Redis
+ *
+ * Files are written only through `LocalStore` (copies, manifests, quarantine) or the owner named
+ * above; nobody else joins paths under the backup directory.
  */
 export class BackupLayout {
   constructor(readonly backupDir: string) {}
@@ -34,6 +43,16 @@ export class BackupLayout {
     return join(this.tierDir(instance, tier), `${id}${MANIFEST_SUFFIX}`);
   }
 
+  /** Where the copy `id` is written before it is complete (a `.tmp-` name: never listed, removed on start). */
+  tempRdbFile(instance: string, tier: Tier, id: string): string {
+    return join(this.tierDir(instance, tier), `${TEMP_PREFIX}${id}${RDB_SUFFIX}`);
+  }
+
+  /** The name a copy's RDB is renamed to while it is deleted. */
+  deletingRdbFile(instance: string, tier: Tier, id: string): string {
+    return join(this.tierDir(instance, tier), `${DELETING_PREFIX}${id}${RDB_SUFFIX}`);
+  }
+
   quarantineDir(instance: string): string {
     return join(this.backupDir, instance, 'quarantine');
   }
@@ -52,6 +71,22 @@ export class BackupLayout {
 
   agentStateDir(): string {
     return join(this.backupDir, '.agent');
+  }
+
+  scheduleCacheFile(): string {
+    return join(this.agentStateDir(), 'schedule.json');
+  }
+
+  offsiteCacheFile(): string {
+    return join(this.agentStateDir(), 'offsite.json');
+  }
+
+  jobLedgerDir(): string {
+    return join(this.agentStateDir(), 'jobs');
+  }
+
+  controlDir(instance: string): string {
+    return join(this.agentStateDir(), 'control', instance);
   }
 }
 

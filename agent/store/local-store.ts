@@ -1,9 +1,10 @@
-import { lstat, open, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { link, lstat, open, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { RedbackError, storageError } from '../../shared/errors/index.js';
-import { TEMP_PREFIX, fsyncDir } from '../../shared/fs/durable.js';
+import { TEMP_PREFIX, ensureDir, fsyncDir, writeFileAtomic } from '../../shared/fs/durable.js';
 import { moveAside } from '../../shared/fs/move-aside.js';
-import { TIERS, copyFileName, manifestPlacementProblem, parseManifest, type CopyManifest, type Tier } from '../../shared/manifest/copy-manifest.js';
+import type { StorageFeatures } from '../../shared/storage/storage-target.js';
+import { TIERS, manifestPlacementProblem, parseManifest, type CopyManifest, type Tier } from '../../shared/manifest/copy-manifest.js';
 import { BackupLayout, DELETING_PREFIX, MANIFEST_SUFFIX, RDB_SUFFIX } from './layout.js';
 
 /** A copy found in the backup directory: its manifest and where its files are. */
@@ -29,11 +30,41 @@ export interface Inventory {
 }
 
 /**
+ * A copy being written (`LocalStore.stageCopy`). The copy pipeline fills `tempFile` (a `.tmp-`
+ * name: never listed, removed on start); then exactly one of `commit`, `discard` or `quarantine`.
+ */
+export interface StagedCopy {
+  readonly instance: string;
+  readonly tier: Tier;
+  readonly id: string;
+  /** Where the pipeline writes the bytes (created exclusively by the writer). */
+  readonly tempFile: string;
+  /** Where the RDB will be once committed (the manifest records it). */
+  readonly finalFile: string;
+  /**
+   * The commit: rename the temp file into place, fsync the directory, then write the manifest
+   * atomically (a copy without its manifest is never listed, so the manifest is the commit point).
+   */
+  commit(manifest: CopyManifest): Promise<void>;
+  /** Removes the temp file (our own partial bytes are not a backup). Never throws. */
+  discard(): Promise<void>;
+  /** Moves the temp file into the instance's quarantine with `reason`; returns the folder. */
+  quarantine(reason: string, now?: Date): Promise<string>;
+}
+
+/**
  * The local backup directory, read and changed only through these functions. Listing never shows a
  * copy without its manifest, so a copy being written (temp file) or deleted (renamed) is invisible.
  */
 export class LocalStore {
   readonly quarantineMaxBytes: number;
+  /**
+   * What the backup directory relies on from its file system (the abilities `StorageTarget`
+   * declares for a local directory target): copies are committed by atomic rename plus directory
+   * fsync, and a daily copy is a hard link of the day's first copy when the file system allows it
+   * (`linkCopy` reports a refusal; the caller then takes a separate copy).
+   */
+  readonly features: Pick<StorageFeatures, 'atomicRename' | 'dirSync' | 'hardLinks'> = { atomicRename: true, dirSync: true, hardLinks: true };
 
   constructor(
     readonly layout: BackupLayout,
@@ -93,6 +124,74 @@ export class LocalStore {
         b.manifest.createdAt.localeCompare(a.manifest.createdAt),
     );
     return { copies, broken };
+  }
+
+  /** Makes the instance's tier directory and names a new copy's temp and final files. */
+  async stageCopy(instance: string, tier: Tier, id: string): Promise<StagedCopy> {
+    await ensureDir(this.layout.instanceDir(instance));
+    await ensureDir(this.layout.tierDir(instance, tier));
+    const tempFile = this.layout.tempRdbFile(instance, tier, id);
+    const finalFile = this.layout.rdbFile(instance, tier, id);
+    return {
+      instance,
+      tier,
+      id,
+      tempFile,
+      finalFile,
+      commit: async (manifest) => {
+        this.checkManifestFor(manifest, instance, tier, id);
+        try {
+          await rename(tempFile, finalFile);
+          await fsyncDir(this.layout.tierDir(instance, tier));
+        } catch (err) {
+          throw storageError(err, 'rename copy into', finalFile);
+        }
+        await this.writeManifest(manifest);
+      },
+      discard: async () => {
+        await unlink(tempFile).catch(() => undefined);
+      },
+      quarantine: (reason, now = new Date()) => this.quarantine(instance, id, [tempFile], reason, now),
+    };
+  }
+
+  /**
+   * Hard-links `copy`'s RDB as copy `id` of `tier` and writes the manifest `manifestFor` builds
+   * from the new file's path. Returns null (nothing written) when the file system refuses hard
+   * links (another device, no link support); other errors throw.
+   */
+  async linkCopy(copy: LocalCopy, tier: Tier, id: string, manifestFor: (rdbFile: string) => CopyManifest): Promise<CopyManifest | null> {
+    const instance = copy.manifest.instance;
+    const dir = this.layout.tierDir(instance, tier);
+    await ensureDir(dir);
+    const target = this.layout.rdbFile(instance, tier, id);
+    try {
+      await link(copy.rdbFile, target);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EXDEV' || code === 'EPERM' || code === 'EMLINK' || code === 'ENOTSUP' || code === 'EOPNOTSUPP') return null;
+      throw storageError(err, 'link copy', target);
+    }
+    try {
+      await fsyncDir(dir);
+    } catch (err) {
+      throw storageError(err, 'sync', dir);
+    }
+    const manifest = manifestFor(target);
+    this.checkManifestFor(manifest, instance, tier, id);
+    await this.writeManifest(manifest);
+    return manifest;
+  }
+
+  /** Writes a copy's manifest where the layout puts it (atomically: temp, fsync, rename, fsync). */
+  private async writeManifest(manifest: CopyManifest): Promise<void> {
+    await writeFileAtomic(this.layout.manifestFile(manifest.instance, manifest.tier, manifest.id), JSON.stringify(manifest, null, 2) + '\n');
+  }
+
+  private checkManifestFor(manifest: CopyManifest, instance: string, tier: Tier, id: string): void {
+    if (manifest.instance !== instance || manifest.tier !== tier || manifest.id !== id) {
+      throw new RedbackError('INTERNAL', `manifest of ${manifest.instance}/${manifest.tier}/${manifest.id} does not belong to staged copy ${instance}/${tier}/${id}`);
+    }
   }
 
   async findCopy(instance: string, id: string): Promise<LocalCopy> {
@@ -186,7 +285,7 @@ export class LocalStore {
    */
   async deleteCopy(copy: LocalCopy): Promise<void> {
     const dir = this.layout.tierDir(copy.manifest.instance, copy.manifest.tier);
-    const doomed = join(dir, `${DELETING_PREFIX}${copyFileName(copy.manifest.id)}`);
+    const doomed = this.layout.deletingRdbFile(copy.manifest.instance, copy.manifest.tier, copy.manifest.id);
     try {
       await rename(copy.rdbFile, doomed).catch((err) => {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;

@@ -47,6 +47,14 @@ export interface OffsiteObjectRecord {
   verifyDetail: string;
 }
 
+/** Where a page of `OffsiteSets.page` ended: the last set returned. */
+export interface OffsiteSetCursor {
+  createdAt: number;
+  setId: string;
+  agentId: string;
+  instance: string;
+}
+
 export interface OffsiteSetView {
   agentId: string;
   instance: string;
@@ -166,6 +174,29 @@ export class OffsiteSets {
       });
   }
 
+  /**
+   * One page of `list`, newest first (created_at, set_id, agent_id, instance, all descending),
+   * continuing strictly after `after` (the last set of the previous page): keyset paging, so sets
+   * added or removed meanwhile never shift a page. Objects are loaded for the page's sets only.
+   */
+  page(options: { agentId?: string; instance?: string; includeObjects?: boolean; limit: number; after?: OffsiteSetCursor }): OffsiteSetView[] {
+    const a = options.after;
+    const rows = this.sets.page.all({
+      instance: options.instance ?? null,
+      agentId: options.agentId ?? null,
+      afterCreated: a ? a.createdAt : null,
+      afterSet: a?.setId ?? null,
+      afterAgent: a?.agentId ?? null,
+      afterInstance: a?.instance ?? null,
+      limit: options.limit,
+    }) as OffsiteSetRow[];
+    return rows.map((r) => {
+      const view = fromRow(r);
+      if (options.includeObjects) view.objects = this.objects(r.agent_id, r.instance, r.set_id);
+      return view;
+    });
+  }
+
   objects(agentId: string, instance: string, setId: string): OffsiteObjectRecord[] {
     return (this.sets.objectsOf.all({ agentId, instance, setId }) as ObjectRow[]).map((o) => ({
       key: o.key,
@@ -282,6 +313,11 @@ function prepareSetStatements(db: Database.Database) {
       VALUES (@agentId, @instance, @setId, @key, @kind, @plainBytes, @plainSha256, @storedBytes, @storedSha256, @compression, @encrypted)`),
     listAll: p(`SELECT * FROM offsite_sets ORDER BY created_at DESC, set_id DESC`),
     listInstance: p(`SELECT * FROM offsite_sets WHERE instance = @instance ORDER BY created_at DESC, set_id DESC`),
+    page: p(`SELECT * FROM offsite_sets
+      WHERE (@instance IS NULL OR instance = @instance) AND (@agentId IS NULL OR agent_id = @agentId)
+        AND (@afterCreated IS NULL OR created_at < @afterCreated OR (created_at = @afterCreated AND (set_id < @afterSet
+          OR (set_id = @afterSet AND (agent_id < @afterAgent OR (agent_id = @afterAgent AND instance < @afterInstance))))))
+      ORDER BY created_at DESC, set_id DESC, agent_id DESC, instance DESC LIMIT @limit`),
     objectsOf: p(`SELECT * FROM offsite_objects WHERE agent_id = @agentId AND instance = @instance AND set_id = @setId ORDER BY key`),
     newestComplete: p(`SELECT agent_id, instance, max(created_at) AS created_at FROM offsite_sets WHERE state = 'complete'
       GROUP BY agent_id, instance`),

@@ -124,6 +124,7 @@ export async function runOffsitePrune(flags: ConnectionFlags & { instance?: stri
       ? `dry run: ${deletions} set(s) would be deleted; nothing was changed\n`
       : `${reply.deletedSets} set(s) deleted (${reply.deletedObjects} objects), ${reply.abortedUploads} stale multipart upload(s) aborted\n`,
   );
+  if (reply.abortProblem) process.stderr.write(`warning: stale multipart uploads not aborted: ${reply.abortProblem}\n`);
   return 0;
 }
 

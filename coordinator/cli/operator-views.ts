@@ -39,6 +39,28 @@ export interface InstanceStatusView {
   agentLiveness: string;
   /** Newest complete offsite set ('' = none). */
   newestOffsiteAt: string;
+  /** The instance's newest restore drill (null = never drilled). */
+  lastDrill: DrillSummaryView | null;
+  /** When its newest successful drill finished ('' = none). */
+  lastDrillSuccessAt: string;
+}
+
+/** One restore drill as `redback instances` and `redback drill --json` show it. */
+export interface DrillSummaryView {
+  jobId: string;
+  agentId: string;
+  /** '' = a scratch redis-server. */
+  targetInstance: string;
+  backupId: string;
+  source: string;
+  startedAt: string;
+  finishedAt: string;
+  ok: boolean;
+  /** Recovery time, start to verified data served (0 = not measured). */
+  rtoMs: number;
+  error: string;
+  keysExpected: Record<string, number>;
+  keysFound: Record<string, number>;
 }
 
 export interface BackupLocationView {
@@ -177,6 +199,8 @@ export interface PruneView {
   deletedObjects: number;
   abortedUploads: number;
   dryRun: boolean;
+  /** Why stale multipart uploads could not be aborted ("" = none). */
+  abortProblem: string;
 }
 
 /** `redback catalog rebuild` (coordinator/offsite/catalog-rebuild.ts). */

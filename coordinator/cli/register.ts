@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { action, examples } from '../../shared/cli/run-command.js';
 import { registerRestoreCommands } from './register-restore.js';
+import { registerDrillCommand } from './drill-commands.js';
 
 const ops = () => import('./operator-commands.js');
 const offsiteOps = () => import('./offsite-commands.js');
@@ -118,6 +119,8 @@ export function registerCoordinatorCommands(program: Command): void {
     .option('--timeout <duration>', "give up after this long, e.g. 30m (default: the coordinator's jobs.defaultTimeout)")
     .addHelpText('after', examples('redback copy --backup 20261124T031500Z-3fa9c1 --to-agent host2', 'redback copy --backup 20261124T031500Z-3fa9c1 --to-agent host2 --to-instance cache-new --json'))
     .action(action(async (flags) => (await import('./copy-commands.js')).runCopy(flags)));
+
+  registerDrillCommand(program, connectionOptions);
 
   const offsite = program.command('offsite').description('offsite sets: list, verify, prune');
   connectionOptions(offsite.command('list'))

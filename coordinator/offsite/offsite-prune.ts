@@ -3,7 +3,9 @@ import { setManifestCopyKey, setManifestKey, setPrefix, type SetOwner } from '..
 import { listSets } from '../../shared/offsite/set-store.js';
 import type { Catalog } from '../catalog/index.js';
 import { listOwners, type OffsiteStore } from './offsite-store.js';
-import { planOffsiteRetention, type RetentionDecision, type RetentionPolicy } from './retention-plan.js';
+import { isRedbackError } from '../../shared/errors/index.js';
+import type { ObjectStat } from '../../shared/storage/storage-target.js';
+import { planOffsiteRetention, type RetentionDecision, type RetentionPolicy, type SetFacts } from './retention-plan.js';
 
 export interface PruneDeps {
   catalog: Catalog;
@@ -12,6 +14,13 @@ export interface PruneDeps {
   policy: RetentionPolicy;
   incompleteAfterMs: number;
   logger: Logger;
+  /**
+   * The Object Lock retention redback puts on every object it uploads (the config's `objectLock`),
+   * when configured: an object is then taken as locked until at least its upload time + `days`,
+   * even when the store does not report the retention (HeadObject shows it only to callers allowed
+   * s3:GetObjectRetention).
+   */
+  objectLock?: { days: number } | undefined;
 }
 
 export interface OwnedDecision extends RetentionDecision {
@@ -25,16 +34,24 @@ export interface PruneOutcome {
   deletedObjects: number;
   abortedUploads: number;
   dryRun: boolean;
+  /** Why stale multipart uploads could not be aborted (a store without ListMultipartUploads), if so. */
+  abortProblem?: string;
 }
 
 /**
  * Offsite retention, run by the coordinator (`redback offsite prune`, and after each upload):
  * 1. list each instance's sets in the store (the truth, not the catalog): complete and incomplete;
  * 2. plan (retention-plan.ts): keep `days`, weekly/monthly keepers, always the newest complete set;
- * 3. for every set planned for deletion, stat its objects: one under Object Lock keeps the set;
+ * 3. for every set planned for deletion, stat its objects (HeadObject): the retain-until date the
+ *    store reports, or (Object Lock configured) upload time + the configured days, whichever is
+ *    later, and any legal hold; then plan again with those facts, so the plan says why a locked
+ *    set stays. A delete is never tried on an object whose retention has not expired;
  * 4. unless dry run: delete the manifest copies FIRST (the set stops being complete, so it is
- *    never seen half-deleted as restorable), then every other object; drop it from the catalog;
- * 5. abort multipart uploads older than `incompleteAfter` (stores that have them).
+ *    never seen half-deleted as restorable), then every other object; drop it from the catalog.
+ *    A delete the store refuses anyway (a bucket default retention longer than redback's) keeps
+ *    the set with the store's reason and does not stop the other sets;
+ * 5. abort multipart uploads started before `incompleteAfter` (ListMultipartUploads +
+ *    AbortMultipartUpload); a store without those APIs is reported (use a lifecycle rule).
  */
 export async function pruneOffsite(deps: PruneDeps, options: { dryRun: boolean; only?: { agentId?: string; instance?: string } }, now = new Date()): Promise<PruneOutcome> {
   const outcome: PruneOutcome = { decisions: [], deletedSets: 0, deletedObjects: 0, abortedUploads: 0, dryRun: options.dryRun };
@@ -43,32 +60,62 @@ export async function pruneOffsite(deps: PruneDeps, options: { dryRun: boolean; 
   );
   for (const owner of owners) {
     const listing = await listSets(deps.store, owner);
-    const facts = [
+    const facts: SetFacts[] = [
       ...listing.complete.map((s) => ({ setId: s.manifest.setId, createdAt: new Date(s.manifest.createdAt), complete: true, lockedUntil: null })),
       ...listing.incomplete.map((s) => ({ setId: s.setId, createdAt: s.startedAt, complete: false, lockedUntil: null })),
     ];
-    const plan = planOffsiteRetention(facts, deps.policy, now, deps.incompleteAfterMs);
+    let plan = planOffsiteRetention(facts, deps.policy, now, deps.incompleteAfterMs);
+    const keysOf = new Map<string, string[]>();
+    const candidates = plan.filter((d) => d.action === 'delete');
+    for (const decision of candidates) {
+      const keys = await setKeys(deps.store, owner, decision.setId);
+      keysOf.set(decision.setId, keys);
+      const lock = await lockOfSet(deps.store, keys, deps.objectLock);
+      const fact = facts.find((f) => f.setId === decision.setId)!;
+      fact.lockedUntil = lock.lockedUntil;
+      fact.legalHold = lock.legalHold;
+    }
+    if (candidates.length > 0) plan = planOffsiteRetention(facts, deps.policy, now, deps.incompleteAfterMs);
     for (const decision of plan) {
-      if (decision.action === 'delete') {
-        const keys = await setKeys(deps.store, owner, decision.setId);
-        const lockedUntil = await newestLock(deps.store, keys, now);
-        if (lockedUntil) {
-          decision.action = 'keep';
-          decision.reason = `${decision.reason}, but under Object Lock until ${lockedUntil.toISOString()}`;
-        } else if (!options.dryRun) {
-          outcome.deletedObjects += await deleteSet(deps.store, owner, decision.setId, keys);
+      if (decision.action === 'delete' && !options.dryRun) {
+        try {
+          outcome.deletedObjects += await deleteSet(deps.store, owner, decision.setId, keysOf.get(decision.setId)!);
           outcome.deletedSets++;
           deps.catalog.offsite.delete({ agentId: owner.agentId, instance: owner.instance, setId: decision.setId });
           deps.logger.info({ agent: owner.agentId, instance: owner.instance, set: decision.setId, reason: decision.reason }, 'offsite set deleted');
+        } catch (err) {
+          if (!isRedbackError(err) || err.code !== 'OFFSITE_REFUSED') throw err;
+          decision.action = 'keep';
+          decision.reason = `${decision.reason}; the store refused the delete: ${err.message}`;
+          deps.logger.warn({ agent: owner.agentId, instance: owner.instance, set: decision.setId, err: err.message }, 'offsite set delete refused by the store');
         }
       }
       outcome.decisions.push({ ...decision, agentId: owner.agentId, instance: owner.instance });
     }
   }
   if (!options.dryRun && deps.store.abortIncompleteUploads) {
-    outcome.abortedUploads = await deps.store.abortIncompleteUploads(new Date(now.getTime() - deps.incompleteAfterMs));
+    try {
+      outcome.abortedUploads = await deps.store.abortIncompleteUploads(new Date(now.getTime() - deps.incompleteAfterMs));
+    } catch (err) {
+      if (!isRedbackError(err) || err.code !== 'OFFSITE_REFUSED') throw err;
+      outcome.abortProblem = `${err.message}${err.hint ? `; ${err.hint}` : ''}`;
+      deps.logger.warn({ err: err.message }, 'stale multipart uploads not aborted');
+    }
   }
   return outcome;
+}
+
+/**
+ * Until when an object cannot be deleted: the retain-until date the store reports, or, when
+ * redback sets Object Lock on its uploads, the upload time + the configured days (the put set
+ * retain-until = start of the put + days, so this is never earlier); the later of the two.
+ */
+export function objectLockUntil(stat: Pick<ObjectStat, 'modified' | 'lockedUntil'>, objectLock?: { days: number }): Date | null {
+  const reported = stat.lockedUntil ?? null;
+  const configured = objectLock ? new Date(stat.modified.getTime() + objectLock.days * 86_400_000) : null;
+  if (!reported) return configured;
+  if (!configured) return reported;
+  return reported > configured ? reported : configured;
 }
 
 async function setKeys(store: OffsiteStore, owner: SetOwner, setId: string): Promise<string[]> {
@@ -77,13 +124,18 @@ async function setKeys(store: OffsiteStore, owner: SetOwner, setId: string): Pro
   return keys;
 }
 
-async function newestLock(store: OffsiteStore, keys: readonly string[], now: Date): Promise<Date | null> {
+/** The latest retain-until date among a set's objects, and whether any is under a legal hold. */
+async function lockOfSet(store: OffsiteStore, keys: readonly string[], objectLock?: { days: number }): Promise<{ lockedUntil: Date | null; legalHold: boolean }> {
   let newest: Date | null = null;
+  let legalHold = false;
   for (const key of keys) {
-    const until = (await store.stat(key))?.lockedUntil ?? null;
-    if (until && until.getTime() > now.getTime() && (!newest || until > newest)) newest = until;
+    const stat = await store.stat(key);
+    if (!stat) continue;
+    if (stat.legalHold) legalHold = true;
+    const until = objectLockUntil(stat, objectLock);
+    if (until && (!newest || until > newest)) newest = until;
   }
-  return newest;
+  return { lockedUntil: newest, legalHold };
 }
 
 async function deleteSet(store: OffsiteStore, owner: SetOwner, setId: string, keys: readonly string[]): Promise<number> {

@@ -103,6 +103,7 @@ export class OffsiteService {
           policy: { days: this.config.retention.keep / 86_400_000, weekly: this.config.retention.weekly, monthly: this.config.retention.monthly },
           incompleteAfterMs: this.config.retention.abortIncompleteAfter,
           logger: this.d.logger,
+          objectLock: 'objectLock' in this.config ? this.config.objectLock : undefined,
         },
         { dryRun, ...(only ? { only } : {}) },
       );

@@ -6,7 +6,9 @@
  * 2. Complete sets younger than `days` are kept ("within 30 days").
  * 3. `weekly: N` keeps the newest set of each of the last N ISO weeks that have one; `monthly: N`
  *    the newest of each of the last N calendar months (UTC).
- * 4. A set that would be deleted but has an object under Object Lock is kept ("locked until").
+ * 4. A set that would be deleted but has an object under Object Lock is kept ("locked until"), or
+ *    under a legal hold ("legal hold"): the store would refuse the delete anyway, and a half-deleted
+ *    set (manifests gone, locked objects left) would be neither restorable nor cleaned up.
  * 5. Incomplete sets (no manifest that loads) older than `incompleteAfterMs` are deleted; younger
  *    ones may still be uploading and are kept.
  */
@@ -24,6 +26,8 @@ export interface SetFacts {
   complete: boolean;
   /** The latest Object Lock retain-until date among its objects, when known. */
   lockedUntil: Date | null;
+  /** One of its objects is under an Object Lock legal hold. */
+  legalHold?: boolean;
 }
 
 export interface RetentionDecision {
@@ -76,7 +80,11 @@ export function planOffsiteRetention(sets: readonly SetFacts[], policy: Retentio
   const out: RetentionDecision[] = [];
   for (const s of sets) {
     const base = { setId: s.setId, complete: s.complete, createdAt: s.createdAt };
-    const locked = s.lockedUntil && s.lockedUntil.getTime() > now.getTime() ? `under Object Lock until ${s.lockedUntil.toISOString()}` : null;
+    const locked = s.legalHold
+      ? 'under an Object Lock legal hold'
+      : s.lockedUntil && s.lockedUntil.getTime() > now.getTime()
+        ? `under Object Lock until ${s.lockedUntil.toISOString()}`
+        : null;
     if (!s.complete) {
       const old = s.createdAt !== null && now.getTime() - s.createdAt.getTime() > incompleteAfterMs;
       if (!old) out.push({ ...base, action: 'keep', reason: s.createdAt ? 'incomplete, may still be uploading' : 'incomplete, start time unknown' });

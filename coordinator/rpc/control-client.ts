@@ -172,6 +172,20 @@ export class ControlClient {
     return { ...(await this.call<object, ForgetAgentReply__Output>('ForgetAgent', { agentId, ...options })) };
   }
 
+  /** A restore drill of one instance (a 'drill' job on its agent). */
+  async triggerDrill(request: { instance: string; targetInstance?: string; backupId?: string; source?: string; timeoutMs: number }): Promise<JobView> {
+    return jobView(
+      await this.call<object, JobInfo__Output>('TriggerDrill', {
+        agentId: '',
+        instance: request.instance,
+        targetInstance: request.targetInstance ?? '',
+        backupId: request.backupId ?? '',
+        source: request.source ?? '',
+        timeoutMs: request.timeoutMs,
+      }),
+    );
+  }
+
   async triggerUpload(request: { instance: string; timeoutMs: number }): Promise<JobView> {
     return jobView(await this.call<object, JobInfo__Output>('TriggerUpload', { agentId: '', ...request }));
   }
@@ -180,9 +194,15 @@ export class ControlClient {
     return (await this.call<object, ListJobsReply__Output>('TriggerFleetUpload', request)).jobs.map(jobView);
   }
 
-  async offsiteSets(filter: { instance?: string; includeObjects: boolean }): Promise<OffsiteSetsView> {
-    const reply = await this.call<object, ListOffsiteSetsReply__Output>('ListOffsiteSets', { instance: filter.instance ?? '', includeObjects: filter.includeObjects });
-    return { target: reply.target, sets: reply.sets.map((s) => ({ ...s, objects: s.objects.map((o) => ({ ...o })) })) };
+  /** Every offsite set, page by page (`pageSize`: sets per call, 0 = the server's default). */
+  async offsiteSets(filter: { instance?: string; includeObjects: boolean; pageSize?: number }): Promise<OffsiteSetsView> {
+    let target = '';
+    const sets = await this.allPages(async (pageToken) => {
+      const r = await this.call<object, ListOffsiteSetsReply__Output>('ListOffsiteSets', { instance: filter.instance ?? '', includeObjects: filter.includeObjects, pageSize: filter.pageSize ?? 0, pageToken });
+      target = r.target;
+      return { items: r.sets.map((s) => ({ ...s, objects: s.objects.map((o) => ({ ...o })) })), next: r.nextPageToken };
+    });
+    return { target, sets };
   }
 
   async pruneOffsite(request: { dryRun: boolean; instance?: string }, deadlineMs?: number): Promise<PruneView> {

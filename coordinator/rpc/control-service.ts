@@ -18,7 +18,7 @@ import { policyApplyRequests } from '../policy/policy-apply.js';
 import { policyViews, type InstancePolicyView } from '../policy/policy-views.js';
 import { agentViews, fleetStatus, instanceViews, type AgentView, type InstanceView } from '../status/fleet-status.js';
 import type { OffsiteSetInfo } from '../../shared/proto/generated/redback/v1/OffsiteSetInfo.js';
-import type { OffsiteSetView } from '../catalog/index.js';
+import type { OffsiteSetCursor, OffsiteSetView } from '../catalog/index.js';
 import { rebuildCatalog } from '../offsite/catalog-rebuild.js';
 import { copyBackup } from '../transfer/start-transfer.js';
 import type { OffsiteService } from '../offsite/offsite-service.js';
@@ -26,6 +26,9 @@ import { RestoreService, type RestorePlanView } from '../restore/restore-service
 import type { RestoreCandidate as RestoreCandidateRecord } from '../restore/restore-sources.js';
 import type { RestoreCandidate } from '../../shared/proto/generated/redback/v1/RestoreCandidate.js';
 import type { RestorePlan } from '../../shared/proto/generated/redback/v1/RestorePlan.js';
+import type { DrillRecord } from '../catalog/index.js';
+import type { DrillSummary } from '../../shared/proto/generated/redback/v1/DrillSummary.js';
+import { isDrillSourceKind } from '../../shared/drill/drill-result.js';
 
 function requireOffsite(state: CoordinatorState): OffsiteService {
   if (!state.offsite) {
@@ -85,6 +88,21 @@ export function controlHandlers(state: CoordinatorState): ControlServiceHandlers
     StartRestore: unary((req) => jobInfo(restores.startRestore(restoreInput(req)))),
     PlanRecover: unaryAsync(async (req) => restorePlan(await restores.planRecover({ instance: req.instance, timeoutMs: req.timeoutMs }))),
     StartRecover: unary((req) => jobInfo(restores.startRecover({ instance: req.instance, timeoutMs: req.timeoutMs }))),
+    TriggerDrill: unary((req) => {
+      const source = req.source || 'local';
+      if (!isDrillSourceKind(source)) throw new RedbackError('USAGE', `--source ${source}: use local or offsite`, { hint: 'redback drill --instance main --source offsite' });
+      const instance = resolveInstance(state.catalog, req.instance, req.agentId);
+      return jobInfo(
+        state.drills.trigger({
+          agentId: instance.agentId,
+          instance: instance.name,
+          source,
+          ...(req.targetInstance ? { targetInstance: req.targetInstance } : {}),
+          ...(req.backupId ? { backupId: req.backupId } : {}),
+          ...(req.timeoutMs > 0 ? { timeoutMs: req.timeoutMs } : {}),
+        }),
+      );
+    }),
     TriggerUpload: unary((req) => {
       const offsite = requireOffsite(state);
       const instance = resolveInstance(state.catalog, req.instance, req.agentId);
@@ -98,8 +116,19 @@ export function controlHandlers(state: CoordinatorState): ControlServiceHandlers
     ListOffsiteSets: unary((req) => {
       const offsite = requireOffsite(state);
       const filter = req.instance ? resolveInstance(state.catalog, req.instance) : null;
-      const sets = state.catalog.offsite.list({ ...(filter ? { agentId: filter.agentId, instance: filter.name } : {}), includeObjects: req.includeObjects });
-      return { sets: sets.map(offsiteSetInfo), target: offsite.describe() };
+      // Keyset paging, like ListBackups: each page continues after the last set of the one before.
+      const size = pageSize(req.pageSize);
+      const after = decodeToken(req.pageToken, isOffsiteSetCursor);
+      const rows = state.catalog.offsite.page({
+        ...(filter ? { agentId: filter.agentId, instance: filter.name } : {}),
+        includeObjects: req.includeObjects,
+        limit: size + 1,
+        ...(after ? { after } : {}),
+      });
+      const page = rows.slice(0, size);
+      const last = page[page.length - 1];
+      const next = rows.length > size && last ? encodeToken({ createdAt: last.createdAt.getTime(), setId: last.setId, agentId: last.agentId, instance: last.instance }) : '';
+      return { sets: page.map(offsiteSetInfo), target: offsite.describe(), nextPageToken: next };
     }),
     VerifyOffsite: (call) => {
       let offsite: OffsiteService;
@@ -149,6 +178,7 @@ export function controlHandlers(state: CoordinatorState): ControlServiceHandlers
         deletedObjects: out.deletedObjects,
         abortedUploads: out.abortedUploads,
         dryRun: out.dryRun,
+        abortProblem: out.abortProblem ?? '',
       };
     }),
     RebuildCatalog: unaryAsync(async (req) => {
@@ -302,6 +332,11 @@ export function controlHandlers(state: CoordinatorState): ControlServiceHandlers
   };
 }
 
+function isOffsiteSetCursor(v: unknown): v is OffsiteSetCursor {
+  const c = v as Partial<OffsiteSetCursor> | null;
+  return typeof c === 'object' && c !== null && Number.isFinite(c.createdAt) && typeof c.setId === 'string' && typeof c.agentId === 'string' && typeof c.instance === 'string';
+}
+
 function isBackupCursor(v: unknown): v is BackupCursor {
   const c = v as Partial<BackupCursor> | null;
   return typeof c === 'object' && c !== null && Number.isFinite(c.createdAt) && typeof c.id === 'string' && Number.isInteger(c.skip) && c.skip! >= 0;
@@ -342,6 +377,25 @@ function instanceStatus(v: InstanceView): InstanceStatus {
     problems: v.problems,
     agentLiveness: v.agentLiveness,
     newestOffsiteAt: iso(v.newestOffsiteAt),
+    ...(v.lastDrill ? { lastDrill: drillSummary(v.lastDrill) } : {}),
+    lastDrillSuccessAt: iso(v.lastDrillSuccess?.finishedAt),
+  };
+}
+
+function drillSummary(d: DrillRecord): DrillSummary {
+  return {
+    jobId: d.jobId,
+    agentId: d.agentId,
+    targetInstance: d.targetInstance ?? '',
+    backupId: d.backupId ?? '',
+    source: d.source,
+    startedAt: iso(d.startedAt),
+    finishedAt: iso(d.finishedAt),
+    ok: d.ok,
+    rtoMs: d.rtoMs ?? 0,
+    error: d.error ?? '',
+    keysExpected: d.keysExpected,
+    keysFound: d.keysFound,
   };
 }
 

@@ -3,12 +3,13 @@
 //   each with an agent and its own Redis (separate processes); hourly copies flowing into the
 //   catalog; the nightly offsite set uploaded; one host losing its AOF, dump.rdb and every local
 //   copy and coming back from offsite with one command; `redback status` at the end.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { parse, stringify } from 'yaml';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli, type CliResult } from '../../test/helpers/cli.js';
 import { TestFleet } from '../../test/helpers/fleet-fixture.js';
-import { waitFor } from '../../test/helpers/redis-server.js';
+import { TestRedisServer, waitFor } from '../../test/helpers/redis-server.js';
 import { escapesAllowed } from '../../shared/output/terminal.js';
 
 const USAGE = 'usage: bash deploy/demo/run.sh [--keep] [--s3 ENDPOINT/BUCKET]\n  --keep  leave the fleet running afterwards\n  --s3    upload to this S3-compatible endpoint (credentials from the AWS environment), e.g. --s3 http://127.0.0.1:9000/redback\n';
@@ -25,6 +26,7 @@ for (let i = 0; i < args.length; i++) {
 }
 const dir = mkdtempSync(join(tmpdir(), 'redback-demo-'));
 const fleet = new TestFleet(dir);
+let spare: TestRedisServer | undefined;
 
 function say(text: string): void {
   process.stdout.write(escapesAllowed(process.stdout) ? `\n\x1b[1m== ${text}\x1b[0m\n` : `\n== ${text}\n`);
@@ -55,12 +57,15 @@ async function must(args: string[], brief?: (line: string) => boolean): Promise<
   }
   process.stdout.write(`$ redback ${args.join(' ')}\n`);
   const r = await runCli(args, { env: fleet.env });
-  const lines = (r.stdout + r.stderr).split('\n').filter((l) => l.trim() !== '');
+  const lines = (r.stderr + r.stdout).split('\n').filter((l) => l.trim() !== '');
   // A runbook's step lines are long: the demo shows the step's name only.
-  const kept = lines.filter(brief).map((l) => l.replace(/^(\[\d+\/\d+\] [\w-]+):.*$/, '$1'));
+  const kept = lines
+    .filter(brief)
+    .map((l) => l.replace(/^(\[\d+\/\d+\] [\w-]+):.*$/, '$1'))
+    .filter((l, i, all) => l !== all[i - 1]);
   const width = Math.max(60, process.stdout.columns ?? 110);
   for (const line of kept) process.stdout.write(`${line.length > width ? `${line.slice(0, width - 1)}…` : line}\n`);
-  if (kept.length < lines.length) process.stdout.write(`  (${lines.length - kept.length} more lines: the diagnosis, the plan and each step's checks)\n`);
+  if (kept.length < lines.length) process.stdout.write(`  (${lines.length - kept.length} more lines: the full diagnosis, plan and checks)\n`);
   if (r.code !== 0) {
     process.stdout.write(r.stdout + r.stderr);
     throw new Error(`redback ${args.join(' ')} exited ${r.code}`);
@@ -68,14 +73,18 @@ async function must(args: string[], brief?: (line: string) => boolean): Promise<
   return r;
 }
 
-/** The lines of a runbook's output worth showing in the demo: each step, and the report. */
+/** The lines of a runbook's output worth showing in the demo: each step, and the outcome. */
 function runbookLine(): (line: string) => boolean {
-  let inReport = false;
+  let inOutcome = false;
   return (line) => {
-    if (/^Report: /.test(line)) inReport = true;
-    return inReport || /^\[\d+\/\d+\] /.test(line);
+    if (/^(restore|recover) \S+: [A-Z-]+/.test(line)) inOutcome = true;
+    if (inOutcome) return !/^\s+step\s/.test(line);
+    return /^\[\d+\/\d+\] /.test(line);
   };
 }
+
+/** The lines of a plan worth showing in the demo. */
+const planLine = (line: string): boolean => /^\s*(Recovery plan|Restore plan|scenario|why|source|target|size|data lost|runbook|dry run)\b/.test(line);
 
 function offsiteTarget(): Record<string, unknown> {
   const common = { prefix: 'demo', schedule: '0 2 * * *', catchUpAfter: null, pruneAfterUpload: false };
@@ -91,11 +100,12 @@ async function main(): Promise<void> {
   await fleet.writeCoordinatorConfig({ schedules: { defaults: { hourly: '*/5 * * * * *', daily: null } }, offsite: target });
   await fleet.startCoordinator();
 
-  say('two hosts, each with a Redis holding data (every type, two databases, AOF on) and its agent');
-  for (const id of ['demo-1', 'demo-2']) {
-    const agent = await fleet.addAgent(id, { redis: { appendonly: true, appendfsync: 'always' } });
-    await fleet.startAgent(agent);
-  }
+  say('two hosts, each with a Redis holding data (every type, two databases, AOF on) and its agent; demo-2 also has an empty spare Redis');
+  spare = await TestRedisServer.start({ dir: join(dir, 'redis-demo-2-spare'), appendonly: true });
+  await fleet.startAgent(await fleet.addAgent('demo-1', { redis: { appendonly: true, appendfsync: 'always' } }));
+  const demo2 = await fleet.addAgent('demo-2', { redis: { appendonly: true, appendfsync: 'always' } });
+  addSpareInstance(demo2.config, spare);
+  await fleet.startAgent(demo2);
   await show(['agents']);
 
   say('the agents take scheduled copies; the catalog learns of them');
@@ -112,9 +122,10 @@ async function main(): Promise<void> {
   await show(['offsite', 'list']);
 
   await hostLoss();
+  await restoreElsewhere();
 
-  say('what on-call looks at, once demo-1 has taken its next copy');
-  await waitFor(async () => (await runCli(['status'], { env: fleet.env })).code === 0, 60_000, 500);
+  say('what on-call looks at, once every instance has taken its next copy');
+  await waitFor(async () => (await runCli(['status'], { env: fleet.env })).code === 0, 30_000, 500).catch(() => undefined);
   await show(['instances']);
   await show(['status']);
 }
@@ -124,17 +135,32 @@ async function hostLoss(): Promise<void> {
   const agent = fleet.agents[0]!;
   say('disaster on demo-1: redis-server killed, its AOF directory, dump.rdb and every local copy deleted');
   const before = await agent.redis.client().dbsize();
-  await agent.process!.stop();
   await agent.redis.kill9();
   rmSync(join(agent.redis.dir, 'appendonlydir'), { recursive: true, force: true });
   rmSync(join(agent.redis.dir, 'dump.rdb'), { force: true });
   rmSync(join(agent.backupDir, 'main'), { recursive: true, force: true });
   note(`demo-1 had ${before} keys in db0; now nothing is left on the host but redis.conf.`);
-  await must(['agent', 'recover', '--config', agent.config, '--instance', 'main', '--dry-run'], (l) => /^(Scenario|Runbook|Source|Loss|dry run):?/.test(l));
-  await must(['agent', 'recover', '--config', agent.config, '--instance', 'main', '--yes'], runbookLine());
+  await must(['recover', '--instance', 'demo-1/main', '--dry-run'], planLine);
+  await must(['recover', '--instance', 'demo-1/main', '--yes'], runbookLine());
   const after = await agent.redis.client().dbsize().catch(() => -1);
   note(`demo-1 has ${after} keys in db0 again (was ${before}), from the offsite set, with the AOF back on.`);
-  await fleet.startAgent(agent);
+}
+
+/** demo-1's data brought up on the other host, in the spare Redis: the coordinator picks the copy. */
+async function restoreElsewhere(): Promise<void> {
+  say("demo-1's data restored onto the spare Redis of the other host (demo-2/spare)");
+  note(`demo-2/spare has ${await spare!.client().dbsize()} keys in db0.`);
+  await must(['restore', '--instance', 'demo-1/main', '--target-instance', 'demo-2/spare', '--dry-run'], planLine);
+  await must(['restore', '--instance', 'demo-1/main', '--target-instance', 'demo-2/spare', '--yes'], runbookLine());
+  note(`demo-2/spare has ${await spare!.client().dbsize()} keys in db0 now; its own first offsite set:`);
+  await must(['upload', '--instance', 'demo-2/spare', '--wait']);
+}
+
+/** Adds the empty spare Redis to an agent's config as instance "spare" (process control). */
+function addSpareInstance(configPath: string, server: TestRedisServer): void {
+  const config = parse(readFileSync(configPath, 'utf8')) as { instances: unknown[] };
+  config.instances.push({ name: 'spare', url: server.url, configFile: server.confPath, control: { type: 'process' } });
+  writeFileSync(configPath, stringify(config));
 }
 
 /** --keep: the fleet stays up until Ctrl-C (or SIGTERM); says how to look at it and how to stop it. */
@@ -175,6 +201,7 @@ try {
   // Ctrl-C on a terminal also reaches the fleet's processes: stopping what already stopped is fine.
   await fleet.stop().catch(() => undefined);
   await fleet.stopControlledRedis().catch(() => undefined);
+  await spare?.stop().catch(() => undefined);
   if (keep) process.stdout.write(`fleet stopped; its files are kept in ${dir}\n`);
   else rmSync(dir, { recursive: true, force: true });
 }

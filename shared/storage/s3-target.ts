@@ -259,6 +259,7 @@ export class S3Target implements StorageTarget {
         modified: head.LastModified ?? new Date(0),
         ...(head.ETag ? { etag: head.ETag } : {}),
         ...(head.ObjectLockRetainUntilDate ? { lockedUntil: head.ObjectLockRetainUntilDate } : {}),
+        ...(head.ObjectLockLegalHoldStatus === 'ON' ? { legalHold: true } : {}),
       };
     } catch (err) {
       const mapped = this.fail(err, 'stat', key);
@@ -296,6 +297,12 @@ export class S3Target implements StorageTarget {
     validateKey(key);
     const info = await this.stat(key);
     if (!info) return;
+    if (info.legalHold) {
+      throw new RedbackError('OFFSITE_REFUSED', `cannot delete ${key} on ${this.describe()}: under an Object Lock legal hold`, {
+        hint: 'lift the legal hold first (s3:PutObjectLegalHold); retention skips held objects',
+        details: { key, legalHold: true },
+      });
+    }
     if (info.lockedUntil && info.lockedUntil.getTime() > Date.now()) {
       throw new RedbackError('OFFSITE_REFUSED', `cannot delete ${key} on ${this.describe()}: under Object Lock until ${info.lockedUntil.toISOString()}`, {
         hint: 'locked objects expire on their own; retention skips them',

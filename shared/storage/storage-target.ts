@@ -131,8 +131,13 @@ export interface ObjectStat {
   size: number;
   modified: Date;
   etag?: string;
-  /** Object Lock retention: the object cannot be deleted before this time. */
+  /**
+   * Object Lock retention: the object cannot be deleted before this time. S3 reports it only to
+   * callers allowed s3:GetObjectRetention; absent means "none reported", not "none".
+   */
   lockedUntil?: Date;
+  /** An Object Lock legal hold is on (no deletion until it is lifted, whatever the date). */
+  legalHold?: boolean;
 }
 
 export interface ListEntry {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { createAgentContext, type AgentContext } from '../../agent/agent-context.js';
 import { controllerFor, controlStateDir } from '../../agent/recovery/instance-control.js';
+import { BackupLayout } from '../../agent/store/layout.js';
 import { loadAgentConfig, type InstanceConfig } from '../../shared/config/agent-config.js';
 import { silentLogger } from '../../shared/log/logger.js';
 import { killLeftovers } from '../control/control-fixture.js';
@@ -114,7 +115,7 @@ export class Drill {
     } catch {
       // best effort
     }
-    killLeftovers([controlStateDir({ layout: { agentStateDir: () => join(this.backupDir, '.agent') } } as never, this.name)]);
+    killLeftovers([controlStateDir({ layout: new BackupLayout(this.backupDir) }, this.name)]);
     await this.server?.stop();
   }
 }

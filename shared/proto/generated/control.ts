@@ -10,6 +10,7 @@ import type { CancelJobRequest as _redback_v1_CancelJobRequest, CancelJobRequest
 import type { ControlServiceClient as _redback_v1_ControlServiceClient, ControlServiceDefinition as _redback_v1_ControlServiceDefinition } from './redback/v1/ControlService.js';
 import type { CopyBackupReply as _redback_v1_CopyBackupReply, CopyBackupReply__Output as _redback_v1_CopyBackupReply__Output } from './redback/v1/CopyBackupReply.js';
 import type { CopyBackupRequest as _redback_v1_CopyBackupRequest, CopyBackupRequest__Output as _redback_v1_CopyBackupRequest__Output } from './redback/v1/CopyBackupRequest.js';
+import type { DrillSummary as _redback_v1_DrillSummary, DrillSummary__Output as _redback_v1_DrillSummary__Output } from './redback/v1/DrillSummary.js';
 import type { ForgetAgentReply as _redback_v1_ForgetAgentReply, ForgetAgentReply__Output as _redback_v1_ForgetAgentReply__Output } from './redback/v1/ForgetAgentReply.js';
 import type { ForgetAgentRequest as _redback_v1_ForgetAgentRequest, ForgetAgentRequest__Output as _redback_v1_ForgetAgentRequest__Output } from './redback/v1/ForgetAgentRequest.js';
 import type { GetJobRequest as _redback_v1_GetJobRequest, GetJobRequest__Output as _redback_v1_GetJobRequest__Output } from './redback/v1/GetJobRequest.js';
@@ -46,6 +47,7 @@ import type { SetVerifyResult as _redback_v1_SetVerifyResult, SetVerifyResult__O
 import type { StatusReply as _redback_v1_StatusReply, StatusReply__Output as _redback_v1_StatusReply__Output } from './redback/v1/StatusReply.js';
 import type { StatusRequest as _redback_v1_StatusRequest, StatusRequest__Output as _redback_v1_StatusRequest__Output } from './redback/v1/StatusRequest.js';
 import type { TriggerBackupRequest as _redback_v1_TriggerBackupRequest, TriggerBackupRequest__Output as _redback_v1_TriggerBackupRequest__Output } from './redback/v1/TriggerBackupRequest.js';
+import type { TriggerDrillRequest as _redback_v1_TriggerDrillRequest, TriggerDrillRequest__Output as _redback_v1_TriggerDrillRequest__Output } from './redback/v1/TriggerDrillRequest.js';
 import type { TriggerFleetBackupRequest as _redback_v1_TriggerFleetBackupRequest, TriggerFleetBackupRequest__Output as _redback_v1_TriggerFleetBackupRequest__Output } from './redback/v1/TriggerFleetBackupRequest.js';
 import type { TriggerFleetUploadRequest as _redback_v1_TriggerFleetUploadRequest, TriggerFleetUploadRequest__Output as _redback_v1_TriggerFleetUploadRequest__Output } from './redback/v1/TriggerFleetUploadRequest.js';
 import type { TriggerUploadRequest as _redback_v1_TriggerUploadRequest, TriggerUploadRequest__Output as _redback_v1_TriggerUploadRequest__Output } from './redback/v1/TriggerUploadRequest.js';
@@ -73,6 +75,7 @@ export interface ProtoGrpcType {
       ControlService: SubtypeConstructor<typeof grpc.Client, _redback_v1_ControlServiceClient> & { service: _redback_v1_ControlServiceDefinition }
       CopyBackupReply: MessageTypeDefinition<_redback_v1_CopyBackupReply, _redback_v1_CopyBackupReply__Output>
       CopyBackupRequest: MessageTypeDefinition<_redback_v1_CopyBackupRequest, _redback_v1_CopyBackupRequest__Output>
+      DrillSummary: MessageTypeDefinition<_redback_v1_DrillSummary, _redback_v1_DrillSummary__Output>
       ForgetAgentReply: MessageTypeDefinition<_redback_v1_ForgetAgentReply, _redback_v1_ForgetAgentReply__Output>
       ForgetAgentRequest: MessageTypeDefinition<_redback_v1_ForgetAgentRequest, _redback_v1_ForgetAgentRequest__Output>
       GetJobRequest: MessageTypeDefinition<_redback_v1_GetJobRequest, _redback_v1_GetJobRequest__Output>
@@ -109,6 +112,7 @@ export interface ProtoGrpcType {
       StatusReply: MessageTypeDefinition<_redback_v1_StatusReply, _redback_v1_StatusReply__Output>
       StatusRequest: MessageTypeDefinition<_redback_v1_StatusRequest, _redback_v1_StatusRequest__Output>
       TriggerBackupRequest: MessageTypeDefinition<_redback_v1_TriggerBackupRequest, _redback_v1_TriggerBackupRequest__Output>
+      TriggerDrillRequest: MessageTypeDefinition<_redback_v1_TriggerDrillRequest, _redback_v1_TriggerDrillRequest__Output>
       TriggerFleetBackupRequest: MessageTypeDefinition<_redback_v1_TriggerFleetBackupRequest, _redback_v1_TriggerFleetBackupRequest__Output>
       TriggerFleetUploadRequest: MessageTypeDefinition<_redback_v1_TriggerFleetUploadRequest, _redback_v1_TriggerFleetUploadRequest__Output>
       TriggerUploadRequest: MessageTypeDefinition<_redback_v1_TriggerUploadRequest, _redback_v1_TriggerUploadRequest__Output>

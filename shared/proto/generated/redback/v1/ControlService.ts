@@ -34,6 +34,7 @@ import type { RestoreRequest as _redback_v1_RestoreRequest, RestoreRequest__Outp
 import type { StatusReply as _redback_v1_StatusReply, StatusReply__Output as _redback_v1_StatusReply__Output } from '../../redback/v1/StatusReply.js';
 import type { StatusRequest as _redback_v1_StatusRequest, StatusRequest__Output as _redback_v1_StatusRequest__Output } from '../../redback/v1/StatusRequest.js';
 import type { TriggerBackupRequest as _redback_v1_TriggerBackupRequest, TriggerBackupRequest__Output as _redback_v1_TriggerBackupRequest__Output } from '../../redback/v1/TriggerBackupRequest.js';
+import type { TriggerDrillRequest as _redback_v1_TriggerDrillRequest, TriggerDrillRequest__Output as _redback_v1_TriggerDrillRequest__Output } from '../../redback/v1/TriggerDrillRequest.js';
 import type { TriggerFleetBackupRequest as _redback_v1_TriggerFleetBackupRequest, TriggerFleetBackupRequest__Output as _redback_v1_TriggerFleetBackupRequest__Output } from '../../redback/v1/TriggerFleetBackupRequest.js';
 import type { TriggerFleetUploadRequest as _redback_v1_TriggerFleetUploadRequest, TriggerFleetUploadRequest__Output as _redback_v1_TriggerFleetUploadRequest__Output } from '../../redback/v1/TriggerFleetUploadRequest.js';
 import type { TriggerUploadRequest as _redback_v1_TriggerUploadRequest, TriggerUploadRequest__Output as _redback_v1_TriggerUploadRequest__Output } from '../../redback/v1/TriggerUploadRequest.js';
@@ -265,6 +266,23 @@ export interface ControlServiceClient extends grpc.Client {
   triggerBackup(argument: _redback_v1_TriggerBackupRequest, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
   
   /**
+   * A restore drill of one instance (a 'drill' job on its agent): restores a copy into a scratch
+   * redis-server (or another instance), checks the key counts, measures the recovery time.
+   */
+  TriggerDrill(argument: _redback_v1_TriggerDrillRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  TriggerDrill(argument: _redback_v1_TriggerDrillRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  TriggerDrill(argument: _redback_v1_TriggerDrillRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  TriggerDrill(argument: _redback_v1_TriggerDrillRequest, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  /**
+   * A restore drill of one instance (a 'drill' job on its agent): restores a copy into a scratch
+   * redis-server (or another instance), checks the key counts, measures the recovery time.
+   */
+  triggerDrill(argument: _redback_v1_TriggerDrillRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  triggerDrill(argument: _redback_v1_TriggerDrillRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  triggerDrill(argument: _redback_v1_TriggerDrillRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  triggerDrill(argument: _redback_v1_TriggerDrillRequest, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  
+  /**
    * A copy of every instance in the fleet now (one job per instance).
    */
   TriggerFleetBackup(argument: _redback_v1_TriggerFleetBackupRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_ListJobsReply__Output>): grpc.ClientUnaryCall;
@@ -400,6 +418,12 @@ export interface ControlServiceHandlers extends grpc.UntypedServiceImplementatio
   TriggerBackup: grpc.handleUnaryCall<_redback_v1_TriggerBackupRequest__Output, _redback_v1_JobInfo>;
   
   /**
+   * A restore drill of one instance (a 'drill' job on its agent): restores a copy into a scratch
+   * redis-server (or another instance), checks the key counts, measures the recovery time.
+   */
+  TriggerDrill: grpc.handleUnaryCall<_redback_v1_TriggerDrillRequest__Output, _redback_v1_JobInfo>;
+  
+  /**
    * A copy of every instance in the fleet now (one job per instance).
    */
   TriggerFleetBackup: grpc.handleUnaryCall<_redback_v1_TriggerFleetBackupRequest__Output, _redback_v1_ListJobsReply>;
@@ -446,6 +470,7 @@ export interface ControlServiceDefinition extends grpc.ServiceDefinition {
   StartRecover: MethodDefinition<_redback_v1_RecoverRequest, _redback_v1_JobInfo, _redback_v1_RecoverRequest__Output, _redback_v1_JobInfo__Output>
   StartRestore: MethodDefinition<_redback_v1_RestoreRequest, _redback_v1_JobInfo, _redback_v1_RestoreRequest__Output, _redback_v1_JobInfo__Output>
   TriggerBackup: MethodDefinition<_redback_v1_TriggerBackupRequest, _redback_v1_JobInfo, _redback_v1_TriggerBackupRequest__Output, _redback_v1_JobInfo__Output>
+  TriggerDrill: MethodDefinition<_redback_v1_TriggerDrillRequest, _redback_v1_JobInfo, _redback_v1_TriggerDrillRequest__Output, _redback_v1_JobInfo__Output>
   TriggerFleetBackup: MethodDefinition<_redback_v1_TriggerFleetBackupRequest, _redback_v1_ListJobsReply, _redback_v1_TriggerFleetBackupRequest__Output, _redback_v1_ListJobsReply__Output>
   TriggerFleetUpload: MethodDefinition<_redback_v1_TriggerFleetUploadRequest, _redback_v1_ListJobsReply, _redback_v1_TriggerFleetUploadRequest__Output, _redback_v1_ListJobsReply__Output>
   TriggerUpload: MethodDefinition<_redback_v1_TriggerUploadRequest, _redback_v1_JobInfo, _redback_v1_TriggerUploadRequest__Output, _redback_v1_JobInfo__Output>

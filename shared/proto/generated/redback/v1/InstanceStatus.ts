@@ -1,5 +1,6 @@
 // Original file: proto/redback/v1/control.proto
 
+import type { DrillSummary as _redback_v1_DrillSummary, DrillSummary__Output as _redback_v1_DrillSummary__Output } from '../../redback/v1/DrillSummary.js';
 import type { Long } from '@grpc/proto-loader';
 
 export interface InstanceStatus {
@@ -29,6 +30,14 @@ export interface InstanceStatus {
    * Creation time of the newest complete offsite set ("" = none).
    */
   'newestOffsiteAt'?: (string);
+  /**
+   * 50+: restore drills. The instance's last drill (absent = never drilled).
+   */
+  'lastDrill'?: (_redback_v1_DrillSummary | null);
+  /**
+   * Finish time of its last successful drill ("" = none).
+   */
+  'lastDrillSuccessAt'?: (string);
 }
 
 export interface InstanceStatus__Output {
@@ -58,4 +67,12 @@ export interface InstanceStatus__Output {
    * Creation time of the newest complete offsite set ("" = none).
    */
   'newestOffsiteAt': (string);
+  /**
+   * 50+: restore drills. The instance's last drill (absent = never drilled).
+   */
+  'lastDrill': (_redback_v1_DrillSummary__Output | null);
+  /**
+   * Finish time of its last successful drill ("" = none).
+   */
+  'lastDrillSuccessAt': (string);
 }

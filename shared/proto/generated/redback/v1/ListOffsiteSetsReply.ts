@@ -8,6 +8,10 @@ export interface ListOffsiteSetsReply {
    * The target as configured (bucket or path, prefix), for display.
    */
   'target'?: (string);
+  /**
+   * Non-empty when there are more: pass it as page_token.
+   */
+  'nextPageToken'?: (string);
 }
 
 export interface ListOffsiteSetsReply__Output {
@@ -16,4 +20,8 @@ export interface ListOffsiteSetsReply__Output {
    * The target as configured (bucket or path, prefix), for display.
    */
   'target': (string);
+  /**
+   * Non-empty when there are more: pass it as page_token.
+   */
+  'nextPageToken': (string);
 }

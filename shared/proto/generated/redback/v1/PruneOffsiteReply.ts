@@ -8,6 +8,10 @@ export interface PruneOffsiteReply {
   'deletedObjects'?: (number);
   'abortedUploads'?: (number);
   'dryRun'?: (boolean);
+  /**
+   * 90+: why stale multipart uploads could not be aborted ("" = they were, or none to abort).
+   */
+  'abortProblem'?: (string);
 }
 
 export interface PruneOffsiteReply__Output {
@@ -16,4 +20,8 @@ export interface PruneOffsiteReply__Output {
   'deletedObjects': (number);
   'abortedUploads': (number);
   'dryRun': (boolean);
+  /**
+   * 90+: why stale multipart uploads could not be aborted ("" = they were, or none to abort).
+   */
+  'abortProblem': (string);
 }
