@@ -252,7 +252,7 @@ export class TransferRelay {
       return;
     }
     if (t.relayed !== t.bytes) {
-      this.fail(t, `the source ended after ${t.relayed} of the ${t.bytes} bytes it announced`);
+      this.fail(t, `the source agent ${t.sourceAgentId} ended its upload after ${t.relayed} of the ${t.bytes} bytes it announced`);
       return;
     }
     t.state = 'done';

@@ -44,13 +44,12 @@ describe('restore source: a copy held by another agent', () => {
     a = await fleet.addAgent('A');
     b = await fleet.addAgent('B');
     await fillRandom(a.redis.client(), 120, 64 * 1024, 'big'); // ~8 MB: 30 chunks
-    await fleet.startAgent(a);
-    await fleet.startAgent(b);
+    for (const agent of [a, b]) await (await fleet.startAgent(agent, false)).waitForLog((l) => l.msg === 'connected to coordinator', 90_000);
     const r = await runCliJson(['backup', '--instance', 'A/main', '--wait', '--json'], { env: fleet.env, timeoutMs: 120_000 });
     expect(r.code, r.stderr).toBe(0);
     copy = r.json.result.manifest;
-    await waitFor(() => coordinator.state.catalog.getBackup('A', 'main', copy.id) !== null, 15_000, 100);
-  }, 120_000);
+    await waitFor(() => coordinator.state.catalog.getBackup('A', 'main', copy.id) !== null, 30_000, 100);
+  }, 240_000);
 
   afterAll(async () => {
     await fleet.stop();
@@ -88,7 +87,7 @@ describe('restore source: a copy held by another agent', () => {
     fetching.catch(() => undefined);
     await waitFor(() => (coordinator.state.transfers.get(started.transferId)?.relayed ?? 0) > 0, 30_000, 50);
     await a.process.kill9();
-    await expect(fetching).rejects.toMatchObject({ code: 'TRANSFER_FAILED', message: expect.stringMatching(/source agent A dropped the transfer/) });
+    await expect(fetching).rejects.toMatchObject({ code: 'TRANSFER_FAILED', message: expect.stringMatching(/source agent A (dropped the transfer|ended its upload after)/) });
     expect(existsSync(staged)).toBe(false);
   }, 90_000);
 });

@@ -32,7 +32,7 @@ describe('copies between agents, relayed by the coordinator', () => {
     await a.process?.kill9();
     const proc = new CliProcess(['agent', 'run', '--config', a.config], failpoints ? { REDBACK_FAILPOINT: failpoints } : {});
     a.process = proc;
-    await proc.waitForLog((l) => l.msg === 'connected to coordinator', 30_000);
+    await proc.waitForLog((l) => l.msg === 'connected to coordinator', 90_000);
   }
 
   /** A fresh manual copy on A; returns its manifest once the catalog lists it. */
@@ -40,7 +40,7 @@ describe('copies between agents, relayed by the coordinator', () => {
     const r = await runCliJson(['backup', '--instance', 'A/main', '--wait', '--json'], { env: fleet.env, timeoutMs: 120_000 });
     expect(r.code, r.stderr).toBe(0);
     const m = r.json.result.manifest;
-    await waitFor(async () => (await runCliJson(['backups', '--instance', 'A/main', '--json'], { env: fleet.env })).json.some((x: { id: string }) => x.id === m.id), 15_000, 200);
+    await waitFor(async () => (await runCliJson(['backups', '--instance', 'A/main', '--json'], { env: fleet.env })).json.some((x: { id: string }) => x.id === m.id), 60_000, 200);
     return m;
   }
 
@@ -56,9 +56,9 @@ describe('copies between agents, relayed by the coordinator', () => {
     b = await fleet.addAgent('B', { redis });
     // ~13 MB: about 50 chunks of 256 KiB, so "half way" is well inside the transfer.
     await fillRandom(a.redis.client(), 200, 64 * 1024, 'big');
-    await fleet.startAgent(a);
-    await fleet.startAgent(b);
-  }, 90_000);
+    // Generous waits: the machine is shared and the whole suite runs in parallel.
+    for (const agent of [a, b]) await (await fleet.startAgent(agent, false)).waitForLog((l) => l.msg === 'connected to coordinator', 90_000);
+  }, 240_000);
 
   afterAll(async () => {
     await fleet.stopControlledRedis();
@@ -80,12 +80,12 @@ describe('copies between agents, relayed by the coordinator', () => {
     const human = await runCli(['agent', 'list', '--config', b.config]);
     expect(human.stdout).toMatch(new RegExp(`${m.id}.*from A/main`));
     // The catalog learns of B's copy (its inventory) and lists it at B too.
-    await waitFor(async () => (await runCliJson(['backups', '--instance', 'B/main', '--json'], { env: fleet.env })).json.some((x: { id: string }) => x.id === m.id), 15_000, 200);
+    await waitFor(async () => (await runCliJson(['backups', '--instance', 'B/main', '--json'], { env: fleet.env })).json.some((x: { id: string }) => x.id === m.id), 60_000, 200);
 
     expect(await digest(b)).not.toBe(expected);
     const restore = await runCli(['agent', 'recover', '--config', b.config, '--instance', 'main', '--backup', m.id, '--yes'], { timeoutMs: 120_000 });
     expect(restore.code, restore.stdout + restore.stderr).toBe(0);
-    await waitFor(async () => (await digest(b).catch(() => '')) === expected, 30_000, 200);
+    await waitFor(async () => (await digest(b).catch(() => '')) === expected, 60_000, 200);
   }, 240_000);
 
   it('killing the source agent mid-transfer fails cleanly (exit 18, no temp file, Redis on B untouched); a retry after restarting A succeeds', async () => {
@@ -117,7 +117,7 @@ describe('copies between agents, relayed by the coordinator', () => {
     const m = await copyOnA();
     await restartA('transfer:send:stall');
     const copying = runCli(['copy', '--backup', m.id, '--to-agent', 'B'], { env: fleet.env, timeoutMs: 120_000 });
-    const created = await fleet.coordinator!.waitForLog((l) => l.msg === 'transfer created' && l.backup === m.id, 30_000);
+    const created = await fleet.coordinator!.waitForLog((l) => l.msg === 'transfer created' && l.backup === m.id, 60_000);
     const transferId = String(created.transferId);
 
     const { transfer } = loadProtos();
@@ -143,14 +143,14 @@ describe('copies between agents, relayed by the coordinator', () => {
 
     // The transfer is stalled half way at the source; the coordinator goes away.
     const before = await digest(b);
-    await waitFor(() => fleet.coordinator!.logs().some((l) => l.msg === 'transfer download attached' && l.transferId === transferId), 30_000, 100);
+    await waitFor(() => fleet.coordinator!.logs().some((l) => l.msg === 'transfer download attached' && l.transferId === transferId), 60_000, 100);
     await fleet.coordinator!.kill9();
     const cut = await copying;
     expect(cut.code).not.toBe(0);
     await fleet.startCoordinator();
-    await waitFor(() => b.process!.logs().filter((x) => x.msg === 'connected to coordinator').length >= 2, 30_000, 100);
+    await waitFor(() => b.process!.logs().filter((x) => x.msg === 'connected to coordinator').length >= 2, 60_000, 100);
     const jobs = async () => (await runCliJson(['jobs', '--instance', 'main', '--json', '--limit', '200'], { env: fleet.env })).json as Array<{ type: string; agentId: string; state: string; errorCode: string; createdAt: string }>;
-    await waitFor(async () => (await jobs()).some((j) => j.type === 'receive-copy' && j.state === 'failed' && j.errorCode === 'TRANSFER_FAILED'), 30_000, 250);
+    await waitFor(async () => (await jobs()).some((j) => j.type === 'receive-copy' && j.state === 'failed' && j.errorCode === 'TRANSFER_FAILED'), 60_000, 250);
     expect(leftovers()).toEqual([]);
     expect((await listB()).some((c) => c.id === m.id)).toBe(false);
     expect(await digest(b)).toBe(before);
@@ -184,7 +184,7 @@ describe('copies between agents, relayed by the coordinator', () => {
     expect(fleet.coordinator!.logs().some((l) => l.msg === 'transfer created' && l.backup === m.id)).toBe(false); // a plan sends nothing
     const r = await runCli([...args, '--yes'], { env: fleet.env, timeoutMs: 180_000 });
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    await waitFor(async () => (await digest(b).catch(() => '')) === expected, 30_000, 200);
+    await waitFor(async () => (await digest(b).catch(() => '')) === expected, 60_000, 200);
     const jobs = (await runCliJson(['jobs', '--json', '--limit', '200'], { env: fleet.env })).json as Array<{ type: string; agentId: string; state: string; result: any }>;
     const restore = jobs.find((j) => j.type === 'restore' && j.agentId === 'B' && j.result?.dryRun === false)!;
     expect(restore.state).toBe('succeeded');
