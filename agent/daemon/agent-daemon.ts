@@ -8,6 +8,7 @@ import { checkTrap } from '../recovery/trap-guard.js';
 import { CoordinatorLink } from '../session/coordinator-link.js';
 import { InstanceWatch } from '../state/instance-watch.js';
 import { ScheduleCache, type CachedSchedule } from '../session/schedule-cache.js';
+import { stopAllScratch, sweepScratch } from '../drill/scratch-redis.js';
 import { InstanceQueue } from './instance-queue.js';
 import { ScheduleRunner, type InstanceSchedule, type ScheduleKind } from './schedule-runner.js';
 
@@ -55,6 +56,8 @@ export class AgentDaemon {
 
   async start(): Promise<void> {
     await this.cleanupAfterKilledRuns();
+    const swept = await sweepScratch().catch(() => []);
+    if (swept.length) this.ctx.logger.warn({ dirs: swept }, 'removed scratch drill servers left by an agent that died');
     await this.warnAboutTraps();
     this.watch.start();
     if (this.ctx.config.coordinator) {
@@ -159,6 +162,7 @@ export class AgentDaemon {
     await this.watch.stop();
     await this.link?.stop();
     await this.schedules.stop();
+    await stopAllScratch(); // a drill in progress fails now rather than hold the shutdown
     await this.queue.drain();
     this.ctx.logger.info('agent stopped');
   }

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +11,12 @@ import { parseKeyspace, readInfo, type InfoFields } from '../redis/info.js';
 export const SCRATCH_PREFIX = 'redback-drill-';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** In every scratch directory: which agent process made it and which server runs there (for sweepScratch). */
+const OWNER_FILE = 'redback-drill.json';
+
+/** Scratch servers of this process that are not closed yet (stopAllScratch stops them). */
+const live = new Set<ScratchRedis>();
 
 /** What a scratch server holds once it has loaded its dump.rdb. */
 export interface LoadedScratch {
@@ -42,7 +48,14 @@ export class ScratchRedis {
 
   static async create(binary: string, base: string = tmpdir()): Promise<ScratchRedis> {
     const dir = await mkdtemp(join(base, SCRATCH_PREFIX));
-    return new ScratchRedis(dir, binary);
+    const scratch = new ScratchRedis(dir, binary);
+    live.add(scratch);
+    await scratch.writeOwner(null);
+    return scratch;
+  }
+
+  private writeOwner(serverPid: number | null): Promise<void> {
+    return writeFile(join(this.dir, OWNER_FILE), JSON.stringify({ agentPid: process.pid, serverPid }));
   }
 
   get rdbFile(): string {
@@ -83,6 +96,7 @@ export class ScratchRedis {
     this.closing ??= (async () => {
       await this.stopServer();
       await rm(this.dir, { recursive: true, force: true });
+      live.delete(this);
     })();
     return this.closing;
   }
@@ -101,6 +115,7 @@ export class ScratchRedis {
     ];
     const child = spawn(this.binary, args, { stdio: 'ignore' });
     this.child = child;
+    if (child.pid) void this.writeOwner(child.pid).catch(() => undefined);
     this.exited = new Promise((resolve) => {
       child.once('exit', () => resolve());
       child.once('error', () => resolve());
@@ -111,6 +126,8 @@ export class ScratchRedis {
   }
 
   private spawnError: Error | null = null;
+  /** Set by stopAllScratch: the agent is shutting down (the drill is cancelled, not the copy's fault). */
+  shutdown = false;
 
   private running(): boolean {
     return this.child !== null && this.child.exitCode === null && this.child.signalCode === null && this.spawnError === null;
@@ -126,6 +143,7 @@ export class ScratchRedis {
           hint: 'install redis-server on the agent host, or set control.binary of the instance to its path',
         });
       }
+      if (this.shutdown) throw new RedbackError('CANCELLED', 'the agent stopped during the drill');
       if (!this.running()) throw new RedbackError('DRILL_FAILED', `the scratch redis-server exited before it loaded the copy (exit ${this.child?.exitCode ?? this.child?.signalCode})`, { hint: 'the copy does not load: the redis log line says why; take a new copy' });
       let redis: ConnectedRedis | null = null;
       try {
@@ -145,7 +163,8 @@ export class ScratchRedis {
     });
   }
 
-  private async stopServer(): Promise<void> {
+  /** Stops the server now (the drill then fails and closes); the directory goes with close(). */
+  async stopServer(): Promise<void> {
     const child = this.child;
     if (!child || !this.running()) {
       await this.exited;
@@ -184,4 +203,52 @@ function freePort(): Promise<number> {
       server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
     });
   });
+}
+
+/** Stops every scratch server of this process (the agent is shutting down): its drill then fails and cleans up. */
+export async function stopAllScratch(): Promise<void> {
+  await Promise.all(
+    [...live].map((s) => {
+      s.shutdown = true;
+      return s.stopServer().catch(() => undefined);
+    }),
+  );
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Cleans up after an agent that died mid-drill (SIGKILL, a crash, a reboot): every scratch
+ * directory in `base` whose agent process is gone loses its server (only a redis-server working in
+ * that very directory is killed) and is removed. Directories of running agents are left alone.
+ * Returns the directories removed.
+ */
+export async function sweepScratch(base: string = tmpdir()): Promise<string[]> {
+  const removed: string[] = [];
+  const names = await readdir(base).catch(() => [] as string[]);
+  for (const name of names) {
+    if (!name.startsWith(SCRATCH_PREFIX)) continue;
+    const dir = join(base, name);
+    let owner: { agentPid?: number; serverPid?: number | null } = {};
+    try {
+      owner = JSON.parse(await readFile(join(dir, OWNER_FILE), 'utf8')) as typeof owner;
+    } catch {
+      continue; // not ours to judge (no owner file yet, or not a directory)
+    }
+    if (typeof owner.agentPid !== 'number' || owner.agentPid === process.pid || alive(owner.agentPid)) continue;
+    if (typeof owner.serverPid === 'number' && alive(owner.serverPid)) {
+      const cwd = await readlink(`/proc/${owner.serverPid}/cwd`).catch(() => '');
+      if (cwd === dir) process.kill(owner.serverPid, 'SIGKILL');
+    }
+    await rm(dir, { recursive: true, force: true });
+    removed.push(dir);
+  }
+  return removed;
 }

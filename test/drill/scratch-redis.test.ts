@@ -1,6 +1,8 @@
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ScratchRedis } from '../../agent/drill/scratch-redis.js';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { ScratchRedis, stopAllScratch, sweepScratch } from '../../agent/drill/scratch-redis.js';
 import { checkKeys } from '../../agent/recovery/key-check.js';
 import { availableMemory, checkScratchRoom } from '../../agent/drill/scratch-room.js';
 import { RedbackError } from '../../shared/errors/index.js';
@@ -67,6 +69,32 @@ describe('scratch redis-server of a drill (real redis-server)', () => {
     const noDisk = await checkScratchRoom(tmp.path, { bytes: 1024 ** 5 * 50, usedMem: null }, 'main').catch((e: unknown) => e);
     expect((noDisk as RedbackError).message).toMatch(/free in .*the copy needs/);
   });
+
+  it('an agent that stops stops its scratch servers; one that died has its scratch dirs and servers swept at the next start', async () => {
+    const a = await ScratchRedis.create('redis-server', tmp.path);
+    await a.start({ timeoutMs: 30_000 });
+    expect(redisServersUnder(a.dir)).toHaveLength(1);
+    await stopAllScratch();
+    expect(redisServersUnder(a.dir)).toEqual([]);
+    await a.close();
+
+    const b = await ScratchRedis.create('redis-server', tmp.path);
+    await b.start({ timeoutMs: 30_000 });
+    // Another agent process's drill, whose process is gone: its owner file names a dead pid.
+    const dead = spawnSync('true').pid!;
+    const owner = JSON.parse(readFileSync(join(b.dir, 'redback-drill.json'), 'utf8')) as { serverPid: number };
+    expect(owner.serverPid).toBeGreaterThan(0);
+    writeFileSync(join(b.dir, 'redback-drill.json'), JSON.stringify({ agentPid: dead, serverPid: owner.serverPid }));
+    // A running agent's dir (this process) is left alone.
+    const mine = await ScratchRedis.create('redis-server', tmp.path);
+    expect(await sweepScratch(tmp.path)).toEqual([b.dir]);
+    expect(existsSync(b.dir)).toBe(false);
+    expect(existsSync(mine.dir)).toBe(true);
+    expect(redisServersUnder(tmp.path)).toEqual([]);
+    await mine.close();
+    await b.close();
+    expect(readdirSync(tmp.path)).toEqual([]);
+  }, 60_000);
 
   it('key counts that differ from the manifest are problems; keys with a TTL may have expired', () => {
     const expected = { keys: { '0': 10, '3': 5 }, expires: { '0': 2, '3': 0 } };
