@@ -2,16 +2,12 @@ import { RedbackError } from '../../shared/errors/index.js';
 import { formatBytes, printJson, renderTable } from '../../shared/output/format.js';
 import { findInstance, selectInstances } from '../agent-context.js';
 import { archiveSettings, createArchiver } from '../archive/archive-session.js';
+import { liveLagSeconds } from '../archive/archive-health.js';
 import { loadArchiveStatus, type ArchiveStatus } from '../archive/archive-state.js';
 import { loadAgentForCommand, type AgentFlags } from './load-agent.js';
 
 const ts = (s: number | null): string => (s === null ? '-' : new Date(s * 1000).toISOString().replace(/\.000Z$/, 'Z'));
 
-/** Lag now: seconds since every AOF byte was last offsite (the status file holds when that was). */
-export function liveLagSeconds(status: ArchiveStatus, now: Date): number {
-  if (!status.caughtUpAt) return status.lagSeconds;
-  return Math.max(0, Math.round((now.getTime() - new Date(status.caughtUpAt).getTime()) / 1000));
-}
 
 /** `redback agent archive-status`: lag, coverage per epoch and gaps of each archived instance. */
 export async function runArchiveStatusCommand(flags: AgentFlags): Promise<number> {
@@ -21,7 +17,7 @@ export async function runArchiveStatusCommand(flags: AgentFlags): Promise<number
   for (const instance of selectInstances(ctx.config, flags.instance)) {
     const settings = archiveSettings(ctx, instance);
     const status = await loadArchiveStatus(ctx.layout, instance.name);
-    rows.push({ instance: instance.name, archived: settings.enabled, intervalMs: settings.intervalMs, status, lagSeconds: status ? liveLagSeconds(status, now) : null });
+    rows.push({ instance: instance.name, archived: settings.enabled, intervalMs: settings.intervalMs, status, lagSeconds: status ? Math.round(liveLagSeconds(status, now)) : null });
   }
   const withGaps = rows.filter((r) => (r.status?.gaps.length ?? 0) > 0);
   if (flags.json) {
