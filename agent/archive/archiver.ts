@@ -224,8 +224,17 @@ export class Archiver {
     const roundStart = this.ctx.clock.now();
     const state = await this.loadState();
     if (state.historyDirty && state.history) await this.writeHistory();
-    const redis = await this.connection();
-    const config = await configGet(redis, ['appendonly', 'aof-timestamp-enabled', 'appendfilename']);
+    let redis = await this.connection();
+    let config: Record<string, string>;
+    try {
+      config = await configGet(redis, ['appendonly', 'aof-timestamp-enabled', 'appendfilename']);
+    } catch {
+      // the kept connection died with a restarted Redis: one fresh connection, then errors count
+      await this.redis?.close().catch(() => undefined);
+      this.redis = null;
+      redis = await this.connection();
+      config = await configGet(redis, ['appendonly', 'aof-timestamp-enabled', 'appendfilename']);
+    }
     if (config.appendonly !== 'yes' || config['aof-timestamp-enabled'] !== 'yes') {
       throw new RedbackError('CONFIG_INVALID', `continuous archiving of ${this.instance.name} needs appendonly yes and aof-timestamp-enabled yes (the server has appendonly ${config.appendonly ?? '?'}, aof-timestamp-enabled ${config['aof-timestamp-enabled'] ?? '?'})`, {
         hint: `apply a policy with archive: true (redback policy apply --instance ${this.instance.name}), or CONFIG SET both and CONFIG REWRITE`,
