@@ -687,7 +687,8 @@ export class Archiver {
       segments: this.totals.segments,
       coverage: (history?.epochs ?? []).map((e) => ({
         epoch: e.id,
-        fromTs: e.bases[0] ? isoToUnix(e.bases[0].asOf) : null,
+        // restorable only once the epoch's first base is committed offsite
+        fromTs: e.bases[0] && (e.closed !== null || e.id !== state?.epoch?.id || state.epoch.shippedBases.includes(e.bases[0].gen)) ? isoToUnix(e.bases[0].asOf) : null,
         toTs: e.lastTs,
         closed: e.closed !== null,
         closedReason: e.closed?.reason ?? null,
