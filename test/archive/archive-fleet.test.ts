@@ -56,4 +56,25 @@ describe('continuous archiving in a fleet (real coordinator, agent daemon, redis
     expect(lag).toBeLessThan(120); // a generous bound: the default 10 s interval on a loaded machine
     c.disconnect();
   });
+
+  it('a rewrite missed while the agent was down: the gap reaches the coordinator (heartbeat coverage, redback_archive_gaps)', async () => {
+    await a.process!.stop();
+    const c = a.redis.client();
+    for (const n of [1, 2]) {
+      const before = Number(/aof_rewrites:(\d+)/.exec((await c.info('persistence')) as string)?.[1] ?? 0);
+      await c.call('BGREWRITEAOF');
+      await waitFor(async () => {
+        const info = (await c.info('persistence')) as string;
+        return /aof_rewrite_in_progress:0/.test(info) && Number(/aof_rewrites:(\d+)/.exec(info)?.[1] ?? 0) > before;
+      }, 30_000, 100);
+      await c.set(`after-rewrite-${n}`, 'x');
+    }
+    await fleet.startAgent(a);
+    await waitFor(async () => /^redback_archive_gaps\{agent="arch-a",instance="main"\} 1$/m.test(await metrics()), 60_000, 300);
+    const target = new LocalDirTarget(offsiteDir);
+    const h = (await loadArchiveHistory(target, new ArchiveKeys('redback', { agentId: 'arch-a', instance: 'main' }))).history!;
+    expect(h.gaps.map((g) => g.reason)).toEqual(['missed-rewrite']);
+    expect(h.epochs.map((e) => e.closed?.reason ?? null)).toEqual(['missed-rewrite', null]);
+    c.disconnect();
+  });
 });
