@@ -89,6 +89,11 @@ export function statePath(layout: BackupLayout, instance: string): string {
   return join(archiveDir(layout), `${instance}.state.json`);
 }
 
+/** One archiver per instance at a time (the daemon's, or `redback agent archive`). */
+export function archiveLockPath(layout: BackupLayout, instance: string): string {
+  return join(archiveDir(layout), `${instance}.lock`);
+}
+
 export function statusPath(layout: BackupLayout, instance: string): string {
   return join(archiveDir(layout), `${instance}.status.json`);
 }

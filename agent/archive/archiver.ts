@@ -30,8 +30,10 @@ import { discoverLayout } from '../redis/discover.js';
 import { readInfo } from '../redis/info.js';
 import { connectRedis, type ConnectedRedis } from '../redis/redis-client.js';
 import { agentIdOf } from '../session/coordinator-link.js';
+import { acquireInstanceLock } from '../store/instance-lock.js';
 import { scanAof } from './aof-scan.js';
 import {
+  archiveLockPath,
   loadArchiverState,
   saveArchiveStatus,
   saveArchiverState,
@@ -109,6 +111,8 @@ export class Archiver {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<unknown> | null = null;
   private stopped = false;
+  /** The archive lock of the instance (one archiver per instance, across processes), held until stop(). */
+  private releaseLock: (() => Promise<void>) | null = null;
 
   constructor(
     private readonly ctx: AgentContext,
@@ -139,10 +143,14 @@ export class Archiver {
     await this.running;
     await this.redis?.close().catch(() => undefined);
     this.redis = null;
+    await this.releaseLock?.();
+    this.releaseLock = null;
   }
 
   /** One round; the status is saved whatever happens. Throws what went wrong (after saving it). */
   async runRound(): Promise<RoundOutcome> {
+    // Another archiver of this instance (the daemon, a second command) runs: LOCKED, and its status stays its own.
+    this.releaseLock ??= await acquireInstanceLock(archiveLockPath(this.ctx.layout, this.instance.name), 'aof archive');
     const before = { ...this.totals };
     const gaps: ArchiveGap[] = [];
     let error: ArchiveStatus['error'] = null;

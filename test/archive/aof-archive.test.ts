@@ -85,6 +85,10 @@ describe('continuous AOF archiving', () => {
     expect(existsSync(join(drill.aofDir, incr1))).toBe(false);
     expect(readdirSync(join(drill.redisDir, '.redback-archive-drill'))).not.toContain(incr1);
 
+    // one archiver per instance: a second one (the CLI while this one runs) is LOCKED, exit 10
+    const second = await runCli(['agent', 'archive', '--config', drill.configPath, '--instance', 'drill']);
+    expect(second.code, second.stderr).toBe(10);
+
     const status = await runCli(['agent', 'archive-status', '--config', drill.configPath, '--json']);
     expect(status.code, status.stderr).toBe(0);
     const s = JSON.parse(status.stdout).instances[0];
