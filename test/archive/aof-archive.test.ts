@@ -14,7 +14,7 @@ import { archiveDrill, archiveKeys, baseRecords, currentManifest, history, reass
  * between upload and record and between record and state leaves no gap and no duplicate; a
  * missed rewrite is a gap (exit 19) and a new epoch starts.
  */
-describe('continuous AOF archiving', () => {
+describe('continuous AOF archiving', { timeout: 180_000 }, () => {
   const tmp = makeTempDir('redback-archive-');
   const cleanups: Array<() => Promise<void>> = [];
   afterAll(async () => {

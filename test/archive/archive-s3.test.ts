@@ -12,7 +12,7 @@ import { archiveDrill, baseRecords, currentManifest, history, reassemble, rewrit
  * stored encrypted (its own data key wrapped by the operator key), decodes with the operator key
  * to the incr file's exact bytes, across a rewrite.
  */
-describe('continuous AOF archiving to s3rver, encrypted', () => {
+describe('continuous AOF archiving to s3rver, encrypted', { timeout: 180_000 }, () => {
   const tmp = makeTempDir('redback-archive-s3-');
   const cleanups: Array<() => Promise<void>> = [];
   let s3: TestS3Server;
