@@ -10,6 +10,7 @@ import { InstanceWatch } from '../state/instance-watch.js';
 import { ScheduleCache, type CachedSchedule } from '../session/schedule-cache.js';
 import { stopAllScratch, sweepScratch } from '../drill/scratch-redis.js';
 import { InstanceQueue } from './instance-queue.js';
+import { ArchiveSupervisor } from '../archive/archive-supervisor.js';
 import { ScheduleRunner, type InstanceSchedule, type ScheduleKind } from './schedule-runner.js';
 
 /** The schedules written in the agent's own config (used until a coordinator sends others). */
@@ -47,8 +48,11 @@ export class AgentDaemon {
   /** Remembers each instance's key counts, so a recovery can tell how much data there was. */
   private readonly watch: InstanceWatch;
   private readonly listeners: Array<(record: ScheduledRunRecord) => void> = [];
+  /** Continuous AOF archiving of the instances that ask for it (agent/archive). */
+  readonly archives: ArchiveSupervisor;
 
   constructor(readonly ctx: AgentContext) {
+    this.archives = new ArchiveSupervisor(ctx);
     this.schedules = new ScheduleRunner((instance, kind) => void this.runScheduled(instance, kind), ctx.logger);
     this.scheduleCache = new ScheduleCache(ctx.layout.scheduleCacheFile());
     this.watch = new InstanceWatch(ctx, { intervalMs: 30_000 });
@@ -82,6 +86,7 @@ export class AgentDaemon {
     } else {
       this.schedules.apply(schedulesFromConfig(this.ctx.config));
     }
+    void this.archives.reconcile();
     this.ctx.logger.info(
       { instances: this.ctx.config.instances.map((i) => i.name), backupDir: this.ctx.config.backupDir, coordinator: this.ctx.config.coordinator?.address ?? null },
       'agent started',
@@ -114,6 +119,7 @@ export class AgentDaemon {
     this.ctx.fleet = new Map(schedule.instances.filter((s) => names.has(s.instance)).map((s) => [s.instance, s]));
     const fromConfig = schedulesFromConfig(this.ctx.config).filter((s) => !this.ctx.fleet.has(s.instance));
     this.schedules.apply([...this.ctx.fleet.values(), ...fromConfig]);
+    void this.archives.reconcile();
     this.ctx.logger.info({ version: schedule.version, instances: [...this.ctx.fleet.keys()] }, 'fleet schedule applied');
   }
 
@@ -160,6 +166,7 @@ export class AgentDaemon {
   async stop(): Promise<void> {
     this.stopping = true;
     await this.watch.stop();
+    await this.archives.stop();
     await this.link?.stop();
     await this.schedules.stop();
     await stopAllScratch(); // a drill in progress fails now rather than hold the shutdown

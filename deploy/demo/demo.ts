@@ -124,6 +124,9 @@ async function main(): Promise<void> {
   await hostLoss();
   await restoreElsewhere();
 
+  say("a restore drill: demo-2/main's newest copy restored into a throwaway redis-server, checked against its manifest, timed");
+  await must(['drill', '--instance', 'demo-2/main']);
+
   say('what on-call looks at, once every instance has taken its next copy');
   await waitFor(async () => (await runCli(['status'], { env: fleet.env })).code === 0, 30_000, 500).catch(() => undefined);
   await show(['instances']);

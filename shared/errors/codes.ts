@@ -50,6 +50,8 @@ export const ERROR_CODES = {
   TRANSFER_FAILED: { exit: 18, grpc: 10 /* ABORTED */, retryable: true },
   /** A restore drill found that the copy does not restore: corrupt, refused by redis-server, or key counts that differ. */
   DRILL_FAILED: { exit: 20, grpc: 15 /* DATA_LOSS */, retryable: false },
+  /** The continuous AOF archive has a gap (a missed rewrite, a truncated or replaced file, another history): nothing restores across it. */
+  ARCHIVE_GAP: { exit: 19, grpc: 15 /* DATA_LOSS */, retryable: false },
 } as const satisfies Record<string, { exit: number; grpc: number; retryable: boolean }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -79,5 +81,6 @@ export const EXIT_CODE_TABLE: ReadonlyArray<{ exit: number; meaning: string }> =
   { exit: 16, meaning: 'a recovery run needs attention: its rollback or resume stopped; then recover --resume, --rollback or --close' },
   { exit: 17, meaning: 'offsite encryption key missing, malformed, or not the key the set was encrypted with' },
   { exit: 18, meaning: 'a copy moving between agents failed: an agent or the coordinator went away, or the bytes arrived wrong (the target is as it was; retry)' },
+  { exit: 19, meaning: 'the continuous AOF archive has a gap (a missed rewrite, a truncated or replaced AOF, another history after a failover)' },
   { exit: 20, meaning: 'a restore drill failed: the copy is corrupt, does not load, or its key counts differ from its manifest' },
 ];

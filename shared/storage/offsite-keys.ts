@@ -12,7 +12,11 @@ import { keyProblem } from './storage-target.js';
  *   <prefix>/<agent-id>/<instance>/sets/<set-id>/users.acl[.zst][.enc]     its ACL file, when it has one
  *   <prefix>/<agent-id>/<instance>/sets/<set-id>/manifest.json             written last: the set exists only with it
  *   <prefix>/<agent-id>/<instance>/sets/<set-id>/manifest.copy.json        the same, written after it
- *   <prefix>/<agent-id>/<instance>/aof-archive/...                         continuous AOF segments (later)
+ *   <prefix>/<agent-id>/<instance>/aof-archive/history.json                the archive's index (+ history.copy.json)
+ *   <prefix>/<agent-id>/<instance>/aof-archive/<epoch>/base/<gen>-<file>[.zst][.enc]          a base file (+ `.json` record)
+ *   <prefix>/<agent-id>/<instance>/aof-archive/<epoch>/incr/<file>/<seg>-<start>-<end>[.zst][.enc]   incr bytes (+ `<seg>.json`)
+ *
+ * (the archive's format: shared/offsite/archive-layout.ts)
  *
  * `prefix` (from the config) may be empty, then keys start at `<agent-id>/`. Agent ids and instance
  * names follow the agent config's rules (a letter or digit, then letters, digits, `.`, `_`, `-`);
@@ -63,6 +67,25 @@ export const ACL_NAME = 'users.acl';
 export const AOF_DIR_NAME = 'aof';
 export const COMPRESSED_SUFFIX = '.zst';
 export const ENCRYPTED_SUFFIX = '.enc';
+
+export const ARCHIVE_HISTORY_NAME = 'history.json';
+export const ARCHIVE_HISTORY_COPY_NAME = 'history.copy.json';
+export const ARCHIVE_RECORD_SUFFIX = '.json';
+/** `E000001-20261204T150000Z`. */
+export const ARCHIVE_EPOCH_PATTERN = /^E(\d{6})-(\d{8}T\d{6}Z)$/;
+
+/** `n` zero-padded to `width` digits; throws for a negative, fractional or too large number. */
+export function zeroPad(n: number, width: number): string {
+  const s = String(n);
+  if (!Number.isSafeInteger(n) || n < 0 || s.length > width) throw invalid('archive number', s, `a whole number of at most ${width} digits`);
+  return s.padStart(width, '0');
+}
+
+/** A Redis AOF file name that can be part of an archive key (plain, not ending in `.json`). */
+function archiveFileName(file: string): string {
+  if (!AOF_FILE_PATTERN.test(file) || file.endsWith(ARCHIVE_RECORD_SUFFIX)) throw invalid('AOF file name', file, 'a plain file name');
+  return file;
+}
 
 /** A new set id: `20261124T031500Z-3fa9c1` (UTC time, then 6 random hex digits); sorts by time. */
 export function newSetId(date: Date): string {
@@ -182,9 +205,42 @@ export class OffsiteKeys {
     return `${this.setPrefix(ref, setId)}${MANIFEST_COPY_NAME}`;
   }
 
-  /** `<prefix>/<agent-id>/<instance>/aof-archive/` (continuous AOF segments, a later issue). */
+  /** `<prefix>/<agent-id>/<instance>/aof-archive/` (continuous AOF archive, archive-layout.ts). */
   aofArchivePrefix(ref: InstanceRef): string {
     return `${this.instancePrefix(ref)}${AOF_ARCHIVE_SEGMENT}/`;
+  }
+
+  /** `.../aof-archive/history.json`, or its copy. */
+  archiveHistoryKey(ref: InstanceRef, copy = false): string {
+    return `${this.aofArchivePrefix(ref)}${copy ? ARCHIVE_HISTORY_COPY_NAME : ARCHIVE_HISTORY_NAME}`;
+  }
+
+  /** `.../aof-archive/<epoch>/`. */
+  archiveEpochPrefix(ref: InstanceRef, epoch: string): string {
+    if (!ARCHIVE_EPOCH_PATTERN.test(epoch)) throw invalid('archive epoch', epoch, 'expected E<6 digits>-YYYYMMDDTHHMMSSZ');
+    return `${this.aofArchivePrefix(ref)}${epoch}/`;
+  }
+
+  /** `.../aof-archive/<epoch>/base/<gen 10 digits>-<file>` + the encoding suffix, or `.json` for its record. */
+  archiveBaseKey(ref: InstanceRef, epoch: string, gen: number, file: string, encoding: ObjectEncoding | 'record'): string {
+    const suffix = encoding === 'record' ? ARCHIVE_RECORD_SUFFIX : encodingSuffix(encoding);
+    return `${this.archiveEpochPrefix(ref, epoch)}base/${zeroPad(gen, 10)}-${archiveFileName(file)}${suffix}`;
+  }
+
+  /** `.../aof-archive/<epoch>/incr/<file>/`. */
+  archiveIncrPrefix(ref: InstanceRef, epoch: string, file: string): string {
+    return `${this.archiveEpochPrefix(ref, epoch)}incr/${archiveFileName(file)}/`;
+  }
+
+  /** `.../incr/<file>/<seg 8 digits>-<start 15 digits>-<end 15 digits>` + the encoding suffix. */
+  archiveSegmentKey(ref: InstanceRef, epoch: string, file: string, segment: number, start: number, end: number, encoding: ObjectEncoding): string {
+    if (!(end >= start)) throw invalid('segment range', `${start}-${end}`, 'end before start');
+    return `${this.archiveIncrPrefix(ref, epoch, file)}${zeroPad(segment, 8)}-${zeroPad(start, 15)}-${zeroPad(end, 15)}${encodingSuffix(encoding)}`;
+  }
+
+  /** `.../incr/<file>/<seg 8 digits>.json`: the segment's record (found without its offsets). */
+  archiveSegmentRecordKey(ref: InstanceRef, epoch: string, file: string, segment: number): string {
+    return `${this.archiveIncrPrefix(ref, epoch, file)}${zeroPad(segment, 8)}${ARCHIVE_RECORD_SUFFIX}`;
   }
 
   /**

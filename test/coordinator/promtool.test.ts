@@ -17,7 +17,7 @@ async function exposition(): Promise<Map<string, Set<string>>> {
   const source: MetricsSource = {
     agents: () => [{ agentId: 'h', liveness: 'online', heartbeatAgeSeconds: 1, backupFreeBytes: 1 }],
     instances: () => [
-      { agentId: 'h', instance: 'main', up: true, protected: true, newest: { hourly: new Date(), daily: new Date(), manual: new Date(), offsite: new Date() }, policyDrift: false },
+      { agentId: 'h', instance: 'main', up: true, protected: true, newest: { hourly: new Date(), daily: new Date(), manual: new Date(), offsite: new Date() }, policyDrift: false, archive: { lagSeconds: 1, lagBytes: 0, gaps: [] } },
     ],
     jobsByState: () => ({ queued: 1 }),
   };
