@@ -12,7 +12,7 @@ import {
 } from '../../shared/offsite/archive-layout.js';
 import type { OffsiteTarget } from '../../shared/offsite/offsite-target.js';
 import { ARCHIVE_RECORD_SUFFIX as RECORD_SUFFIX } from '../../shared/storage/offsite-keys.js';
-import { describeSpans, type TimeSpan } from '../../shared/offsite/recovery-window.js';
+import { describeSpans, describeWindow, type RecoveryWindow, type TimeSpan } from '../../shared/offsite/recovery-window.js';
 
 /**
  * What a point-in-time restore reads of an instance's continuous AOF archive (format:
@@ -207,12 +207,12 @@ export function newestSecond(index: ArchiveIndex): number | null {
   return index.spans.reduce<number | null>((max, s) => (max === null || s.to > max ? s.to : max), null);
 }
 
-export function outsideWindow(index: ArchiveIndex, ts: number, instance: string): RedbackError {
+export function outsideWindow(index: ArchiveIndex, ts: number, instance: string, window?: RecoveryWindow | null): RedbackError {
   const at = new Date(ts * 1000).toISOString().replace('.000Z', 'Z');
   const gap = index.gaps.find((g) => g.fromTs !== null && ts > g.fromTs && (g.toTs === null || ts < g.toTs));
   const where = index.spans.length === 0 ? 'the AOF archive has no restorable second yet' : gap ? `${at} lies in a gap of the AOF archive (${gap.reason}: ${gap.detail})` : `${at} is outside the AOF archive's coverage`;
   return new RedbackError('OUTSIDE_WINDOW', `cannot restore ${instance} to ${at}: ${where}`, {
-    hint: `the recovery window (to the second) is ${describeSpans(index.spans) || 'empty'}; pick a time inside it, or restore a nightly set with --backup SETID (nothing was changed)`,
+    hint: `the recovery window: ${window ? describeWindow(window) : `to the second ${describeSpans(index.spans) || '(empty)'}`}; pick a time inside an archive span, or restore a nightly set with --backup SETID (nothing was changed)`,
     details: { ts, spans: index.spans, gaps: index.gaps },
   });
 }

@@ -28,6 +28,8 @@ export interface RecoverOptions {
   backupId?: string;
   /** Restore the newest source whose snapshot is at or before this instant. */
   before?: Date;
+  /** Restore the newest second of the continuous AOF archive (`--before latest`). */
+  latest?: boolean;
   /** Restore redis.conf and the ACL file too (offsite sets). */
   withConfig?: boolean;
   resume?: boolean;
@@ -68,7 +70,7 @@ async function recoverLocked(ctx: AgentContext, instance: InstanceConfig, option
   const journals = new JournalStore(ctx.layout.agentStateDir());
   // A dry run reads the chosen copy end to end to show it is good; a real run verifies it once,
   // while fetching it (still before Redis is touched), instead of reading it twice.
-  const diagnosis = await diagnose(ctx, instance, { verify: dryRun, ...(options.backupId ? { backupId: options.backupId } : {}), ...(options.before ? { before: options.before } : {}) });
+  const diagnosis = await diagnose(ctx, instance, { verify: dryRun, ...(options.backupId ? { backupId: options.backupId } : {}), ...(options.before ? { before: options.before } : {}), ...(options.latest ? { latest: true } : {}) });
   options.onDiagnosis?.(diagnosis);
   const outcome = (plan: PlanView | null, report: RunReport | null = null, error: RedbackError | null = null): RecoverOutcome => ({ diagnosis, plan, dryRun, report, error });
 
