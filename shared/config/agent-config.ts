@@ -86,6 +86,15 @@ const instanceSchema = z
     schedules: partialSchedulesSchema.optional(),
     retention: partialRetentionSchema.optional(),
     timezone: timeZoneSchema.optional(),
+    /**
+     * Continuous AOF archiving to the offsite target (agent/archive): `true`, or `{ interval }`
+     * (how often new AOF bytes are shipped, default 10s). Needs appendonly yes and
+     * aof-timestamp-enabled yes on the server. The coordinator's policy (`archive: true`) turns
+     * it on too.
+     */
+    archive: z
+      .union([z.boolean(), z.object({ enabled: z.boolean().default(true), interval: durationSchema.default(10_000) }).strict()])
+      .optional(),
   })
   .strict();
 

@@ -46,6 +46,8 @@ export const ERROR_CODES = {
   ENCRYPTION_KEY_MISSING: { exit: 17, grpc: 9, retryable: false },
   ENCRYPTION_KEY_INVALID: { exit: 17, grpc: 9, retryable: false },
   ENCRYPTION_KEY_WRONG: { exit: 17, grpc: 16 /* UNAUTHENTICATED */, retryable: false },
+  /** The continuous AOF archive has a gap (a missed rewrite, a truncated or replaced file, another history): nothing restores across it. */
+  ARCHIVE_GAP: { exit: 19, grpc: 15 /* DATA_LOSS */, retryable: false },
   /** A restore time the recovery window does not cover (before it, after the newest shipped second, or in a gap). */
   OUTSIDE_WINDOW: { exit: 19, grpc: 11 /* OUT_OF_RANGE */, retryable: false },
 } as const satisfies Record<string, { exit: number; grpc: number; retryable: boolean }>;
@@ -76,5 +78,5 @@ export const EXIT_CODE_TABLE: ReadonlyArray<{ exit: number; meaning: string }> =
   { exit: 15, meaning: 'offsite storage (S3): unreachable, credentials rejected, or request refused' },
   { exit: 16, meaning: 'a recovery run needs attention: its rollback or resume stopped; then recover --resume, --rollback or --close' },
   { exit: 17, meaning: 'offsite encryption key missing, malformed, or not the key the set was encrypted with' },
-  { exit: 19, meaning: 'point in time: a gap in the AOF archive, or a restore time outside the recovery window' },
+  { exit: 19, meaning: 'point in time: the continuous AOF archive has a gap (a missed rewrite, a truncated or replaced AOF, another history after a failover), or a restore time is outside the recovery window' },
 ];
