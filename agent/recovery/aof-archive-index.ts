@@ -2,8 +2,6 @@ import { RedbackError } from '../../shared/errors/index.js';
 import {
   ArchiveKeys,
   isoToUnix,
-  parseArchiveHistory,
-  parseArchiveRecord,
   type ArchiveBase,
   type ArchiveEpoch,
   type ArchiveGap,
@@ -11,7 +9,7 @@ import {
   type ArchiveRecord,
 } from '../../shared/offsite/archive-layout.js';
 import type { OffsiteTarget } from '../../shared/offsite/offsite-target.js';
-import { ARCHIVE_RECORD_SUFFIX as RECORD_SUFFIX } from '../../shared/storage/offsite-keys.js';
+import { listIncrSegments, loadArchiveHistory, loadArchiveRecord } from '../../shared/offsite/archive-store.js';
 import { describeSpans, describeWindow, type RecoveryWindow, type TimeSpan } from '../../shared/offsite/recovery-window.js';
 
 /**
@@ -55,113 +53,58 @@ export interface ArchiveIndex {
   spans: TimeSpan[];
 }
 
-/** The instance's archive index; null when it has no archive (no history.json). */
+/** The instance's archive index; null when it has no archive (no history.json nor its copy). */
 export async function loadArchiveIndex(target: OffsiteTarget, prefix: string, ref: { agentId: string; instance: string }): Promise<ArchiveIndex | null> {
   const keys = new ArchiveKeys(prefix, ref);
-  let history: ArchiveHistory | null = null;
-  let historyKey = keys.historyKey();
-  const problems: string[] = [];
-  for (const key of [keys.historyKey(), keys.historyCopyKey()]) {
-    const text = await readText(target, key);
-    if (text === null) continue;
-    const parsed = parseArchiveHistory(text);
-    if (parsed.ok) {
-      history = parsed.value;
-      historyKey = key;
-      break;
-    }
-    problems.push(`${key}: ${parsed.reason}`);
-  }
-  if (!history) {
-    if (problems.length === 0) return null;
-    throw new RedbackError('VERIFY_FAILED', `the AOF archive index of ${ref.instance} is damaged: ${problems.join('; ')}`, {
+  const loaded = await loadArchiveHistory(target, keys);
+  if (!loaded.history) {
+    if (!loaded.problem) return null;
+    throw new RedbackError('VERIFY_FAILED', `the AOF archive index of ${ref.instance} is damaged: ${loaded.problem}`, {
       hint: 'nothing was changed; restore a nightly set instead (redback agent offsite-list, recover --backup SETID)',
     });
   }
+  const history = loaded.history;
   const epochs: EpochIndex[] = [];
   for (const epoch of history.epochs) epochs.push(await indexEpoch(target, keys, epoch));
   const spans = epochs.filter((e) => e.fromTs !== null && e.toTs !== null && e.toTs >= e.fromTs).map((e) => ({ from: e.fromTs!, to: e.toTs!, epoch: e.epoch.id }));
-  return { history, historyKey, epochs, gaps: history.gaps, spans };
+  return { history, historyKey: loaded.loadedFrom === 'copy' ? keys.historyCopyKey() : keys.historyKey(), epochs, gaps: history.gaps, spans };
 }
 
 async function indexEpoch(target: OffsiteTarget, keys: ArchiveKeys, epoch: ArchiveEpoch): Promise<EpochIndex> {
   const problems: string[] = [];
   const bases: EpochIndex['bases'] = [];
   for (const base of epoch.bases) {
-    const text = await readText(target, base.recordKey);
-    if (text === null) continue; // not committed (yet)
-    const parsed = parseArchiveRecord(text);
-    if (!parsed.ok) {
-      problems.push(`base ${base.file}: record ${parsed.reason}`);
+    const record = await loadArchiveRecord(target, base.recordKey);
+    if (record === null) continue; // not committed (yet)
+    if ('problem' in record) {
+      problems.push(`base ${base.file}: ${record.problem}`);
       continue;
     }
-    if (parsed.value.key !== base.key) {
-      problems.push(`base ${base.file}: record names ${parsed.value.key}, the index ${base.key}`);
+    if (record.key !== base.key) {
+      problems.push(`base ${base.file}: record names ${record.key}, the index ${base.key}`);
       continue;
     }
-    bases.push({ base, record: parsed.value, asOfTs: isoToUnix(base.asOf) });
+    bases.push({ base, record, asOfTs: isoToUnix(base.asOf) });
   }
   const first = bases[0];
   const stream: SegmentEntry[] = [];
   let toTs: number | null = first ? first.asOfTs : null;
   if (first) {
     const startAt = epoch.incrs.findIndex((i) => i.file === first.base.firstIncr);
-    const incrs = startAt < 0 ? [] : epoch.incrs.slice(startAt);
-    outer: for (const incr of incrs) {
-      const records = await segmentRecords(target, keys, epoch.id, incr.file);
-      let expectStart = 0;
-      let prevSha: string | null = null;
-      for (let n = 0; n < records.length; n++) {
-        const r = records[n]!;
-        const problem =
-          r.problem ??
-          (r.record!.segment !== n
-            ? `segment ${n} is missing`
-            : r.record!.start !== expectStart
-              ? `segment ${n} starts at byte ${r.record!.start}, the previous one ended at ${expectStart}`
-              : r.record!.prevPlainSha256 !== prevSha
-                ? `segment ${n} does not chain to segment ${n - 1} (prevPlainSha256)`
-                : null);
-        if (problem) {
-          problems.push(`${incr.file}: ${problem}: the archive of epoch ${epoch.id} is usable only up to there`);
-          break outer;
-        }
-        const record = r.record!;
+    for (const incr of startAt < 0 ? [] : epoch.incrs.slice(startAt)) {
+      const listing = await listIncrSegments(target, keys, epoch.id, incr.file);
+      for (const record of listing.segments) {
         stream.push({ file: incr.file, seq: incr.seq, record });
-        expectStart = record.end;
-        prevSha = record.plainSha256;
         if (record.lastTs !== null && (toTs === null || record.lastTs > toTs)) toTs = record.lastTs;
+      }
+      if (listing.problem) {
+        // The segments after a hole cannot be replayed: the coverage ends here.
+        problems.push(`${listing.problem}: epoch ${epoch.id} restores only up to there`);
+        break;
       }
     }
   }
   return { epoch, bases, stream, fromTs: first ? first.asOfTs : null, toTs, problems };
-}
-
-/** The segment records of one incr file, by segment number (a record that is unreadable carries its problem). */
-async function segmentRecords(target: OffsiteTarget, keys: ArchiveKeys, epoch: string, file: string): Promise<Array<{ record: ArchiveRecord | null; problem: string | null }>> {
-  const prefix = keys.incrPrefix(epoch, file);
-  const numbers: number[] = [];
-  for await (const entry of target.list(prefix)) {
-    const name = entry.key.slice(prefix.length);
-    if (!name.endsWith(RECORD_SUFFIX)) continue;
-    const parsed = keys.parseSegmentName(name);
-    if (parsed?.kind === 'record') numbers.push(parsed.segment);
-  }
-  numbers.sort((a, b) => a - b);
-  const out: Array<{ record: ArchiveRecord | null; problem: string | null }> = [];
-  const batch = 16;
-  for (let i = 0; i < numbers.length; i += batch) {
-    const texts = await Promise.all(numbers.slice(i, i + batch).map((n) => readText(target, keys.segmentRecordKey(epoch, file, n))));
-    texts.forEach((text, j) => {
-      const n = numbers[i + j]!;
-      if (text === null) return out.push({ record: null, problem: `segment ${n}'s record vanished` });
-      const parsed = parseArchiveRecord(text);
-      if (!parsed.ok) return out.push({ record: null, problem: `segment ${n}'s record is damaged (${parsed.reason})` });
-      if (parsed.value.segment !== n || parsed.value.file !== file || parsed.value.kind !== 'segment') return out.push({ record: null, problem: `segment ${n}'s record describes another object` });
-      return out.push({ record: parsed.value, problem: null });
-    });
-  }
-  return out;
 }
 
 /** What to download and replay for second `ts`. */
@@ -215,17 +158,4 @@ export function outsideWindow(index: ArchiveIndex, ts: number, instance: string,
     hint: `the recovery window: ${window ? describeWindow(window) : `to the second ${describeSpans(index.spans) || '(empty)'}`}; pick a time inside an archive span, or restore a nightly set with --backup SETID (nothing was changed)`,
     details: { ts, spans: index.spans, gaps: index.gaps },
   });
-}
-
-async function readText(target: OffsiteTarget, key: string): Promise<string | null> {
-  let stream;
-  try {
-    stream = await target.get(key);
-  } catch (err) {
-    if (err instanceof RedbackError && err.code === 'NOT_FOUND') return null;
-    throw err;
-  }
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 }
