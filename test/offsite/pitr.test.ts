@@ -196,4 +196,39 @@ describe('agent recover --before TIME from the AOF archive', () => {
     expect(readFileSync(drill.confPath, 'utf8')).toMatch(/^appendonly yes/m);
     expect(statSync(join(drill.aofDir)).isDirectory()).toBe(true);
   }, 600_000);
+
+  it('refuses a time in a gap of the archive (another history after the AOF was lost) with exit 19, changing nothing', async () => {
+    const drill = await offsiteDrill(join(tmp.path, 'gap'), {}, { extraConfig: ['aof-timestamp-enabled yes'] });
+    cleanups.push(() => drill.cleanup());
+    const archiver = await archiverFor(drill);
+    let client = drill.client();
+    let w = new Writer(client);
+    await w.burst();
+    await w.burst();
+    const endOfFirst = w.bursts.at(-1)!.ts;
+    await archiver.runRound();
+    client.disconnect();
+    // the AOF is lost and redis starts over with a new history: the archiver reports a gap
+    await drill.crash();
+    rmSync(drill.aofDir, { recursive: true, force: true });
+    await sleep(4000);
+    await drill.server!.startProcess();
+    client = drill.client();
+    w = new Writer(client);
+    await w.burst();
+    await archiver.runRound().catch(() => undefined); // the round that finds the gap may fail or report it
+    await w.burst();
+    await archiver.runRound();
+    client.disconnect();
+
+    const inGap = endOfFirst + 2;
+    const dry = await drill.cli(['recover', '--before', iso(inGap), '--dry-run']);
+    expect(dry.code, dry.stdout + dry.stderr).toBe(19);
+    // ("lies in a gap" when the gap's record bounds it; else the second is outside every span)
+    expect(dry.stderr).toMatch(/lies in a gap of the AOF archive|outside the AOF archive's coverage/);
+    expect(dry.stderr).toMatch(/HINT: the recovery window: to the second \S+ … \S+, \S+ … \S+/);
+    const run = await drill.cli(['recover', '--before', iso(inGap), '--yes']);
+    expect(run.code, run.stdout + run.stderr).toBe(19);
+    expect(await restoredKeys(drill.port)).toEqual(w.keysUpTo(w.bursts.at(-1)!.ts));
+  }, 300_000);
 });
