@@ -7,6 +7,7 @@ import type { SessionRegistry } from './fleet/session-registry.js';
 import type { JobManager } from './jobs/job-manager.js';
 import type { CoordinatorMetrics } from './metrics/metrics.js';
 import type { PersistenceReports } from './policy/persistence-reports.js';
+import type { ArchiveReports } from './archive/archive-reports.js';
 import type { Authenticator } from './rpc/auth.js';
 import type { OffsiteService } from './offsite/offsite-service.js';
 import type { SchedulePusher } from './scheduler/schedule-pusher.js';
@@ -25,6 +26,8 @@ export interface CoordinatorState {
   liveness: LivenessSettings;
   /** Persistence settings the agents report (compared with config.policies). */
   persistence: PersistenceReports;
+  /** Continuous AOF archive health the agents report (lag, coverage per epoch, gaps). */
+  archives: ArchiveReports;
   /** Null when the config has no offsite block. */
   offsite: OffsiteService | null;
 }

@@ -10,6 +10,8 @@ import { HeartbeatBuffer } from './fleet/heartbeat-buffer.js';
 import { SessionRegistry } from './fleet/session-registry.js';
 import { JobManager } from './jobs/job-manager.js';
 import { PersistenceReports } from './policy/persistence-reports.js';
+import { ArchiveReports } from './archive/archive-reports.js';
+import { policyFor } from '../shared/policy/persistence-policy.js';
 import { policyViews } from './policy/policy-views.js';
 import { CoordinatorMetrics, startMetricsServer } from './metrics/metrics.js';
 import { OffsiteMetrics } from './metrics/offsite-metrics.js';
@@ -46,7 +48,7 @@ export class Coordinator {
       offlineAfterMs: config.heartbeat.offlineAfter,
     };
     // The metrics read live state through `state`, which is complete before the first scrape.
-    const state = { config, logger, catalog, sessions, liveness, persistence: new PersistenceReports() } as CoordinatorState;
+    const state = { config, logger, catalog, sessions, liveness, persistence: new PersistenceReports(), archives: new ArchiveReports() } as CoordinatorState;
     const metrics = config.metrics
       ? new CoordinatorMetrics({
           agents: () =>
@@ -62,6 +64,7 @@ export class Coordinator {
               up: i.record.up === true,
               protected: i.protected,
               policyDrift: drift.get(`${i.record.agentId}/${i.record.name}`) ?? null,
+              archive: state.archives.get(i.record.agentId, i.record.name),
               newest: {
                 ...(i.record.newestHourlyAt ? { hourly: i.record.newestHourlyAt } : {}),
                 ...(i.record.newestDailyAt ? { daily: i.record.newestDailyAt } : {}),
@@ -90,7 +93,7 @@ export class Coordinator {
         })
       : null;
     state.offsite = config.offsite ? new OffsiteService({ catalog, jobs: state.jobs, sessions, logger: logger.child({ part: 'offsite' }), metrics: offsiteMetrics }, config.offsite) : null;
-    state.schedules = new SchedulePusher(catalog, sessions, config.schedules, logger);
+    state.schedules = new SchedulePusher(catalog, sessions, config.schedules, logger, 1000, (agentId, instance) => policyFor(config.policies, agentId, instance).policy.archive === true);
     state.schedules.init();
 
     const { agent, control } = loadProtos();

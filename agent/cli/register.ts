@@ -29,6 +29,24 @@ export function registerAgentCommands(program: Command): void {
     .action(action(async (flags: { config: string }) => (await import('../daemon/run-daemon.js')).runAgentDaemon(flags)));
 
   agent
+    .command('archive-status')
+    .description('continuous AOF archiving: lag (seconds and bytes not yet offsite), coverage per epoch, gaps; exits 19 when an archive has a gap')
+    .option(...CONFIG_FLAG)
+    .option('--instance <name>', 'only this instance')
+    .option('--json', 'print JSON')
+    .addHelpText('after', examples('redback agent archive-status --config agent.yaml', 'redback agent archive-status --config agent.yaml --instance main --json'))
+    .action(action(async (flags) => (await import('./archive-commands.js')).runArchiveStatusCommand(flags)));
+
+  agent
+    .command('archive')
+    .description('ship the AOF bytes not yet offsite now (one round of continuous archiving; the daemon runs one every interval); exits 19 on a gap')
+    .option(...CONFIG_FLAG)
+    .requiredOption('--instance <name>', 'instance name from the config')
+    .option('--json', 'print JSON')
+    .addHelpText('after', examples('redback agent archive --config agent.yaml --instance main'))
+    .action(action(async (flags) => (await import('./archive-commands.js')).runArchiveOnceCommand(flags)));
+
+  agent
     .command('snapshot')
     .description('take a verified local copy of an instance now')
     .option(...CONFIG_FLAG)

@@ -9,6 +9,7 @@ import { CoordinatorLink } from '../session/coordinator-link.js';
 import { InstanceWatch } from '../state/instance-watch.js';
 import { ScheduleCache, type CachedSchedule } from '../session/schedule-cache.js';
 import { InstanceQueue } from './instance-queue.js';
+import { ArchiveSupervisor } from '../archive/archive-supervisor.js';
 import { ScheduleRunner, type InstanceSchedule, type ScheduleKind } from './schedule-runner.js';
 
 /** The schedules written in the agent's own config (used until a coordinator sends others). */
@@ -46,8 +47,11 @@ export class AgentDaemon {
   /** Remembers each instance's key counts, so a recovery can tell how much data there was. */
   private readonly watch: InstanceWatch;
   private readonly listeners: Array<(record: ScheduledRunRecord) => void> = [];
+  /** Continuous AOF archiving of the instances that ask for it (agent/archive). */
+  readonly archives: ArchiveSupervisor;
 
   constructor(readonly ctx: AgentContext) {
+    this.archives = new ArchiveSupervisor(ctx);
     this.schedules = new ScheduleRunner((instance, kind) => void this.runScheduled(instance, kind), ctx.logger);
     this.scheduleCache = new ScheduleCache(ctx.layout.agentStateDir());
     this.watch = new InstanceWatch(ctx, { intervalMs: 30_000 });
@@ -79,6 +83,7 @@ export class AgentDaemon {
     } else {
       this.schedules.apply(schedulesFromConfig(this.ctx.config));
     }
+    void this.archives.reconcile();
     this.ctx.logger.info(
       { instances: this.ctx.config.instances.map((i) => i.name), backupDir: this.ctx.config.backupDir, coordinator: this.ctx.config.coordinator?.address ?? null },
       'agent started',
@@ -111,6 +116,7 @@ export class AgentDaemon {
     this.ctx.fleet = new Map(schedule.instances.filter((s) => names.has(s.instance)).map((s) => [s.instance, s]));
     const fromConfig = schedulesFromConfig(this.ctx.config).filter((s) => !this.ctx.fleet.has(s.instance));
     this.schedules.apply([...this.ctx.fleet.values(), ...fromConfig]);
+    void this.archives.reconcile();
     this.ctx.logger.info({ version: schedule.version, instances: [...this.ctx.fleet.keys()] }, 'fleet schedule applied');
   }
 
@@ -157,6 +163,7 @@ export class AgentDaemon {
   async stop(): Promise<void> {
     this.stopping = true;
     await this.watch.stop();
+    await this.archives.stop();
     await this.link?.stop();
     await this.schedules.stop();
     await this.queue.drain();

@@ -34,6 +34,24 @@ export interface InstanceHealthReport {
   persistence?: Record<string, string>;
   /** The server's config file ("" = none). */
   configFile?: string;
+  /** Continuous AOF archiving, when the instance is archived (agent/archive). */
+  archive?: ArchiveHealthReport;
+}
+
+/** The archive part of a heartbeat (proto ArchiveHealth; Unix seconds, 0 = none). */
+export interface ArchiveHealthReport {
+  enabled: boolean;
+  state: string;
+  lagSeconds: number;
+  lagBytes: number;
+  epoch: string;
+  coverage: Array<{ epoch: string; fromTs: number; toTs: number; closed: boolean; closedReason: string }>;
+  gaps: Array<{ afterEpoch: string; beforeEpoch: string; fromTs: number; toTs: number; reason: string; detail: string; detectedAt: string }>;
+  error: string;
+  checkedAt: string;
+  intervalMs: number;
+  shippedBytes: number;
+  uploadedBytes: number;
 }
 
 /** A local copy as the coordinator indexes it. */
@@ -130,6 +148,7 @@ function toCachedSchedule(schedule: Schedule__Output): CachedSchedule {
       daily: s.dailyCron || null,
       timeZone: s.timezone || 'UTC',
       retention: { hourlyMs: orNull(s.retentionHourlyMs), dailyMs: orNull(s.retentionDailyMs), manualMs: orNull(s.retentionManualMs) },
+      ...(s.archive ? { archive: true, archiveIntervalMs: Number(s.archiveIntervalMs) || 0 } : {}),
     })),
   };
 }

@@ -1,3 +1,4 @@
+import { archiveHealthOf } from '../archive/archive-health.js';
 import { hostname } from 'node:os';
 import * as grpc from '@grpc/grpc-js';
 import { asRedbackError } from '../../shared/errors/index.js';
@@ -310,6 +311,8 @@ export class CoordinatorLink {
     const instances = await Promise.all(
       this.ctx.config.instances.map(async (i) => {
         const health = await this.health.instanceHealth(i, this.copies);
+        const archive = await archiveHealthOf(this.ctx, i);
+        if (archive) health.archive = archive;
         // A Redis that is down may be sitting in the AOF trap: say so, the coordinator shows it.
         if (!health.up) health.aofTrap = await this.trapOf(i.name);
         return health;

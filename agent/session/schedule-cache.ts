@@ -6,6 +6,9 @@ import type { InstanceSchedule } from '../daemon/schedule-runner.js';
 /** One instance's schedule as the coordinator sent it, retention included (ms; null = no limit). */
 export interface FleetInstanceSchedule extends InstanceSchedule {
   retention: { hourlyMs: number | null; dailyMs: number | null; manualMs: number | null };
+  /** The instance's policy asks for continuous AOF archiving (interval 0 = the default 10 s). */
+  archive?: boolean;
+  archiveIntervalMs?: number;
 }
 
 export interface CachedSchedule {

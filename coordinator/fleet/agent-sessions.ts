@@ -108,6 +108,12 @@ export function handleAgentMessage(state: CoordinatorState, session: LiveSession
         if (p) state.persistence.record(agentId, i.name, { settings: p.settings, configFile: p.configFile, reportedAt: new Date() });
         else state.persistence.forget(agentId, i.name);
       }
+      const archived = new Map((hb.archives ?? []).map((a) => [a.name, a.report]));
+      for (const i of hb.instances) {
+        const a = archived.get(i.name);
+        if (a) state.archives.record(agentId, i.name, { ...a, reportedAt: new Date() });
+        else state.archives.forget(agentId, i.name);
+      }
       return;
     }
     case 'inventory':

@@ -1,3 +1,4 @@
+import type { ArchiveReport } from '../archive/archive-reports.js';
 import type { AgentHelloInput, InstanceHealth } from '../catalog/index.js';
 
 /**
@@ -14,6 +15,8 @@ export interface ScheduleEntry {
   retentionHourlyMs: number;
   retentionDailyMs: number;
   retentionManualMs: number;
+  /** The instance's persistence policy asks for continuous AOF archiving. */
+  archive?: boolean;
 }
 
 export interface JobCommand {
@@ -60,6 +63,8 @@ export interface HeartbeatReport {
   instances: InstanceHealth[];
   /** Persistence settings per instance (CONFIG GET), for the policy; instances absent did not report them. */
   persistence?: Array<{ name: string; settings: Record<string, string>; configFile: string }>;
+  /** Continuous AOF archive health per archived instance (heartbeat field 60). */
+  archives?: Array<{ name: string; report: Omit<ArchiveReport, 'reportedAt'> }>;
 }
 
 export interface InventoryPart {

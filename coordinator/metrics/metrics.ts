@@ -15,6 +15,9 @@
  *   redback_instance_up{agent,instance}
  *   redback_instance_protected{agent,instance}
  *   redback_policy_drift{agent,instance}         1 settings differ from the persistence policy, 0 match (absent: not reported)
+ *   redback_archive_lag_seconds{agent,instance}  seconds since every AOF byte was offsite (continuous archiving; absent: not archived)
+ *   redback_archive_lag_bytes{agent,instance}    AOF bytes written and not shipped yet
+ *   redback_archive_gaps{agent,instance}         gaps in the AOF archive (nothing restores across one)
  *   redback_backup_last_success_timestamp_seconds{agent,instance,tier}
  *   redback_backup_bytes{agent,instance,tier}    size of the last backup seen
  *   redback_backup_duration_seconds{tier}        histogram
@@ -51,6 +54,8 @@ export interface MetricsInstance {
   newest: Partial<Record<BackupTierName, Date>>;
   /** Persistence settings differ from the instance's policy; null/absent = not reported yet. */
   policyDrift?: boolean | null;
+  /** Continuous AOF archive health; null/absent = not archived (or not reported yet). */
+  archive?: { lagSeconds: number; lagBytes: number; gaps: readonly unknown[] } | null;
 }
 
 export interface MetricsSource {
@@ -178,6 +183,36 @@ export class CoordinatorMetrics {
         for (const i of self.read('instances') ?? []) {
           if (typeof i.policyDrift === 'boolean') this.set({ agent: i.agentId, instance: i.instance }, i.policyDrift ? 1 : 0);
         }
+      },
+    });
+    new Gauge({
+      name: 'redback_archive_lag_seconds',
+      help: 'Continuous AOF archiving: seconds since every AOF byte of the instance was last offsite (its offsite recovery point now).',
+      labelNames: ['agent', 'instance'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const i of self.read('instances') ?? []) if (i.archive) this.set({ agent: i.agentId, instance: i.instance }, i.archive.lagSeconds);
+      },
+    });
+    new Gauge({
+      name: 'redback_archive_lag_bytes',
+      help: 'Continuous AOF archiving: AOF bytes written and not shipped offsite yet.',
+      labelNames: ['agent', 'instance'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const i of self.read('instances') ?? []) if (i.archive) this.set({ agent: i.agentId, instance: i.instance }, i.archive.lagBytes);
+      },
+    });
+    new Gauge({
+      name: 'redback_archive_gaps',
+      help: 'Continuous AOF archiving: gaps in the archive (a missed rewrite, a truncated or replaced AOF, another history); nothing restores across one.',
+      labelNames: ['agent', 'instance'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const i of self.read('instances') ?? []) if (i.archive) this.set({ agent: i.agentId, instance: i.instance }, i.archive.gaps.length);
       },
     });
     new Gauge({

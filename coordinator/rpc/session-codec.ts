@@ -52,6 +52,27 @@ export function decodeAgentMessage(message: AgentMessage__Output): FromAgent {
           persistence: hb.instances
             .filter((i) => i.up && Object.keys(i.persistence ?? {}).length > 0)
             .map((i) => ({ name: i.name, settings: { ...i.persistence }, configFile: i.configFile })),
+          archives: hb.instances
+            .filter((i) => i.archive?.enabled)
+            .map((i) => {
+              const a = i.archive!;
+              const orNull = (n: number | string | undefined) => (Number(n) > 0 ? Number(n) : null);
+              return {
+                name: i.name,
+                report: {
+                  state: a.state,
+                  lagSeconds: a.lagSeconds,
+                  lagBytes: Number(a.lagBytes),
+                  epoch: a.epoch || null,
+                  coverage: a.coverage.map((c) => ({ epoch: c.epoch, fromTs: orNull(c.fromTs), toTs: orNull(c.toTs), closed: c.closed, closedReason: c.closedReason || null })),
+                  gaps: a.gaps.map((g) => ({ afterEpoch: g.afterEpoch, beforeEpoch: g.beforeEpoch || null, fromTs: orNull(g.fromTs), toTs: orNull(g.toTs), reason: g.reason, detail: g.detail, detectedAt: g.detectedAt })),
+                  error: a.error || null,
+                  intervalMs: Number(a.intervalMs),
+                  shippedBytes: Number(a.shippedBytes),
+                  uploadedBytes: Number(a.uploadedBytes),
+                },
+              };
+            }),
         },
       };
     }

@@ -28,6 +28,8 @@ export class SchedulePusher {
     private readonly settings: CoordinatorConfig['schedules'],
     private readonly logger: Logger,
     private readonly debounceMs = 1000,
+    /** Whether the instance's policy asks for continuous AOF archiving (sent with its schedule). */
+    private readonly archiveOf: (agentId: string, instance: string) => boolean = () => false,
   ) {}
 
   /** Loads the fleet from the catalog and computes its schedule. */
@@ -81,7 +83,7 @@ export class SchedulePusher {
     }
     this.current = new Map(
       [...byAgent].map(([agentId, list]) => {
-        const entries = list.map(toEntry);
+        const entries = list.map((s) => ({ ...toEntry(s), ...(this.archiveOf(s.agentId, s.instance) ? { archive: true } : {}) }));
         return [agentId, { schedules: list, entries, version: versionOf(entries) }];
       }),
     );

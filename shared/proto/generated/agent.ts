@@ -3,6 +3,9 @@ import type { MessageTypeDefinition } from '@grpc/proto-loader';
 
 import type { AgentMessage as _redback_v1_AgentMessage, AgentMessage__Output as _redback_v1_AgentMessage__Output } from './redback/v1/AgentMessage.js';
 import type { AgentServiceClient as _redback_v1_AgentServiceClient, AgentServiceDefinition as _redback_v1_AgentServiceDefinition } from './redback/v1/AgentService.js';
+import type { ArchiveCoverage as _redback_v1_ArchiveCoverage, ArchiveCoverage__Output as _redback_v1_ArchiveCoverage__Output } from './redback/v1/ArchiveCoverage.js';
+import type { ArchiveGapInfo as _redback_v1_ArchiveGapInfo, ArchiveGapInfo__Output as _redback_v1_ArchiveGapInfo__Output } from './redback/v1/ArchiveGapInfo.js';
+import type { ArchiveHealth as _redback_v1_ArchiveHealth, ArchiveHealth__Output as _redback_v1_ArchiveHealth__Output } from './redback/v1/ArchiveHealth.js';
 import type { Cancel as _redback_v1_Cancel, Cancel__Output as _redback_v1_Cancel__Output } from './redback/v1/Cancel.js';
 import type { Command as _redback_v1_Command, Command__Output as _redback_v1_Command__Output } from './redback/v1/Command.js';
 import type { CoordinatorMessage as _redback_v1_CoordinatorMessage, CoordinatorMessage__Output as _redback_v1_CoordinatorMessage__Output } from './redback/v1/CoordinatorMessage.js';
@@ -37,6 +40,9 @@ export interface ProtoGrpcType {
        * stuck behind a file.
        */
       AgentService: SubtypeConstructor<typeof grpc.Client, _redback_v1_AgentServiceClient> & { service: _redback_v1_AgentServiceDefinition }
+      ArchiveCoverage: MessageTypeDefinition<_redback_v1_ArchiveCoverage, _redback_v1_ArchiveCoverage__Output>
+      ArchiveGapInfo: MessageTypeDefinition<_redback_v1_ArchiveGapInfo, _redback_v1_ArchiveGapInfo__Output>
+      ArchiveHealth: MessageTypeDefinition<_redback_v1_ArchiveHealth, _redback_v1_ArchiveHealth__Output>
       Cancel: MessageTypeDefinition<_redback_v1_Cancel, _redback_v1_Cancel__Output>
       Command: MessageTypeDefinition<_redback_v1_Command, _redback_v1_Command__Output>
       CoordinatorMessage: MessageTypeDefinition<_redback_v1_CoordinatorMessage, _redback_v1_CoordinatorMessage__Output>

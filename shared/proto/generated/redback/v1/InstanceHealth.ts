@@ -1,6 +1,7 @@
 // Original file: proto/redback/v1/agent.proto
 
 import type { TierNewest as _redback_v1_TierNewest, TierNewest__Output as _redback_v1_TierNewest__Output } from '../../redback/v1/TierNewest.js';
+import type { ArchiveHealth as _redback_v1_ArchiveHealth, ArchiveHealth__Output as _redback_v1_ArchiveHealth__Output } from '../../redback/v1/ArchiveHealth.js';
 import type { Long } from '@grpc/proto-loader';
 
 export interface InstanceHealth {
@@ -37,6 +38,10 @@ export interface InstanceHealth {
    * The server's config file ("" = it runs without one: CONFIG REWRITE cannot persist a change).
    */
   'configFile'?: (string);
+  /**
+   * 60+: continuous AOF archiving (agent/archive); absent when the instance is not archived.
+   */
+  'archive'?: (_redback_v1_ArchiveHealth | null);
 }
 
 export interface InstanceHealth__Output {
@@ -73,4 +78,8 @@ export interface InstanceHealth__Output {
    * The server's config file ("" = it runs without one: CONFIG REWRITE cannot persist a change).
    */
   'configFile': (string);
+  /**
+   * 60+: continuous AOF archiving (agent/archive); absent when the instance is not archived.
+   */
+  'archive': (_redback_v1_ArchiveHealth__Output | null);
 }

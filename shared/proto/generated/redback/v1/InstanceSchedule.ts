@@ -16,6 +16,11 @@ export interface InstanceSchedule {
    * 0 = keep manual copies until deleted.
    */
   'retentionManualMs'?: (number | string | Long);
+  /**
+   * 60+: continuous AOF archiving asked for by the instance's policy, and its interval (0 = default 10 s).
+   */
+  'archive'?: (boolean);
+  'archiveIntervalMs'?: (number | string | Long);
 }
 
 export interface InstanceSchedule__Output {
@@ -32,4 +37,9 @@ export interface InstanceSchedule__Output {
    * 0 = keep manual copies until deleted.
    */
   'retentionManualMs': (number);
+  /**
+   * 60+: continuous AOF archiving asked for by the instance's policy, and its interval (0 = default 10 s).
+   */
+  'archive': (boolean);
+  'archiveIntervalMs': (number);
 }
