@@ -154,6 +154,8 @@ async function main(): Promise<void> {
     throw new Error(`recover exited ${run.code}`);
   }
   const reflects = /AOF archive at (\S+)/.exec(run.stdout)?.[1] ?? '?';
+  // where the restore's time goes: each step of the runbook and its duration
+  const steps = [...run.stdout.matchAll(/^\[\d+\/\d+\] ([a-z-]+):[^\n]*\n(?:[^\n[]*\n)*?\s+done \(([^)]+)\)/gm)].map((m) => `${m[1]} ${m[2]}`);
   const restored = await highestRestored(port, lastAcked);
   const samples = report.samples ?? [];
   const ackTime = (n: number) => samples.find(([a]) => a >= n)?.[1] ?? killedAt;
@@ -173,6 +175,7 @@ async function main(): Promise<void> {
   console.log(`bytes:         ${mb(counters.uploadedBytes)} uploaded (${counters.segments} segments + bases, records included) for ${mb(aofBytes)} of AOF written (${mb(counters.shippedBytes)} shipped plain, ${plainRatio.toFixed(3)}× before zstd): ${ratio.toFixed(3)}× (target ≤ 1.05×) ${ratio <= 1.05 && plainRatio <= 1.05 ? 'OK' : 'MISSED'}`);
   console.log(`archiver CPU:  ${(cpuShare * 100).toFixed(2)} % of one core over ${fmtMs(wallMs)} (target < 5 %) ${cpuShare < 0.05 ? 'OK' : 'MISSED'}`);
   console.log(`restore:       ${fmtMs(restoreMs)} (redback agent recover --before latest: download, verify, replay, load, AOF rewrite)`);
+  console.log(`  steps:       ${steps.join(', ')}`);
   console.log(JSON.stringify({ bench: 'pitr', durationS, rate: Math.round(actualRate), intervalS, lastAcked, restored, lostWrites, rpoS, uploadedBytes: counters.uploadedBytes, shippedBytes: counters.shippedBytes, aofBytes, ratio, plainRatio, cpuShare, restoreMs, reflects }));
   if (!process.env.BENCH_KEEP) rmSync(root, { recursive: true, force: true });
 }

@@ -39,6 +39,21 @@ export interface InstanceStatusView {
   agentLiveness: string;
   /** Newest complete offsite set ('' = none). */
   newestOffsiteAt: string;
+  /** What a restore can reach (archive spans to the second, nightly sets); null when the catalog has none yet. */
+  recoveryWindow: RecoveryWindowView | null;
+}
+
+export interface RecoveryWindowView {
+  /** Oldest / newest restorable time ('' = nothing). */
+  from: string;
+  to: string;
+  /** Unix seconds, inclusive: any second inside restores exactly from the AOF archive. */
+  spans: Array<{ fromTs: number; toTs: number; epoch: string }>;
+  gaps: Array<{ fromTs: number; toTs: number }>;
+  setCount: number;
+  oldestSet: string;
+  newestSet: string;
+  updatedAt: string;
 }
 
 export interface BackupLocationView {

@@ -36,6 +36,7 @@ import type { PruneOffsiteReply as _redback_v1_PruneOffsiteReply, PruneOffsiteRe
 import type { PruneOffsiteRequest as _redback_v1_PruneOffsiteRequest, PruneOffsiteRequest__Output as _redback_v1_PruneOffsiteRequest__Output } from './redback/v1/PruneOffsiteRequest.js';
 import type { RebuildCatalogReply as _redback_v1_RebuildCatalogReply, RebuildCatalogReply__Output as _redback_v1_RebuildCatalogReply__Output } from './redback/v1/RebuildCatalogReply.js';
 import type { RebuildCatalogRequest as _redback_v1_RebuildCatalogRequest, RebuildCatalogRequest__Output as _redback_v1_RebuildCatalogRequest__Output } from './redback/v1/RebuildCatalogRequest.js';
+import type { RecoveryWindowInfo as _redback_v1_RecoveryWindowInfo, RecoveryWindowInfo__Output as _redback_v1_RecoveryWindowInfo__Output } from './redback/v1/RecoveryWindowInfo.js';
 import type { SetVerifyResult as _redback_v1_SetVerifyResult, SetVerifyResult__Output as _redback_v1_SetVerifyResult__Output } from './redback/v1/SetVerifyResult.js';
 import type { StatusReply as _redback_v1_StatusReply, StatusReply__Output as _redback_v1_StatusReply__Output } from './redback/v1/StatusReply.js';
 import type { StatusRequest as _redback_v1_StatusRequest, StatusRequest__Output as _redback_v1_StatusRequest__Output } from './redback/v1/StatusRequest.js';
@@ -47,6 +48,7 @@ import type { VerifyOffsiteEvent as _redback_v1_VerifyOffsiteEvent, VerifyOffsit
 import type { VerifyOffsiteRequest as _redback_v1_VerifyOffsiteRequest, VerifyOffsiteRequest__Output as _redback_v1_VerifyOffsiteRequest__Output } from './redback/v1/VerifyOffsiteRequest.js';
 import type { VerifyProgress as _redback_v1_VerifyProgress, VerifyProgress__Output as _redback_v1_VerifyProgress__Output } from './redback/v1/VerifyProgress.js';
 import type { WatchJobRequest as _redback_v1_WatchJobRequest, WatchJobRequest__Output as _redback_v1_WatchJobRequest__Output } from './redback/v1/WatchJobRequest.js';
+import type { WindowSpan as _redback_v1_WindowSpan, WindowSpan__Output as _redback_v1_WindowSpan__Output } from './redback/v1/WindowSpan.js';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
   new(...args: ConstructorParameters<Constructor>): Subtype;
@@ -93,6 +95,7 @@ export interface ProtoGrpcType {
       PruneOffsiteRequest: MessageTypeDefinition<_redback_v1_PruneOffsiteRequest, _redback_v1_PruneOffsiteRequest__Output>
       RebuildCatalogReply: MessageTypeDefinition<_redback_v1_RebuildCatalogReply, _redback_v1_RebuildCatalogReply__Output>
       RebuildCatalogRequest: MessageTypeDefinition<_redback_v1_RebuildCatalogRequest, _redback_v1_RebuildCatalogRequest__Output>
+      RecoveryWindowInfo: MessageTypeDefinition<_redback_v1_RecoveryWindowInfo, _redback_v1_RecoveryWindowInfo__Output>
       SetVerifyResult: MessageTypeDefinition<_redback_v1_SetVerifyResult, _redback_v1_SetVerifyResult__Output>
       StatusReply: MessageTypeDefinition<_redback_v1_StatusReply, _redback_v1_StatusReply__Output>
       StatusRequest: MessageTypeDefinition<_redback_v1_StatusRequest, _redback_v1_StatusRequest__Output>
@@ -104,6 +107,7 @@ export interface ProtoGrpcType {
       VerifyOffsiteRequest: MessageTypeDefinition<_redback_v1_VerifyOffsiteRequest, _redback_v1_VerifyOffsiteRequest__Output>
       VerifyProgress: MessageTypeDefinition<_redback_v1_VerifyProgress, _redback_v1_VerifyProgress__Output>
       WatchJobRequest: MessageTypeDefinition<_redback_v1_WatchJobRequest, _redback_v1_WatchJobRequest__Output>
+      WindowSpan: MessageTypeDefinition<_redback_v1_WindowSpan, _redback_v1_WindowSpan__Output>
     }
   }
 }

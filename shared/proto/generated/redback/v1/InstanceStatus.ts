@@ -1,5 +1,6 @@
 // Original file: proto/redback/v1/control.proto
 
+import type { RecoveryWindowInfo as _redback_v1_RecoveryWindowInfo, RecoveryWindowInfo__Output as _redback_v1_RecoveryWindowInfo__Output } from '../../redback/v1/RecoveryWindowInfo.js';
 import type { Long } from '@grpc/proto-loader';
 
 export interface InstanceStatus {
@@ -29,6 +30,10 @@ export interface InstanceStatus {
    * Creation time of the newest complete offsite set ("" = none).
    */
   'newestOffsiteAt'?: (string);
+  /**
+   * 70+: point-in-time recovery. The recovery window: absent when the catalog has none yet.
+   */
+  'recoveryWindow'?: (_redback_v1_RecoveryWindowInfo | null);
 }
 
 export interface InstanceStatus__Output {
@@ -58,4 +63,8 @@ export interface InstanceStatus__Output {
    * Creation time of the newest complete offsite set ("" = none).
    */
   'newestOffsiteAt': (string);
+  /**
+   * 70+: point-in-time recovery. The recovery window: absent when the catalog has none yet.
+   */
+  'recoveryWindow': (_redback_v1_RecoveryWindowInfo__Output | null);
 }
