@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { RedbackError } from '../../shared/errors/index.js';
 import { ensureDir, exists } from '../../shared/fs/durable.js';
-import { truncateToTimestamp } from './check-aof.js';
+import { describeOutcome, runFile } from '../control/exec-file.js';
 
 /**
  * Point-in-time replay of an archived AOF, away from the live Redis (issue 10 item 4). The pieces
@@ -57,8 +57,13 @@ export interface CutResult {
   detail: string;
 }
 
-/** Cuts the incr file of a replay directory after second `unixSeconds` (see the module comment). */
-export async function cutAtSecond(manifestPath: string, incrPath: string, unixSeconds: number, scratch: string, binary?: string): Promise<CutResult> {
+/**
+ * Cuts the last incr file of a replay directory after second `unixSeconds` with
+ * `redis-check-aof --truncate-to-timestamp` (see the module comment). The directory is a scratch
+ * copy of what the archive holds, so no copy is kept aside, and redis-check-aof's own pass is the
+ * check (the bytes were verified against their SHA-256 on download).
+ */
+export async function cutAtSecond(manifestPath: string, incrPath: string, unixSeconds: number, binary = 'redis-check-aof'): Promise<CutResult> {
   const bytesBefore = (await stat(incrPath)).size;
   const first = bytesBefore > 0 ? await firstAnnotatedSecond(incrPath) : null;
   if (bytesBefore === 0) return { how: 'nothing-after', bytesBefore, bytesAfter: 0, detail: 'the incr file is empty' };
@@ -66,8 +71,16 @@ export async function cutAtSecond(manifestPath: string, incrPath: string, unixSe
     await truncate(incrPath, 0);
     return { how: 'emptied', bytesBefore, bytesAfter: 0, detail: `the first write of the incr file is at ${first} > ${unixSeconds}: only the base is kept` };
   }
-  const result = await truncateToTimestamp(manifestPath, unixSeconds, scratch, binary ? { binary } : {});
-  return { how: 'redis-check-aof', bytesBefore, bytesAfter: result.bytesAfter, detail: result.output.trim().split(/\r?\n/).pop() ?? '' };
+  const run = await runFile(binary, ['--truncate-to-timestamp', String(unixSeconds), manifestPath], { input: '', timeoutMs: 60 * 60_000 });
+  const output = run.stdout + run.stderr;
+  const tail = output.split(/\r?\n/).map((l) => l.trim()).filter(Boolean).pop() ?? describeOutcome(run);
+  if (run.spawnError || run.code !== 0) {
+    throw new RedbackError('AOF_CORRUPT', `redis-check-aof --truncate-to-timestamp ${unixSeconds} refused the archived AOF: ${tail}`, {
+      hint: run.spawnError ? 'install redis-check-aof (it comes with redis-server / redis-tools)' : 'nothing was changed; pick another time, or restore a nightly set (--backup SETID)',
+      details: { output: output.slice(-4000) },
+    });
+  }
+  return { how: 'redis-check-aof', bytesBefore, bytesAfter: (await stat(incrPath)).size, detail: tail };
 }
 
 export interface AofToRdbResult {

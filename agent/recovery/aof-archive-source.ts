@@ -126,8 +126,10 @@ export async function openArchiveSource(ctx: AgentContext, instance: InstanceCon
         await download(plan.base.record, plan.base.file, false);
         for (const incr of plan.incrs) for (const segment of incr.segments) await download(segment, incr.file, true);
         const manifest = await writeReplayManifest(aofDir, DEFAULT_APPENDFILENAME, { name: plan.base.file, seq: plan.base.gen }, plan.incrs.map((i) => ({ name: i.file, seq: i.seq })));
+        // Only when the downloaded bytes hold a write after ts ("latest" never does): cut the last file there.
         const last = plan.incrs.at(-1);
-        if (last) await cutAtSecond(manifest, join(aofDir, last.file), ts, join(work, 'aside'));
+        const newestTs = plan.incrs.flatMap((i) => i.segments).reduce((max, r) => Math.max(max, r.lastTs ?? 0), 0);
+        if (last && newestTs > ts) await cutAtSecond(manifest, join(aofDir, last.file), ts);
         const replayed = await aofToRdb(work, { binary, appenddirname: DEFAULT_APPENDDIRNAME, appendfilename: DEFAULT_APPENDFILENAME });
         const result = await runCopyPipeline(replayed.rdbPath, { destination, durable: fetchOptions?.durable !== false });
         const counts = keysOfSummary(result.summary);
