@@ -17,9 +17,8 @@ import { readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { Archiver } from '../agent/archive/archiver.js';
+import { createArchiver } from '../agent/archive/archive-session.js';
 import { createAgentContext } from '../agent/agent-context.js';
-import { openOffsite } from '../agent/offsite/offsite-session.js';
 import { loadAgentConfig } from '../shared/config/agent-config.js';
 import { silentLogger } from '../shared/log/logger.js';
 import { writeAgentConfig } from '../test/helpers/agent-fixture.js';
@@ -99,8 +98,7 @@ async function main(): Promise<void> {
   });
   const ctx = createAgentContext(loadAgentConfig(configPath), silentLogger);
   const instance = ctx.config.instances[0]!;
-  const access = await openOffsite(ctx);
-  const archiver = new Archiver(ctx, instance, { target: access.target, targetId: 'bench', prefix: access.config.prefix, compression: 'zstd', intervalMs: intervalS * 1000 });
+  const archiver = await createArchiver(ctx, instance, undefined, intervalS * 1000);
 
   console.log(`bench:pitr: ${durationS}s of ${rate} writes/s, archive every ${intervalS}s (zstd, local-directory target), redis ${port}, dir ${root}`);
   const writer = fork(new URL('./pitr-writer.js', import.meta.url).pathname, [String(port), String(rate)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });

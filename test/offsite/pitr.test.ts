@@ -2,8 +2,8 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync 
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Archiver } from '../../agent/archive/archiver.js';
-import { openOffsite } from '../../agent/offsite/offsite-session.js';
+import { createArchiver } from '../../agent/archive/archive-session.js';
+import type { Archiver } from '../../agent/archive/archiver.js';
 import { TIERS } from '../../shared/manifest/copy-manifest.js';
 import { waitFor } from '../helpers/redis-server.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
@@ -73,8 +73,7 @@ async function rewriteAof(client: Redis): Promise<void> {
 
 async function archiverFor(drill: Drill): Promise<Archiver> {
   const ctx = drill.ctx();
-  const access = await openOffsite(ctx);
-  return new Archiver(ctx, drill.instance(ctx), { target: access.target, targetId: 'pitr-test', prefix: access.config.prefix, compression: 'zstd', intervalMs: 1000 });
+  return createArchiver(ctx, drill.instance(ctx), undefined, 1000);
 }
 
 /** Everything of the host gone: redis killed, its AOF directory, dump.rdb and every local copy. */
