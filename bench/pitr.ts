@@ -174,6 +174,7 @@ async function main(): Promise<void> {
   console.log(`archiver CPU:  ${(cpuShare * 100).toFixed(2)} % of one core over ${fmtMs(wallMs)} (target < 5 %) ${cpuShare < 0.05 ? 'OK' : 'MISSED'}`);
   console.log(`restore:       ${fmtMs(restoreMs)} (redback agent recover --before latest: download, verify, replay, load, AOF rewrite)`);
   console.log(`  steps:       ${steps.join(', ')}`);
+  for (const line of run.stdout.split('\n').filter((l) => !l.includes('fetch-and-verify:') && /downloaded the base|nothing to cut|cut \S+ at|replayed in a scratch|staged the RDB/.test(l))) console.log(`  fetch:       ${line.trim()}`);
   console.log(JSON.stringify({ bench: 'pitr', durationS, rate: Math.round(actualRate), intervalS, lastAcked, restored, lostWrites, rpoS, uploadedBytes: counters.uploadedBytes, shippedBytes: counters.shippedBytes, aofBytes, ratio, plainRatio, cpuShare, restoreMs, reflects }));
   if (!process.env.BENCH_KEEP) rmSync(root, { recursive: true, force: true });
 }

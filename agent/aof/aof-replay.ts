@@ -87,6 +87,7 @@ export interface AofToRdbResult {
   rdbPath: string;
   keys: number;
   loadMs: number;
+  saveMs: number;
 }
 
 /**
@@ -160,10 +161,12 @@ export async function aofToRdb(
     }
     const loadMs = Date.now() - started;
     const c = client as unknown as Redis;
+    const saveStarted = Date.now();
     await c.call('SAVE');
+    const saveMs = Date.now() - saveStarted;
     const keyspace = String(await c.info('keyspace'));
     const keys = [...keyspace.matchAll(/keys=(\d+)/g)].reduce((n, m) => n + Number(m[1]), 0);
-    return { rdbPath: join(workDir, 'replayed.rdb'), keys, loadMs };
+    return { rdbPath: join(workDir, 'replayed.rdb'), keys, loadMs, saveMs };
   } finally {
     if (client) {
       await (client as Redis).call('SHUTDOWN', 'NOSAVE').catch(() => undefined);

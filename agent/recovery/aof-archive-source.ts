@@ -11,6 +11,7 @@ import { decodeObject } from '../../shared/offsite/object-codec.js';
 import { isoOf } from '../../shared/offsite/recovery-window.js';
 import { loadOperatorKey, unwrapDataKey } from '../../shared/offsite/set-keys.js';
 import { formatBytes } from '../../shared/output/format.js';
+import { formatDuration } from '../../shared/time/clock.js';
 import { keysOfSummary } from '../../shared/rdb/rdb-summary.js';
 import type { AgentContext } from '../agent-context.js';
 import { aofToRdb, cutAtSecond, writeReplayManifest } from '../aof/aof-replay.js';
@@ -123,20 +124,37 @@ export async function openArchiveSource(ctx: AgentContext, instance: InstanceCon
             throw storageError(err, 'write archived AOF file', join(aofDir, file));
           }
         };
+        const notes: string[] = [];
+        let t = Date.now();
+        const lap = () => {
+          const ms = Date.now() - t;
+          t = Date.now();
+          return formatDuration(ms);
+        };
         await download(plan.base.record, plan.base.file, false);
         for (const incr of plan.incrs) for (const segment of incr.segments) await download(segment, incr.file, true);
+        const segments = plan.incrs.reduce((n, i) => n + i.segments.length, 0);
+        notes.push(`downloaded the base and ${segments} segment${segments === 1 ? '' : 's'} (${formatBytes(plan.storedBytes)} stored, ${formatBytes(plan.plainBytes)} of AOF) in ${lap()}: every size and SHA-256 matches its record`);
         const manifest = await writeReplayManifest(aofDir, DEFAULT_APPENDFILENAME, { name: plan.base.file, seq: plan.base.gen }, plan.incrs.map((i) => ({ name: i.file, seq: i.seq })));
         // Only when the downloaded bytes hold a write after ts ("latest" never does): cut the last file there.
         const last = plan.incrs.at(-1);
         const newestTs = plan.incrs.flatMap((i) => i.segments).reduce((max, r) => Math.max(max, r.lastTs ?? 0), 0);
-        if (last && newestTs > ts) await cutAtSecond(manifest, join(aofDir, last.file), ts);
+        if (last && newestTs > ts) {
+          const cut = await cutAtSecond(manifest, join(aofDir, last.file), ts);
+          notes.push(`cut ${last.file} at ${isoOf(ts)} (${cut.how}: ${formatBytes(cut.bytesBefore)} → ${formatBytes(cut.bytesAfter)}) in ${lap()}`);
+        } else {
+          notes.push(`nothing to cut: no downloaded write is after ${isoOf(ts)}`);
+        }
         const replayed = await aofToRdb(work, { binary, appenddirname: DEFAULT_APPENDDIRNAME, appendfilename: DEFAULT_APPENDFILENAME });
+        notes.push(`replayed in a scratch redis-server: ${replayed.keys} keys, loaded in ${formatDuration(replayed.loadMs)}, SAVE in ${formatDuration(replayed.saveMs)} (${lap()} in all)`);
         const result = await runCopyPipeline(replayed.rdbPath, { destination, durable: fetchOptions?.durable !== false });
+        notes.push(`staged the RDB (${formatBytes(result.bytes)}, structure and CRC-64 read) in ${lap()}`);
         const counts = keysOfSummary(result.summary);
         return {
           sha256: result.sha256,
           bytes: result.bytes,
           summary: result.summary,
+          notes,
           expected: {
             sha256: result.sha256,
             bytes: result.bytes,

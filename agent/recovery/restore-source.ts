@@ -75,6 +75,8 @@ export interface FetchResult {
   summary: RdbSummary;
   /** Sources that know what the RDB holds only once it is built (aof-archive): the runbook verifies against this. */
   expected?: ExpectedRdb;
+  /** What the fetch did, one line each (the runbook's step notes print them). */
+  notes?: string[];
 }
 
 export interface SourceDescriptor {

@@ -159,6 +159,7 @@ export function restoreRunbook(
         s.expected = result.expected;
         s.report.keysExpected = totalKeysOf(result.expected.keys);
       }
+      for (const line of result.notes ?? []) env.note(line);
       env.note(`staged ${formatBytes(result.bytes)} in ${formatDuration(s.fetched.ms)}: sha256 and crc64 verified`);
     },
     rollback: async (s) => {
