@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 let failed = 0;
-for (const bench of ['snapshot.bench.js', 'restore.bench.js', 'fleet.bench.js', 'upload.bench.js']) {
+for (const bench of ['snapshot.bench.js', 'restore.bench.js', 'fleet.bench.js', 'upload.bench.js', 'transfer.bench.js']) {
   process.stdout.write(`\n### ${bench}\n`);
   const result = spawnSync(process.execPath, [join(here, bench)], { stdio: 'inherit' });
   if (result.status !== 0) failed++;

@@ -11,6 +11,8 @@ import type { ArchiveReports } from './archive/archive-reports.js';
 import type { Authenticator } from './rpc/auth.js';
 import type { OffsiteService } from './offsite/offsite-service.js';
 import type { SchedulePusher } from './scheduler/schedule-pusher.js';
+import type { TransferRelay } from './transfer/transfer-relay.js';
+import type { DrillService } from './drills/drill-service.js';
 
 /** Everything the coordinator's handlers work with; built once by Coordinator.start(). */
 export interface CoordinatorState {
@@ -30,4 +32,8 @@ export interface CoordinatorState {
   archives: ArchiveReports;
   /** Null when the config has no offsite block. */
   offsite: OffsiteService | null;
+  /** Copies moving between agents (TransferService). */
+  transfers: TransferRelay;
+  /** Restore drills: triggering them and recording their outcome. */
+  drills: DrillService;
 }

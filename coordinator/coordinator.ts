@@ -19,8 +19,13 @@ import { OffsiteService } from './offsite/offsite-service.js';
 import { sessionHandler } from './rpc/agent-service.js';
 import { Authenticator } from './rpc/auth.js';
 import { controlHandlers } from './rpc/control-service.js';
+import { transferHandlers } from './rpc/transfer-service.js';
+import { TransferRelay } from './transfer/transfer-relay.js';
 import { SchedulePusher } from './scheduler/schedule-pusher.js';
 import { agentViews, instanceViews } from './status/fleet-status.js';
+import { DrillService } from './drills/drill-service.js';
+import { DrillMetrics } from './metrics/drill-metrics.js';
+import { DrillScheduler } from './scheduler/drill-scheduler.js';
 
 /**
  * The coordinator process: a gRPC server (agents' sessions and the operators' control service),
@@ -36,6 +41,7 @@ export class Coordinator {
     readonly port: number,
     readonly metricsPort: number | null,
     private readonly closeMetrics: (() => Promise<void>) | null,
+    private readonly drillScheduler: DrillScheduler | null,
   ) {}
 
   static async start(config: CoordinatorConfig, logger: Logger): Promise<Coordinator> {
@@ -86,7 +92,22 @@ export class Coordinator {
       if (job.state !== 'succeeded') metrics?.jobFinished({ type: job.type, state: job.state as 'failed' | 'cancelled' | 'timed-out' });
       else metrics?.jobFinished({ type: job.type, state: 'succeeded' });
       state.offsite?.uploads.jobFinished(job);
+      state.drills.jobFinished(job);
     });
+    state.drills = new DrillService({ catalog, jobs: state.jobs, logger: logger.child({ part: 'drills' }) });
+    const drillScheduler = config.drills ? new DrillScheduler({ catalog, drills: state.drills, logger: logger.child({ part: 'drills' }), config: config.drills }) : null;
+    if (metrics) {
+      new DrillMetrics(metrics.registry, {
+        lastSuccess: () => [...catalog.drills.lastSuccess().values()].map((d) => ({ agentId: d.agentId, instance: d.instance, finishedAt: d.finishedAt, rtoMs: d.rtoMs })),
+        windows: () =>
+          drillScheduler
+            ? catalog
+                .listInstances()
+                .filter((i) => i.removedAt === null && drillScheduler.inScope(i.agentId, i.name))
+                .map((i) => ({ agentId: i.agentId, instance: i.name, windowMs: config.drills!.window }))
+            : [],
+      });
+    }
     const offsiteMetrics = metrics
       ? new OffsiteMetrics(metrics.registry, {
           newestSets: () => catalog.offsite.newestSets(),
@@ -95,11 +116,13 @@ export class Coordinator {
     state.offsite = config.offsite ? new OffsiteService({ catalog, jobs: state.jobs, sessions, logger: logger.child({ part: 'offsite' }), metrics: offsiteMetrics }, config.offsite) : null;
     state.schedules = new SchedulePusher(catalog, sessions, config.schedules, logger, 1000, (agentId, instance) => policyFor(config.policies, agentId, instance).policy.archive === true);
     state.schedules.init();
+    state.transfers = new TransferRelay(logger.child({ part: 'transfer' }), { isConnected: (agentId) => sessions.get(agentId) !== undefined });
 
-    const { agent, control } = loadProtos();
+    const { agent, control, transfer } = loadProtos();
     const server = new grpc.Server(channelOptions(config.limits.maxMessageBytes));
     server.addService(agent.redback.v1.AgentService.service, { Session: sessionHandler(state) });
     server.addService(control.redback.v1.ControlService.service, controlHandlers(state));
+    server.addService(transfer.redback.v1.TransferService.service, transferHandlers(state));
     const port = await new Promise<number>((resolve, reject) =>
       server.bindAsync(config.listen, serverCredentials(config.tls), (err, bound) => {
         if (err) {
@@ -122,15 +145,18 @@ export class Coordinator {
     state.heartbeats.start();
     state.jobs.start();
     state.offsite?.start();
+    drillScheduler?.start();
     logger.info({ listen: config.listen, port, metricsPort, tls: config.tls ? (config.tls.requireClientCert ? 'mutual' : 'server') : 'off' }, 'coordinator started');
-    return new Coordinator(state, server, port, metricsPort, closeMetrics);
+    return new Coordinator(state, server, port, metricsPort, closeMetrics, drillScheduler);
   }
 
   async stop(): Promise<void> {
     const { state } = this;
     state.offsite?.stop();
+    this.drillScheduler?.stop();
     state.jobs.stop();
     state.schedules.stop();
+    state.transfers.stop();
     for (const session of state.sessions.all()) session.close('coordinator shutting down');
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {

@@ -91,7 +91,7 @@ export async function runListCommand(flags: AgentFlags): Promise<number> {
         formatBytes(c.manifest.bytes),
         totalKeys(c.manifest),
         c.manifest.redisVersion,
-        c.state + (c.manifest.pinned ? ' (pinned)' : '') + (c.manifest.linkedFrom ? ` (link of ${c.manifest.linkedFrom})` : ''),
+        c.state + (c.manifest.pinned ? ' (pinned)' : '') + (c.manifest.linkedFrom ? ` (link of ${c.manifest.linkedFrom})` : '') + (c.manifest.origin ? ` (from ${c.manifest.origin.agentId}/${c.manifest.origin.instance})` : ''),
       ]),
     ) + '\n',
   );

@@ -1,3 +1,4 @@
+import { remoteCandidate } from './remote-agent-source.js';
 import { stat } from 'node:fs/promises';
 import type { InstanceConfig } from '../../shared/config/agent-config.js';
 import { RedbackError } from '../../shared/errors/index.js';
@@ -19,6 +20,8 @@ import { setBytes } from '../../shared/offsite/set-manifest.js';
 import { listSets } from '../../shared/offsite/set-store.js';
 import { openOffsiteIfConfigured, ownerFor } from '../offsite/offsite-session.js';
 import { describeSet, expectedOfManifest, expectedOfSet, inspectDump, totalKeysOf, type DumpInspection, type SourceDescriptor } from './sources.js';
+import type { SetSourceInstance } from './offsite-source.js';
+import { agentIdOf } from '../session/coordinator-link.js';
 import { trapFor } from './trap-guard.js';
 import { rdbLoadLimit, type RdbLoadLimit } from './redis-version.js';
 import { describeDrop, isCollapsed } from '../retention/key-drop.js';
@@ -56,7 +59,7 @@ export const SCENARIO_SEED: Record<Scenario, string | null> = {
 
 /** An RDB that could be restored: dump.rdb, a local copy or an offsite set. */
 export interface SourceCandidate {
-  kind: 'dump' | 'local-copy' | 'offsite' | 'aof-archive';
+  kind: 'dump' | 'local-copy' | 'offsite' | 'remote' | 'aof-archive';
   id: string;
   label: string;
   snapshotAt: string | null;
@@ -70,7 +73,7 @@ export interface SourceCandidate {
   /** Why it is not used. */
   why: string | null;
   descriptor: SourceDescriptor;
-  /** Bytes to transfer (offsite: stored size of the set). */
+  /** Bytes to transfer (offsite: stored size of the set; a local copy: its RDB). */
   bytes?: number;
 }
 
@@ -135,6 +138,17 @@ export interface DiagnoseOptions {
   latest?: boolean;
   /** Read candidate copies end to end (SHA-256, CRC-64) before choosing one. Default true. */
   verify?: boolean;
+  /**
+   * Restore another instance's data into this one (`redback restore --target-instance`): the
+   * candidates are that instance's copies (its local copies when it lives on this agent, its
+   * offsite sets whichever agent made them), never this instance's own dump.rdb.
+   */
+  sourceInstance?: SetSourceInstance;
+  /**
+   * A copy held by another agent, relayed by the coordinator (`redback restore --source agent:ID`):
+   * the descriptor of agent/recovery/remote-agent-source.ts, offered as one more candidate.
+   */
+  remote?: SourceDescriptor;
 }
 
 /**
@@ -187,12 +201,20 @@ export async function diagnose(ctx: AgentContext, instanceOrName: InstanceConfig
   }
 
   const dump = await inspectDump(facts.rdbFile);
-  const inventory = await ctx.store.inventory(instance.name);
+  // Whose copies: this instance's, or (--target-instance) another instance's.
+  const from: SetSourceInstance = options.sourceInstance ?? { agentId: agentIdOf(ctx.config), instance: instance.name };
+  const foreign = from.instance !== instance.name || from.agentId !== agentIdOf(ctx.config);
+  const onThisHost = from.agentId === agentIdOf(ctx.config);
+  const inventory = onThisHost ? await ctx.store.inventory(from.instance) : { copies: [], broken: [] };
   const okCopies = inventory.copies.filter((c) => c.state === 'ok');
   const limit = await rdbLoadLimit(planFacts);
-  const offsite = await offsiteCandidates(ctx, instance);
-  const archived = pointInTimeCandidate(instance.name, offsite.index, offsite.view.window, options);
-  const { list: candidates, reference } = await rankCandidates(ctx, instance, dump, okCopies, [...offsite.candidates, ...(archived ? [archived] : [])], redis, state?.lastNonEmpty ?? null, options, now, limit);
+  const offsite = await offsiteCandidates(ctx, instance, from);
+  // Another instance's data never comes from this instance's dump.rdb.
+  const dumpCandidate: DumpInspection = foreign ? { ...dump, exists: false } : dump;
+  const remote = options.remote ? [remoteCandidate(options.remote)] : [];
+  // Point in time: the instance's own archive (restoring another instance's archive is not supported yet).
+  const archived = pointInTimeCandidate(instance.name, foreign ? null : offsite.index, offsite.view.window, options);
+  const { list: candidates, reference } = await rankCandidates(ctx, instance, dumpCandidate, okCopies, [...offsite.candidates, ...remote, ...(archived ? [archived] : [])], redis, state?.lastNonEmpty ?? null, options, now, limit);
   const source = candidates.find((c) => c.usable) ?? null;
   if (source && source.kind !== 'aof-archive' && reference && isCollapsed(source.keys, reference.keys, ctx.config.snapshot.maxKeyDrop)) {
     warnings.push(
@@ -430,7 +452,7 @@ async function rankCandidates(
     list.push({
       kind: 'local-copy',
       id: copy.manifest.id,
-      label: `local copy ${copy.manifest.id} (${copy.manifest.tier})`,
+      label: `local copy ${copy.manifest.id} (${copy.manifest.tier}${copy.manifest.instance !== instance.name ? ` of ${copy.manifest.instance}` : ''})`,
       snapshotAt: e.snapshotAt,
       keys: totalKeysOf(e.keys),
       keyspace: e.keys,
@@ -438,13 +460,14 @@ async function rankCandidates(
       verified: null,
       usable: true,
       why: null,
-      descriptor: { kind: 'local-copy', id: copy.manifest.id, tier: copy.manifest.tier, path: copy.rdbFile },
+      descriptor: { kind: 'local-copy', id: copy.manifest.id, tier: copy.manifest.tier, path: copy.rdbFile, instance: copy.manifest.instance },
+      bytes: copy.manifest.bytes,
     });
   }
   list.push(...offsite);
   // Newest first; on equal snapshot times a local copy (sealed manifest) before dump.rdb, and
   // anything on this host before an offsite set (no download).
-  const rank = { 'local-copy': 0, dump: 1, offsite: 2, 'aof-archive': 3 } as const;
+  const rank = { 'local-copy': 0, dump: 1, offsite: 2, remote: 3, 'aof-archive': 4 } as const;
   list.sort((a, b) => (b.snapshotAt ?? '').localeCompare(a.snapshotAt ?? '') || rank[a.kind] - rank[b.kind]);
   let chosen = options.latest ? list.filter((c) => c.kind === 'aof-archive') : list;
   if (options.backupId) {
@@ -525,15 +548,16 @@ async function verifyInOrder(ctx: AgentContext, instance: InstanceConfig, chosen
  * The complete offsite sets of the instance as candidates (listed, not downloaded: the restore
  * verifies the one it uses while fetching it). An unreachable store is reported, never fatal.
  */
-async function offsiteCandidates(ctx: AgentContext, instance: InstanceConfig): Promise<{ view: OffsiteView; candidates: SourceCandidate[]; index: ArchiveIndex | null }> {
+async function offsiteCandidates(ctx: AgentContext, instance: InstanceConfig, from: SetSourceInstance): Promise<{ view: OffsiteView; candidates: SourceCandidate[]; index: ArchiveIndex | null }> {
   const none: OffsiteView = { status: 'not-configured', sets: 0, incomplete: 0, newest: null, error: null, window: null, archiveProblems: [] };
   let access;
   try {
     access = await openOffsiteIfConfigured(ctx);
     if (!access) return { view: none, candidates: [], index: null };
-    const owner = ownerFor(ctx, access, instance.name);
+    const owner = { ...ownerFor(ctx, access, instance.name), agentId: from.agentId, instance: from.instance };
     const listing = await listSets(access.target, owner);
     const archiveProblems: string[] = [];
+    // The archive of the instance whose data is restored (its own, or --target-instance's source).
     const index = await loadArchiveIndex(access.target, owner.prefix, owner).catch((err: Error) => {
       archiveProblems.push(`the AOF archive could not be read: ${err.message}`);
       return null;
@@ -545,7 +569,7 @@ async function offsiteCandidates(ctx: AgentContext, instance: InstanceConfig): P
       return {
         kind: 'offsite',
         id: m.setId,
-        label: describeSet(m),
+        label: m.instance !== instance.name || m.agentId !== agentIdOf(ctx.config) ? `${describeSet(m)} of ${m.agentId}/${m.instance}` : describeSet(m),
         snapshotAt: e.snapshotAt,
         keys: totalKeysOf(e.keys),
         keyspace: e.keys,
@@ -553,7 +577,7 @@ async function offsiteCandidates(ctx: AgentContext, instance: InstanceConfig): P
         verified: null,
         usable: true,
         why: null,
-        descriptor: { kind: 'offsite', id: m.setId },
+        descriptor: { kind: 'offsite', id: m.setId, owner: { agentId: m.agentId, instance: m.instance } },
         bytes: setBytes(m).stored,
       };
     });

@@ -13,7 +13,7 @@ export function localCopySource(ctx: AgentContext, copy: LocalCopy): RestoreSour
     kind: 'local-copy',
     id: m.id,
     expected,
-    descriptor: { kind: 'local-copy', id: m.id, tier: m.tier, path: copy.rdbFile },
+    descriptor: { kind: 'local-copy', id: m.id, tier: m.tier, path: copy.rdbFile, instance: m.instance },
     describe: () => `local copy ${m.id} (${m.tier}, snapshot ${expected.snapshotAt ?? 'time unknown'})`,
     fetch: async (destination, onProgress, fetchOptions) => {
       try {
@@ -50,6 +50,7 @@ export function expectedOfManifest(m: CopyManifest): ExpectedRdb {
   };
 }
 
+// `instance` in the descriptor: a copy of another instance of this host (restore into another instance).
 registerRestoreSource('local-copy', async (ctx: AgentContext, instance: InstanceConfig, descriptor) =>
-  localCopySource(ctx, await ctx.store.findCopy(instance.name, descriptor.id)),
+  localCopySource(ctx, await ctx.store.findCopy(typeof descriptor.instance === 'string' ? descriptor.instance : instance.name, descriptor.id)),
 );

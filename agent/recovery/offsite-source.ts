@@ -16,7 +16,7 @@ import { findSet } from '../../shared/offsite/set-store.js';
 import { dataKeyOf, openSetObject } from '../../shared/offsite/verify-set.js';
 import type { AgentContext } from '../agent-context.js';
 import { openOffsite, ownerFor, type OffsiteAccess } from '../offsite/offsite-session.js';
-import { registerRestoreSource, type ConfigFile, type ExpectedRdb, type RestoreSource } from './restore-source.js';
+import { registerRestoreSource, type ConfigFile, type ExpectedRdb, type RestoreSource, type SourceDescriptor } from './restore-source.js';
 
 /** What a restore must find again in the set's RDB. */
 export function expectedOfSet(m: SetManifest): ExpectedRdb {
@@ -46,7 +46,7 @@ export function offsiteSetSource(ctx: AgentContext, access: OffsiteAccess, manif
     kind: 'offsite',
     id: manifest.setId,
     expected,
-    descriptor: { kind: 'offsite', id: manifest.setId },
+    descriptor: { kind: 'offsite', id: manifest.setId, owner: { agentId: manifest.agentId, instance: manifest.instance } },
     describe: () => label,
     fetchConfigFiles: async (dir) => {
       const dataKey = dataKeyOf(manifest, loadOperatorKey(access.config.encryption));
@@ -146,11 +146,27 @@ class StagedRdbWriter extends Writable {
   }
 }
 
-/** The offsite set a descriptor names, with the target of the agent's (or cached) offsite config. */
-export async function openOffsiteSetSource(ctx: AgentContext, instance: InstanceConfig, setId: string): Promise<RestoreSource> {
+/**
+ * The offsite set a descriptor names, with the target of the agent's (or cached) offsite config.
+ * `from`: a set of another instance (any agent's: every agent reads the fleet's store), for a
+ * restore into another instance; default the instance's own sets.
+ */
+export async function openOffsiteSetSource(ctx: AgentContext, instance: InstanceConfig, setId: string, from?: SetSourceInstance): Promise<RestoreSource> {
   const access = await openOffsite(ctx);
-  const set = await findSet(access.target, ownerFor(ctx, access, instance.name), { setId });
+  const owner = from ? { prefix: access.config.prefix, agentId: from.agentId, instance: from.instance } : ownerFor(ctx, access, instance.name);
+  const set = await findSet(access.target, owner, { setId });
   return offsiteSetSource(ctx, access, set.manifest);
 }
 
-registerRestoreSource('offsite', (ctx, instance, descriptor) => openOffsiteSetSource(ctx, instance, descriptor.id));
+/** Whose data a restore takes: an instance of an agent of the fleet. */
+export interface SetSourceInstance {
+  agentId: string;
+  instance: string;
+}
+
+function ownerOf(descriptor: SourceDescriptor): SetSourceInstance | undefined {
+  const o = descriptor.owner as Partial<SetSourceInstance> | undefined;
+  return o && typeof o.agentId === 'string' && typeof o.instance === 'string' ? { agentId: o.agentId, instance: o.instance } : undefined;
+}
+
+registerRestoreSource('offsite', (ctx, instance, descriptor) => openOffsiteSetSource(ctx, instance, descriptor.id, ownerOf(descriptor)));

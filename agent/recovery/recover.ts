@@ -1,3 +1,4 @@
+import type { SourceDescriptor } from './restore-source.js';
 import type { InstanceConfig } from '../../shared/config/agent-config.js';
 import { asRedbackError, RedbackError } from '../../shared/errors/index.js';
 import type { AgentContext } from '../agent-context.js';
@@ -9,6 +10,7 @@ import { withInstance } from '../store/instance-guard.js';
 import { diagnose, type Diagnosis } from './diagnose.js';
 import { planRecovery, runbookForJournal } from './plan.js';
 import { buildRunReport, type RunReport } from './report.js';
+import type { SetSourceInstance } from './offsite-source.js';
 
 export interface PlanView {
   runbook: RunbookName;
@@ -32,6 +34,10 @@ export interface RecoverOptions {
   latest?: boolean;
   /** Restore redis.conf and the ACL file too (offsite sets). */
   withConfig?: boolean;
+  /** Restore another instance's data (its copies and offsite sets) into this one. */
+  sourceInstance?: SetSourceInstance;
+  /** A copy held by another agent, relayed by the coordinator (remote-agent-source.ts descriptor). */
+  remote?: SourceDescriptor;
   resume?: boolean;
   rollback?: boolean;
   /** Close the unfinished run as it stands (after showing its state); nothing else is changed. */
@@ -70,7 +76,14 @@ async function recoverLocked(ctx: AgentContext, instance: InstanceConfig, option
   const journals = new JournalStore(ctx.layout.agentStateDir());
   // A dry run reads the chosen copy end to end to show it is good; a real run verifies it once,
   // while fetching it (still before Redis is touched), instead of reading it twice.
-  const diagnosis = await diagnose(ctx, instance, { verify: dryRun, ...(options.backupId ? { backupId: options.backupId } : {}), ...(options.before ? { before: options.before } : {}), ...(options.latest ? { latest: true } : {}) });
+  const diagnosis = await diagnose(ctx, instance, {
+    verify: dryRun,
+    ...(options.backupId ? { backupId: options.backupId } : {}),
+    ...(options.before ? { before: options.before } : {}),
+    ...(options.latest ? { latest: true } : {}),
+    ...(options.sourceInstance ? { sourceInstance: options.sourceInstance } : {}),
+    ...(options.remote ? { remote: options.remote } : {}),
+  });
   options.onDiagnosis?.(diagnosis);
   const outcome = (plan: PlanView | null, report: RunReport | null = null, error: RedbackError | null = null): RecoverOutcome => ({ diagnosis, plan, dryRun, report, error });
 

@@ -7,6 +7,7 @@ import { formatDuration } from '../../shared/time/clock.js';
 import { failpoint } from '../../shared/testing/failpoints.js';
 import type { RedisController } from '../control/index.js';
 import { infoNumber, parseKeyspace, readInfo } from '../redis/info.js';
+import { checkKeys } from './key-check.js';
 import { effectiveValue, readRedisConf, setDirectives } from '../redis/redis-conf.js';
 import type { PlanFacts } from './plan-facts.js';
 import { assertPreflight, runPreflight, type PreflightCheck } from './preflight.js';
@@ -152,7 +153,7 @@ export function restoreRunbook(
       // Not fsynced here: once the AOF is rebuilt (enable-aof) the data is durable in the AOF, and
       // until then a crash leaves at worst a torn dump.rdb that Redis refuses (CRC-64) and the run
       // rolls back from. Without an AOF, rewrite-config fsyncs dump.rdb before the run succeeds.
-      const result = await needSource().fetch(staged, (done, total) => env.progress(`${formatBytes(done)} / ${formatBytes(total)}`, total ? done / total : undefined), { durable: false });
+      const result = await needSource().fetch(staged, (done, total) => env.progress(`${formatBytes(done)} / ${formatBytes(total)}`, total ? done / total : undefined, { done, total }), { durable: false });
       s.fetched = { sha256: result.sha256, bytes: result.bytes, ms: Date.now() - started };
       if (result.expected) {
         // aof-archive: what the replayed RDB holds is known only now; verify-keys checks against it.
@@ -394,30 +395,11 @@ export function restoreRunbook(
         await redis.close();
       }
       const expectedTotal = totalKeysOf(s.expected.keys);
-      // Hashes with field TTLs vanish on load, uncounted, when every field has expired.
-      const hashesWithFieldTtl = s.expected.hashesWithFieldTtl ?? {};
-      const mayVanish = totalKeysOf(hashesWithFieldTtl);
-      const loadedKeys = infoNumber(persistence, 'rdb_last_load_keys_loaded');
-      const expiredKeys = infoNumber(persistence, 'rdb_last_load_keys_expired');
-      s.loadCheck = { keysLoaded: loadedKeys, keysExpired: expiredKeys };
-      const problems: string[] = [];
-      if (loadedKeys !== null && expiredKeys !== null) {
-        const seen = loadedKeys + expiredKeys;
-        if (seen > expectedTotal || seen < expectedTotal - mayVanish) {
-          problems.push(`redis loaded ${loadedKeys} keys and skipped ${expiredKeys} expired ones, the manifest has ${expectedTotal}${mayVanish > 0 ? ` (${mayVanish} of them hashes with field TTLs that may vanish)` : ''}`);
-        }
-      } else {
-        env.warn('this redis does not report rdb_last_load_keys_loaded: checked per database only');
-      }
-      const dbs = new Set([...Object.keys(s.expected.keys), ...Object.keys(keyspace)]);
-      for (const db of [...dbs].sort((a, b) => Number(a) - Number(b))) {
-        const want = s.expected.keys[db] ?? 0;
-        const ttl = s.expected.expires[db] ?? 0;
-        const hfe = hashesWithFieldTtl[db] ?? 0;
-        const have = keyspace[db]?.keys ?? 0;
-        if (have > want || have < want - ttl - hfe) problems.push(`db${db} has ${have} keys, the manifest ${want} (${ttl} with a TTL${hfe > 0 ? `, ${hfe} hashes with field TTLs` : ''})`);
-      }
-      const total = Object.values(keyspace).reduce((n, v) => n + v.keys, 0);
+      const check = checkKeys(s.expected, persistence, keyspace);
+      const { problems, keysExpired: expiredKeys } = check;
+      s.loadCheck = { keysLoaded: check.keysLoaded, keysExpired: check.keysExpired };
+      if (check.keysLoaded === null || check.keysExpired === null) env.warn('this redis does not report rdb_last_load_keys_loaded: checked per database only');
+      const total = check.total;
       s.report.keys = total;
       s.report.keyspace = keyspace;
       if (problems.length > 0) {

@@ -8,8 +8,8 @@ export type RunbookName = 'restart' | 'repair-aof' | 'restore-local' | 'restore-
 export interface StepEnv {
   /** The run's id (`<timestamp>-<runbook>-<random>`), e.g. to name its quarantine folder. */
   runId: string;
-  /** Progress inside a long step (bytes copied, keys loaded). */
-  progress(message: string, fraction?: number): void;
+  /** Progress inside a long step (bytes copied, keys loaded); `bytes` when the work is a transfer. */
+  progress(message: string, fraction?: number, bytes?: { done: number; total: number }): void;
   /** A fact worth keeping in the journal and the report. */
   note(message: string): void;
   /** Something a human must look at (a large key loss, a skipped check); kept in the journal and shown in the report. */

@@ -14,6 +14,8 @@ export interface StepEvent {
   status: 'started' | 'done' | 'failed' | 'rollback-started' | 'rolled-back' | 'rollback-failed' | 'progress' | 'note' | 'warning';
   message?: string;
   fraction?: number;
+  /** progress of a transfer (fetch-and-verify): bytes done of total. */
+  bytes?: { done: number; total: number };
 }
 
 export interface RunOptions {
@@ -235,11 +237,11 @@ export class RunbookRunner {
   }
 
   private env<S>(journal: RunJournal, record: JournalStep, index: number, total: number, options: RunOptions, state?: S): StepEnv {
-    const event = (status: StepEvent['status'], message: string, fraction?: number) =>
-      options.onEvent?.({ runId: journal.runId, step: record.name, index: index + 1, total, status, message, ...(fraction === undefined ? {} : { fraction }) });
+    const event = (status: StepEvent['status'], message: string, fraction?: number, bytes?: { done: number; total: number }) =>
+      options.onEvent?.({ runId: journal.runId, step: record.name, index: index + 1, total, status, message, ...(fraction === undefined ? {} : { fraction }), ...(bytes ? { bytes } : {}) });
     return {
       runId: journal.runId,
-      progress: (message, fraction) => event('progress', message, fraction),
+      progress: (message, fraction, bytes) => event('progress', message, fraction, bytes),
       note: (message) => {
         record.notes.push(message);
         event('note', message);

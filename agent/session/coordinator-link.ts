@@ -259,7 +259,9 @@ export class CoordinatorLink {
       outcome = { jobId, ok: true, errorCode: '', errorMessage: '', errorHint: '', resultJson: JSON.stringify(result), finishedAt: new Date().toISOString() };
     } catch (err) {
       const error = asRedbackError(err);
-      outcome = { jobId, ok: false, errorCode: error.code, errorMessage: error.message, errorHint: error.hint ?? '', resultJson: '', finishedAt: new Date().toISOString() };
+      // A job that failed halfway may say what it did (a restore's steps): kept with the error.
+      const partial = error.details?.jobResult;
+      outcome = { jobId, ok: false, errorCode: error.code, errorMessage: error.message, errorHint: error.hint ?? '', resultJson: partial === undefined ? '' : JSON.stringify(partial), finishedAt: new Date().toISOString() };
     } finally {
       if (timeout) clearTimeout(timeout);
       this.running.delete(jobId);

@@ -11,6 +11,10 @@ import { pruneInstance } from '../retention/prune.js';
 import { ensureDailyCopy, takeSnapshot } from '../snapshot/take-snapshot.js';
 import { verifyCopies } from '../snapshot/verify-copies.js';
 import { withInstance } from '../store/instance-guard.js';
+import { parseRestoreJobArgs, runRestoreJob } from '../recovery/restore-job.js';
+import { receiveCopy } from '../transfer/receive-copy.js';
+import { sendCopy } from '../transfer/send-copy.js';
+import { drillJob } from '../drill/drill-job.js';
 
 export interface JobContext {
   report(phase: string, done: number, total: number, message?: string): void;
@@ -21,7 +25,12 @@ export interface JobContext {
  * Runs one command from the coordinator and returns its JSON-able result. The work goes through
  * the daemon's per-instance queue, so a job and a scheduled copy of the same instance never
  * overlap. Job types: snapshot {tier}, daily, prune {dryRun}, verify, policy-apply {settings, dryRun},
- * upload (an offsite set now).
+ * upload (an offsite set now), restore {backup | before, from, withConfig, dryRun} and recover
+ * {dryRun} (the one restore runbook / the diagnosis and its runbook: agent/recovery/restore-job.ts),
+ * send-copy {transferId, backupId} and receive-copy {transferId,
+ * backupId, sha256} (a copy moving to another agent through the coordinator: agent/transfer/).
+ * Transfers do not wait in the instance queue: a long one must not hold back scheduled copies.
+ * drill {targetInstance, backupId, source} (a restore drill: agent/drill/).
  */
 export async function executeJob(
   ctx: AgentContext,
@@ -82,6 +91,20 @@ export async function executeJob(
         const outcome = await uploadWithConfig(ctx, instance, access, { signal: job.signal, onProgress: (phase, done, total) => job.report(phase, done, total) });
         return { manifest: outcome.manifest, plainBytes: outcome.plainBytes, storedBytes: outcome.storedBytes, ms: outcome.ms, cleanedIncomplete: outcome.cleaned.map((c) => c.setId) };
       });
+    case 'restore':
+    case 'recover': {
+      const args = parseRestoreJobArgs(command.args);
+      if (command.type === 'recover' && (args.backup || args.before || args.from)) {
+        throw new RedbackError('USAGE', 'a recover job takes no source: the diagnosis chooses it', { hint: 'use a restore job to name a copy' });
+      }
+      return queue.run(instance.name, () => runRestoreJob(ctx, instance, command.type as 'restore' | 'recover', args, job.report));
+    }
+    case 'send-copy':
+      return sendCopy(ctx, instance, command.args, job);
+    case 'receive-copy':
+      return receiveCopy(ctx, instance, command.args, job);
+    case 'drill':
+      return drillJob(ctx, queue, instance.name, command.args, job);
     default:
       throw new RedbackError('USAGE', `this agent does not know job type "${command.type}"`, { hint: 'upgrade the agent' });
   }

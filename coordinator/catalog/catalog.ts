@@ -28,12 +28,14 @@ import {
 } from './job-records.js';
 import { assertNotNewer, migrate, schemaVersion } from './migrations.js';
 import { OffsiteSets, type OffsiteSetInput, type OffsiteSetRecord } from './offsite-sets.js';
+import { DrillRecords } from './drill-records.js';
 
 export * from './backup-index.js';
 export * from './catalog-maintenance.js';
 export * from './fleet-records.js';
 export * from './job-records.js';
 export * from './offsite-sets.js';
+export * from './drill-records.js';
 
 export interface CatalogOptions {
   clock?: Clock;
@@ -46,7 +48,7 @@ export interface CatalogOptions {
  *
  * A thin facade over one part per concern, each owning its statements, rows and types:
  * `fleet` (agents, instances), `backups` (the backup index), `offsite` (offsite sets),
- * `jobs` (jobs and their events) and `maintenance` (stats, rebuild, query plans).
+ * `jobs` (jobs and their events), `drills` (restore drills) and `maintenance` (stats, rebuild, query plans).
  */
 export class Catalog {
   private readonly c: CatalogDb;
@@ -56,6 +58,7 @@ export class Catalog {
   readonly jobs: JobRecords;
   readonly maintenance: CatalogMaintenance;
   readonly windows: RecoveryWindows;
+  readonly drills: DrillRecords;
 
   private constructor(db: Database.Database, clock: Clock, readonly path: string) {
     this.c = new CatalogDb(db, clock);
@@ -64,6 +67,7 @@ export class Catalog {
     this.offsite = new OffsiteSets(this.c, this.backups);
     this.jobs = new JobRecords(this.c);
     this.windows = new RecoveryWindows(this.c);
+    this.drills = new DrillRecords(this.c);
     this.maintenance = new CatalogMaintenance(this.c, {
       fleet: this.fleet,
       backups: this.backups,

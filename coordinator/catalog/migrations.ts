@@ -220,6 +220,30 @@ CREATE TABLE offsite_objects (
   },
   {
     version: 4,
+    description: 'restore drills: one row per drill with its recovery time and key counts',
+    up: `
+CREATE TABLE drills (
+  job_id           TEXT PRIMARY KEY NOT NULL,
+  agent_id         TEXT NOT NULL,
+  instance         TEXT NOT NULL,
+  target_instance  TEXT,                   -- NULL: a scratch redis-server
+  backup_id        TEXT,                   -- NULL: the drill failed before it chose a copy
+  source           TEXT NOT NULL CHECK (source IN ('local', 'offsite')),
+  started_at       INTEGER NOT NULL,
+  finished_at      INTEGER NOT NULL,
+  ok               INTEGER NOT NULL CHECK (ok IN (0, 1)),
+  rto_ms           INTEGER,                -- start of the drill to verified data served
+  phases_json      TEXT NOT NULL DEFAULT '{}',
+  keys_expected    TEXT NOT NULL DEFAULT '{}',  -- JSON {db: keys}
+  keys_found       TEXT NOT NULL DEFAULT '{}',
+  error            TEXT
+) STRICT;
+-- DrillRecords.latest() / lastSuccess(): newest drill (and newest good one) per instance.
+CREATE INDEX drills_by_instance_time ON drills(agent_id, instance, finished_at);
+`,
+  },
+  {
+    version: 5,
     description: 'recovery windows: per instance, the times a restore can reach (AOF archive spans to the second, nightly sets)',
     up: `
 CREATE TABLE recovery_windows (

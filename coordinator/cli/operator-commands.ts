@@ -1,6 +1,7 @@
 import { RedbackError } from '../../shared/errors/index.js';
 import { formatAge, formatBytes, formatKeys, printJson, renderTable } from '../../shared/output/format.js';
 import { byteProgress } from '../../shared/output/progress.js';
+import { formatDuration } from '../../shared/time/clock.js';
 import type { ControlClient, ConnectionFlags } from '../rpc/control-client.js';
 import { requireInstanceOrAll, timeoutFlagMs, withClient } from './command-helpers.js';
 import { isJobState, JOB_STATES } from '../catalog/job-records.js';
@@ -82,7 +83,7 @@ export async function runInstances(flags: ConnectionFlags): Promise<number> {
   else
     process.stdout.write(
       renderTable(
-        ['INSTANCE', 'AGENT', 'REDIS', 'ROLE', 'KEYS', 'MEMORY', 'AOF', 'NEWEST HOURLY', 'NEWEST DAILY', 'NEWEST OFFSITE', 'RECOVERY WINDOW', 'PROTECTED'],
+        ['INSTANCE', 'AGENT', 'REDIS', 'ROLE', 'KEYS', 'MEMORY', 'AOF', 'NEWEST HOURLY', 'NEWEST DAILY', 'NEWEST OFFSITE', 'RECOVERY WINDOW', 'LAST DRILL', 'RTO', 'PROTECTED'],
         instances.map((i) => [
           i.name,
           `${i.agentId} (${i.agentLiveness})`,
@@ -95,6 +96,8 @@ export async function runInstances(flags: ConnectionFlags): Promise<number> {
           i.newestDailyAt ? formatAge(i.newestDailyAt) : '-',
           i.newestOffsiteAt ? formatAge(i.newestOffsiteAt) : '-',
           windowCell(i.recoveryWindow),
+          i.lastDrill ? `${i.lastDrill.ok ? 'ok' : 'FAILED'} ${formatAge(i.lastDrill.finishedAt)}` : '-',
+          i.lastDrill?.rtoMs ? formatDuration(i.lastDrill.rtoMs) : '-',
           i.protected ? 'yes' : `NO: ${i.problems.join('; ')}`,
         ]),
       ) + '\n',

@@ -39,8 +39,30 @@ export interface InstanceStatusView {
   agentLiveness: string;
   /** Newest complete offsite set ('' = none). */
   newestOffsiteAt: string;
+  /** The instance's newest restore drill (null = never drilled). */
+  lastDrill: DrillSummaryView | null;
+  /** When its newest successful drill finished ('' = none). */
+  lastDrillSuccessAt: string;
   /** What a restore can reach (archive spans to the second, nightly sets); null when the catalog has none yet. */
   recoveryWindow: RecoveryWindowView | null;
+}
+
+/** One restore drill as `redback instances` and `redback drill --json` show it. */
+export interface DrillSummaryView {
+  jobId: string;
+  agentId: string;
+  /** '' = a scratch redis-server. */
+  targetInstance: string;
+  backupId: string;
+  source: string;
+  startedAt: string;
+  finishedAt: string;
+  ok: boolean;
+  /** Recovery time, start to verified data served (0 = not measured). */
+  rtoMs: number;
+  error: string;
+  keysExpected: Record<string, number>;
+  keysFound: Record<string, number>;
 }
 
 export interface RecoveryWindowView {
@@ -196,3 +218,33 @@ export interface PruneView {
 
 /** `redback catalog rebuild` (coordinator/offsite/catalog-rebuild.ts). */
 export type RebuildView = RebuildOutcome;
+
+/** A place a restore can read from (`redback restore --dry-run --json`: source and candidates). */
+export interface RestoreCandidateView {
+  kind: string;
+  id: string;
+  agentId: string;
+  instance: string;
+  snapshotAt: string;
+  createdAt: string;
+  bytes: number;
+  keys: Record<string, number>;
+  rdbVersion: number;
+  verifyState: string;
+  available: boolean;
+  why: string;
+}
+
+/** The plan of a restore or recovery: the coordinator's choice and the target agent's dry run. */
+export interface RestorePlanView {
+  instance: string;
+  target: string;
+  source: RestoreCandidateView | null;
+  candidates: RestoreCandidateView[];
+  dataLossSince: string;
+  dataLossSeconds: number;
+  notes: string[];
+  /** The dry-run job; its result is the agent's plan (runbook, steps, diagnosis). */
+  dryRun: JobView | null;
+  withConfig: boolean;
+}

@@ -1,5 +1,7 @@
 import { Command } from 'commander';
 import { action, examples } from '../../shared/cli/run-command.js';
+import { registerRestoreCommands } from './register-restore.js';
+import { registerDrillCommand } from './drill-commands.js';
 
 const ops = () => import('./operator-commands.js');
 const offsiteOps = () => import('./offsite-commands.js');
@@ -107,6 +109,19 @@ export function registerCoordinatorCommands(program: Command): void {
     .addHelpText('after', examples('redback upload --instance main --wait', 'redback upload --instance host1/main --wait --json', 'redback upload --all'))
     .action(action(async (flags) => (await offsiteOps()).runUpload(flags)));
 
+  connectionOptions(program.command('copy'))
+    .description("move a copy to another agent's backup directory, relayed by the coordinator (checked there: size, SHA-256, CRC-64)")
+    .option('--backup <id>', 'the copy, as `redback backups` lists it')
+    .option('--to-agent <agent>', 'the agent that receives it')
+    .option('--instance <name>', "the copy's instance (NAME or AGENT/NAME) when the id is not unique")
+    .option('--from-agent <agent>', 'take it from this agent (default: any connected agent that holds it)')
+    .option('--to-instance <name>', 'file it under this instance of the target (default: the same name)')
+    .option('--timeout <duration>', "give up after this long, e.g. 30m (default: the coordinator's jobs.defaultTimeout)")
+    .addHelpText('after', examples('redback copy --backup 20261124T031500Z-3fa9c1 --to-agent host2', 'redback copy --backup 20261124T031500Z-3fa9c1 --to-agent host2 --to-instance cache-new --json'))
+    .action(action(async (flags) => (await import('./copy-commands.js')).runCopy(flags)));
+
+  registerDrillCommand(program, connectionOptions);
+
   const offsite = program.command('offsite').description('offsite sets: list, verify, prune');
   connectionOptions(offsite.command('list'))
     .description('the offsite sets in the catalog, newest first')
@@ -128,6 +143,8 @@ export function registerCoordinatorCommands(program: Command): void {
     .option('--dry-run', 'print the plan with a reason per set; delete nothing')
     .addHelpText('after', examples('redback offsite prune --dry-run', 'redback offsite prune', 'redback offsite prune --dry-run --json'))
     .action(action(async (flags) => (await offsiteOps()).runOffsitePrune(flags)));
+
+  registerRestoreCommands(program, connectionOptions);
 
   const catalog = program.command('catalog').description('the coordinator\'s catalog');
   connectionOptions(catalog.command('rebuild'))

@@ -19,6 +19,9 @@ import type { ListOffsiteSetsReply__Output } from '../../shared/proto/generated/
 import type { PruneOffsiteReply__Output } from '../../shared/proto/generated/redback/v1/PruneOffsiteReply.js';
 import type { RebuildCatalogReply__Output } from '../../shared/proto/generated/redback/v1/RebuildCatalogReply.js';
 import type { VerifyOffsiteEvent__Output } from '../../shared/proto/generated/redback/v1/VerifyOffsiteEvent.js';
+import type { RestorePlan__Output } from '../../shared/proto/generated/redback/v1/RestorePlan.js';
+import type { RestoreCandidate__Output } from '../../shared/proto/generated/redback/v1/RestoreCandidate.js';
+import type { CopyBackupReply__Output } from '../../shared/proto/generated/redback/v1/CopyBackupReply.js';
 import type {
   AgentInfoView,
   BackupView,
@@ -29,6 +32,8 @@ import type {
   OffsiteSetsView,
   PruneView,
   RebuildView,
+  RestoreCandidateView,
+  RestorePlanView,
   StatusView,
   VerifyEventView,
 } from '../cli/operator-views.js';
@@ -146,12 +151,39 @@ export class ControlClient {
     return { jobs: reply.jobs.map(jobView), skipped: reply.skipped };
   }
 
+  /** Starts moving a copy to another agent; follow `receiveJob` for its progress and outcome. */
+  async copyBackup(request: { backupId: string; toAgent: string; instance?: string; fromAgent?: string; toInstance?: string; timeoutMs: number }): Promise<{ transferId: string; sourceAgentId: string; bytes: number; sendJob: JobView; receiveJob: JobView }> {
+    const reply = await this.call<object, CopyBackupReply__Output>('CopyBackup', {
+      backupId: request.backupId,
+      toAgent: request.toAgent,
+      instance: request.instance ?? '',
+      fromAgent: request.fromAgent ?? '',
+      toInstance: request.toInstance ?? '',
+      timeoutMs: request.timeoutMs,
+    });
+    return { transferId: reply.transferId, sourceAgentId: reply.sourceAgentId, bytes: reply.bytes, sendJob: jobView(reply.sendJob!), receiveJob: jobView(reply.receiveJob!) };
+  }
+
   async cancelJob(jobId: string): Promise<JobView> {
     return jobView(await this.call<object, JobInfo__Output>('CancelJob', { jobId }));
   }
 
   async forgetAgent(agentId: string, options: { force: boolean; dryRun: boolean }): Promise<ForgetAgentView> {
     return { ...(await this.call<object, ForgetAgentReply__Output>('ForgetAgent', { agentId, ...options })) };
+  }
+
+  /** A restore drill of one instance (a 'drill' job on its agent). */
+  async triggerDrill(request: { instance: string; targetInstance?: string; backupId?: string; source?: string; timeoutMs: number }): Promise<JobView> {
+    return jobView(
+      await this.call<object, JobInfo__Output>('TriggerDrill', {
+        agentId: '',
+        instance: request.instance,
+        targetInstance: request.targetInstance ?? '',
+        backupId: request.backupId ?? '',
+        source: request.source ?? '',
+        timeoutMs: request.timeoutMs,
+      }),
+    );
   }
 
   async triggerUpload(request: { instance: string; timeoutMs: number }): Promise<JobView> {
@@ -187,6 +219,23 @@ export class ControlClient {
       stream.on('error', (err: grpc.ServiceError) => reject(fromGrpcError(err, this.target)));
       stream.on('end', () => resolve());
     });
+  }
+
+  /** The source the coordinator picks and the target agent's dry run (it may read the copy end to end: a long deadline). */
+  async planRestore(request: RestoreRequestView): Promise<RestorePlanView> {
+    return restorePlanView(await this.call<object, RestorePlan__Output>('PlanRestore', restoreRequest(request), 11 * 60_000));
+  }
+
+  async startRestore(request: RestoreRequestView): Promise<JobView> {
+    return jobView(await this.call<object, JobInfo__Output>('StartRestore', restoreRequest(request)));
+  }
+
+  async planRecover(request: { instance: string; timeoutMs: number }): Promise<RestorePlanView> {
+    return restorePlanView(await this.call<object, RestorePlan__Output>('PlanRecover', request, 11 * 60_000));
+  }
+
+  async startRecover(request: { instance: string; timeoutMs: number }): Promise<JobView> {
+    return jobView(await this.call<object, JobInfo__Output>('StartRecover', request));
   }
 
   /** Calls a unary method with a deadline. */
@@ -239,4 +288,37 @@ function jobView(j: JobInfo__Output): JobView {
     }
   }
   return { ...rest, result };
+}
+
+/** What `redback restore` asks for. */
+export interface RestoreRequestView {
+  instance: string;
+  backup?: string;
+  before?: string;
+  source?: string;
+  targetInstance?: string;
+  withConfig?: boolean;
+  timeoutMs: number;
+}
+
+function restoreRequest(r: RestoreRequestView): object {
+  return { instance: r.instance, backup: r.backup ?? '', before: r.before ?? '', source: r.source ?? '', targetInstance: r.targetInstance ?? '', withConfig: r.withConfig === true, timeoutMs: r.timeoutMs };
+}
+
+function candidateView(c: RestoreCandidate__Output): RestoreCandidateView {
+  return { ...c, keys: { ...c.keys } };
+}
+
+function restorePlanView(p: RestorePlan__Output): RestorePlanView {
+  return {
+    instance: p.instance,
+    target: p.target,
+    source: p.source ? candidateView(p.source) : null,
+    candidates: p.candidates.map(candidateView),
+    dataLossSince: p.dataLossSince,
+    dataLossSeconds: p.dataLossSeconds,
+    notes: p.notes,
+    dryRun: p.dryRun ? jobView(p.dryRun) : null,
+    withConfig: p.withConfig,
+  };
 }

@@ -20,7 +20,15 @@ import { agentViews, fleetStatus, instanceViews, type AgentView, type InstanceVi
 import type { OffsiteSetInfo } from '../../shared/proto/generated/redback/v1/OffsiteSetInfo.js';
 import type { OffsiteSetView } from '../catalog/index.js';
 import { rebuildCatalog } from '../offsite/catalog-rebuild.js';
+import { copyBackup } from '../transfer/start-transfer.js';
 import type { OffsiteService } from '../offsite/offsite-service.js';
+import { RestoreService, type RestorePlanView } from '../restore/restore-service.js';
+import type { RestoreCandidate as RestoreCandidateRecord } from '../restore/restore-sources.js';
+import type { RestoreCandidate } from '../../shared/proto/generated/redback/v1/RestoreCandidate.js';
+import type { RestorePlan } from '../../shared/proto/generated/redback/v1/RestorePlan.js';
+import type { DrillRecord } from '../catalog/index.js';
+import type { DrillSummary } from '../../shared/proto/generated/redback/v1/DrillSummary.js';
+import { isDrillSourceKind } from '../../shared/drill/drill-result.js';
 
 function requireOffsite(state: CoordinatorState): OffsiteService {
   if (!state.offsite) {
@@ -64,7 +72,37 @@ export function controlHandlers(state: CoordinatorState): ControlServiceHandlers
       );
     };
 
+  const restores = new RestoreService(state);
+  const restoreInput = (req: { instance: string; backup: string; before: string; source: string; targetInstance: string; withConfig: boolean; timeoutMs: number }) => ({
+    instance: req.instance,
+    backup: req.backup,
+    before: req.before,
+    source: req.source,
+    targetInstance: req.targetInstance,
+    withConfig: req.withConfig,
+    timeoutMs: req.timeoutMs,
+  });
+
   return {
+    PlanRestore: unaryAsync(async (req) => restorePlan(await restores.planRestore(restoreInput(req)))),
+    StartRestore: unary((req) => jobInfo(restores.startRestore(restoreInput(req)))),
+    PlanRecover: unaryAsync(async (req) => restorePlan(await restores.planRecover({ instance: req.instance, timeoutMs: req.timeoutMs }))),
+    StartRecover: unary((req) => jobInfo(restores.startRecover({ instance: req.instance, timeoutMs: req.timeoutMs }))),
+    TriggerDrill: unary((req) => {
+      const source = req.source || 'local';
+      if (!isDrillSourceKind(source)) throw new RedbackError('USAGE', `--source ${source}: use local or offsite`, { hint: 'redback drill --instance main --source offsite' });
+      const instance = resolveInstance(state.catalog, req.instance, req.agentId);
+      return jobInfo(
+        state.drills.trigger({
+          agentId: instance.agentId,
+          instance: instance.name,
+          source,
+          ...(req.targetInstance ? { targetInstance: req.targetInstance } : {}),
+          ...(req.backupId ? { backupId: req.backupId } : {}),
+          ...(req.timeoutMs > 0 ? { timeoutMs: req.timeoutMs } : {}),
+        }),
+      );
+    }),
     TriggerUpload: unary((req) => {
       const offsite = requireOffsite(state);
       const instance = resolveInstance(state.catalog, req.instance, req.agentId);
@@ -236,6 +274,17 @@ export function controlHandlers(state: CoordinatorState): ControlServiceHandlers
       const { jobs, skipped } = policyApplyRequests(state, { instance: req.instance, all: req.all, dryRun: req.dryRun, ...(req.timeoutMs > 0 ? { timeoutMs: req.timeoutMs } : {}) });
       return { jobs: state.jobs.createMany(jobs).map(jobInfo), skipped };
     }),
+    CopyBackup: unary((req) => {
+      const out = copyBackup(state, {
+        backupId: req.backupId,
+        toAgent: req.toAgent,
+        ...(req.instance ? { instance: req.instance } : {}),
+        ...(req.fromAgent ? { fromAgent: req.fromAgent } : {}),
+        ...(req.toInstance ? { toInstance: req.toInstance } : {}),
+        ...(req.timeoutMs > 0 ? { timeoutMs: req.timeoutMs } : {}),
+      });
+      return { transferId: out.transferId, sourceAgentId: out.sourceAgentId, sendJob: jobInfo(out.sendJob), receiveJob: jobInfo(out.receiveJob), bytes: out.bytes };
+    }),
     CancelJob: unary((req) => jobInfo(state.jobs.cancel(req.jobId))),
     ForgetAgent: unary((req) => forgetAgent(state, req.agentId, { force: req.force, dryRun: req.dryRun })),
     GetJob: unary((req) => {
@@ -324,6 +373,25 @@ function instanceStatus(v: InstanceView, state: CoordinatorState): InstanceStatu
           updatedAt: w.updatedAt,
         }
       : null,
+    ...(v.lastDrill ? { lastDrill: drillSummary(v.lastDrill) } : {}),
+    lastDrillSuccessAt: iso(v.lastDrillSuccess?.finishedAt),
+  };
+}
+
+function drillSummary(d: DrillRecord): DrillSummary {
+  return {
+    jobId: d.jobId,
+    agentId: d.agentId,
+    targetInstance: d.targetInstance ?? '',
+    backupId: d.backupId ?? '',
+    source: d.source,
+    startedAt: iso(d.startedAt),
+    finishedAt: iso(d.finishedAt),
+    ok: d.ok,
+    rtoMs: d.rtoMs ?? 0,
+    error: d.error ?? '',
+    keysExpected: d.keysExpected,
+    keysFound: d.keysFound,
   };
 }
 
@@ -385,6 +453,37 @@ function backupInfo(b: BackupRecord): BackupInfo {
     redisVersion: b.redisVersion ?? '',
     keys: b.keys,
     state: b.state,
+  };
+}
+
+function restoreCandidate(c: RestoreCandidateRecord): RestoreCandidate {
+  return {
+    kind: c.kind,
+    id: c.id,
+    agentId: c.agentId,
+    instance: c.instance,
+    snapshotAt: iso(c.snapshotAt),
+    createdAt: iso(c.createdAt),
+    bytes: c.bytes,
+    keys: c.keys,
+    rdbVersion: c.rdbVersion,
+    verifyState: c.verifyState,
+    available: c.available,
+    why: c.why ?? '',
+  };
+}
+
+function restorePlan(p: RestorePlanView): RestorePlan {
+  return {
+    instance: `${p.instance.agentId}/${p.instance.name}`,
+    target: `${p.target.agentId}/${p.target.name}`,
+    ...(p.source ? { source: restoreCandidate(p.source) } : {}),
+    candidates: p.candidates.map(restoreCandidate),
+    dataLossSince: iso(p.dataLossSince),
+    dataLossSeconds: p.dataLossSeconds,
+    notes: p.notes,
+    dryRun: jobInfo(p.dryRun),
+    withConfig: p.withConfig,
   };
 }
 

@@ -1,5 +1,5 @@
 import cron from 'node-cron';
-import type { AgentRecord, InstanceRecord, JobRecord } from '../catalog/index.js';
+import type { AgentRecord, DrillRecord, InstanceRecord, JobRecord } from '../catalog/index.js';
 import type { CoordinatorState } from '../coordinator-state.js';
 import { livenessOf, type Liveness } from '../fleet/liveness.js';
 import { policyViews, type InstancePolicyView } from '../policy/policy-views.js';
@@ -26,6 +26,9 @@ export interface InstanceView {
   /** Newest complete offsite set (null: none, or offsite is not configured). */
   newestOffsiteAt: Date | null;
   problems: string[];
+  /** The newest restore drill of the instance, and the newest that passed (null: none). */
+  lastDrill: DrillRecord | null;
+  lastDrillSuccess: DrillRecord | null;
 }
 
 export interface FleetStatus {
@@ -101,6 +104,8 @@ export function instanceViews(state: CoordinatorState, now = new Date(), agents:
   const liveness = new Map(agents.map((a) => [a.agentId, a.liveness]));
   const offsite = state.offsite ? state.catalog.offsite.newestComplete() : null;
   const offsiteWindowMs = state.offsite?.config.catchUpAfter ?? 26 * HOUR;
+  const drills = state.catalog.drills.latest();
+  const drillSuccesses = state.catalog.drills.lastSuccess();
   return state.catalog.listInstances().map((record) => {
     const schedule = state.schedules.scheduleOf(record.agentId, record.name);
     const periods = [schedule?.hourlyCron, schedule?.dailyCron]
@@ -144,6 +149,8 @@ export function instanceViews(state: CoordinatorState, now = new Date(), agents:
       windowMs,
       newestOffsiteAt,
       problems,
+      lastDrill: drills.get(`${record.agentId}/${record.name}`) ?? null,
+      lastDrillSuccess: drillSuccesses.get(`${record.agentId}/${record.name}`) ?? null,
     };
   });
 }

@@ -3,6 +3,7 @@ import { addressSchema, cronSchema, durationSchema, timeZoneSchema } from './com
 import { loadYamlConfig } from './load-yaml-config.js';
 import { EMPTY_POLICIES, policiesSchema } from '../policy/persistence-policy.js';
 import { offsiteFleetSchema } from './offsite-fleet-schema.js';
+import { drillsSchema } from './drill-schema.js';
 
 const serverTlsSchema = z
   .object({
@@ -102,6 +103,8 @@ export const coordinatorConfigSchema = z
       .default({ loadingTooLong: 5 * 60_000 }),
     /** Offsite sets (S7): the target agents upload to, the nightly schedule, retention. Absent = off. */
     offsite: offsiteFleetSchema.optional(),
+    /** Restore drills: schedule, which instances, the window the alert allows. Absent = by hand only. */
+    drills: drillsSchema.optional(),
     log: z.object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info') }).strict().default({ level: 'info' }),
   })
   .strict();

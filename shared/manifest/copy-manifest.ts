@@ -61,6 +61,23 @@ export const copyManifestSchema = z.object({
   /** Redis server the snapshot came from (run_id, address) for cross-checks. */
   redisRunId: z.string().nullable(),
   producer: z.string(),
+  /**
+   * For a copy received from another agent (`source: import`): where it came from. The bytes are
+   * the original's (same id, size, SHA-256); the manifest was re-sealed for its place here.
+   */
+  origin: z
+    .object({
+      agentId: z.string(),
+      host: z.string(),
+      instance: z.string(),
+      tier: z.enum(TIERS),
+      path: z.string(),
+      /** The original manifest's own checksum. */
+      manifestChecksum: z.string(),
+      transferId: z.string(),
+      receivedAt: z.string(),
+    })
+    .optional(),
   checksum: z.string().regex(/^[0-9a-f]{64}$/),
 });
 

@@ -5,6 +5,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import type { ProtoGrpcType as AgentProto } from './generated/agent.js';
 import type { ProtoGrpcType as ControlProto } from './generated/control.js';
+import type { ProtoGrpcType as TransferProto } from './generated/transfer.js';
 
 /**
  * The one place that loads the .proto files. The options match proto/generate.sh, so the
@@ -32,14 +33,16 @@ function protoRoot(): string {
   throw new Error('cannot find proto/redback/v1 next to the redback installation');
 }
 
-let cached: { agent: AgentProto; control: ControlProto } | null = null;
+let cached: { agent: AgentProto; control: ControlProto; transfer: TransferProto } | null = null;
 
-export function loadProtos(): { agent: AgentProto; control: ControlProto } {
+export function loadProtos(): { agent: AgentProto; control: ControlProto; transfer: TransferProto } {
   if (cached) return cached;
   const root = protoRoot();
   const agentDef = protoLoader.loadSync('redback/v1/agent.proto', { ...LOADER_OPTIONS, includeDirs: [root] });
   const controlDef = protoLoader.loadSync('redback/v1/control.proto', { ...LOADER_OPTIONS, includeDirs: [root] });
+  const transferDef = protoLoader.loadSync('redback/v1/transfer.proto', { ...LOADER_OPTIONS, includeDirs: [root] });
   cached = {
+    transfer: grpc.loadPackageDefinition(transferDef) as unknown as TransferProto,
     agent: grpc.loadPackageDefinition(agentDef) as unknown as AgentProto,
     control: grpc.loadPackageDefinition(controlDef) as unknown as ControlProto,
   };

@@ -19,6 +19,7 @@ describe('the example configs in deploy/examples are valid', () => {
     expect(cfg.listen).toBe('127.0.0.1:7400');
     expect(cfg.schedules.defaults.retention?.daily).toBe(30 * 86400_000);
     expect(cfg.heartbeat.interval).toBe(5000);
+    expect(cfg.drills).toEqual({ schedule: '0 4 * * 0', instances: 'all', source: 'local', window: 8 * 86400_000 });
   });
 
   it('coordinator.yaml without its tokens in the environment is refused naming them', () => {

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { CoordinatorMetrics, type MetricsSource } from '../../coordinator/metrics/metrics.js';
 import { OffsiteMetrics } from '../../coordinator/metrics/offsite-metrics.js';
+import { DrillMetrics } from '../../coordinator/metrics/drill-metrics.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const ALERTS = join(root, 'deploy', 'prometheus', 'alerts.yml');
@@ -50,6 +51,10 @@ async function exported(): Promise<{ names: Set<string>; labels: Map<string, Set
   const offsite = new OffsiteMetrics(metrics.registry, { newestSets: () => [{ agentId: 'h', instance: 'cache', createdAt: new Date(), storedBytes: 1 }] });
   offsite.uploadFinished(1);
   offsite.verifyFailed('h', 'cache');
+  new DrillMetrics(metrics.registry, {
+    lastSuccess: () => [{ agentId: 'h', instance: 'cache', finishedAt: new Date(), rtoMs: 1200 }],
+    windows: () => [{ agentId: 'h', instance: 'cache', windowMs: 8 * 86400_000 }],
+  });
   metrics.observeBackup({ agentId: 'h', instance: 'cache', tier: 'hourly', bytes: 1, durationSeconds: 1 });
   metrics.jobFinished({ type: 'upload', state: 'failed' });
   metrics.heartbeatReceived();

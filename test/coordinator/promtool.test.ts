@@ -7,6 +7,7 @@ import { parse } from 'yaml';
 import { buildProgram } from '../../cli/program.js';
 import { CoordinatorMetrics, type MetricsSource } from '../../coordinator/metrics/metrics.js';
 import { OffsiteMetrics } from '../../coordinator/metrics/offsite-metrics.js';
+import { DrillMetrics } from '../../coordinator/metrics/drill-metrics.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const PROM_DIR = join(root, 'deploy', 'prometheus');
@@ -29,6 +30,10 @@ async function exposition(): Promise<Map<string, Set<string>>> {
   const offsite = new OffsiteMetrics(metrics.registry, { newestSets: () => [{ agentId: 'h', instance: 'main', createdAt: new Date(), storedBytes: 1 }] });
   offsite.uploadFinished(1);
   offsite.verifyFailed('h', 'main');
+  new DrillMetrics(metrics.registry, {
+    lastSuccess: () => [{ agentId: 'h', instance: 'main', finishedAt: new Date(), rtoMs: 1200 }],
+    windows: () => [{ agentId: 'h', instance: 'main', windowMs: 8 * 86400_000 }],
+  });
   const out = new Map<string, Set<string>>();
   for (const line of (await metrics.text()).split('\n')) {
     const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? /.exec(line);

@@ -92,8 +92,8 @@ export class TestFleet {
     return agent;
   }
 
-  async startAgent(agent: FleetAgent, waitConnected = true): Promise<CliProcess> {
-    const proc = new CliProcess(['agent', 'run', '--config', agent.config]);
+  async startAgent(agent: FleetAgent, waitConnected = true, env: NodeJS.ProcessEnv = {}): Promise<CliProcess> {
+    const proc = new CliProcess(['agent', 'run', '--config', agent.config], env);
     agent.process = proc;
     if (waitConnected) await proc.waitForLog((l) => l.msg === 'connected to coordinator');
     return proc;

@@ -8,6 +8,9 @@ import type { BackupInfo as _redback_v1_BackupInfo, BackupInfo__Output as _redba
 import type { BackupLocation as _redback_v1_BackupLocation, BackupLocation__Output as _redback_v1_BackupLocation__Output } from './redback/v1/BackupLocation.js';
 import type { CancelJobRequest as _redback_v1_CancelJobRequest, CancelJobRequest__Output as _redback_v1_CancelJobRequest__Output } from './redback/v1/CancelJobRequest.js';
 import type { ControlServiceClient as _redback_v1_ControlServiceClient, ControlServiceDefinition as _redback_v1_ControlServiceDefinition } from './redback/v1/ControlService.js';
+import type { CopyBackupReply as _redback_v1_CopyBackupReply, CopyBackupReply__Output as _redback_v1_CopyBackupReply__Output } from './redback/v1/CopyBackupReply.js';
+import type { CopyBackupRequest as _redback_v1_CopyBackupRequest, CopyBackupRequest__Output as _redback_v1_CopyBackupRequest__Output } from './redback/v1/CopyBackupRequest.js';
+import type { DrillSummary as _redback_v1_DrillSummary, DrillSummary__Output as _redback_v1_DrillSummary__Output } from './redback/v1/DrillSummary.js';
 import type { ForgetAgentReply as _redback_v1_ForgetAgentReply, ForgetAgentReply__Output as _redback_v1_ForgetAgentReply__Output } from './redback/v1/ForgetAgentReply.js';
 import type { ForgetAgentRequest as _redback_v1_ForgetAgentRequest, ForgetAgentRequest__Output as _redback_v1_ForgetAgentRequest__Output } from './redback/v1/ForgetAgentRequest.js';
 import type { GetJobRequest as _redback_v1_GetJobRequest, GetJobRequest__Output as _redback_v1_GetJobRequest__Output } from './redback/v1/GetJobRequest.js';
@@ -36,11 +39,16 @@ import type { PruneOffsiteReply as _redback_v1_PruneOffsiteReply, PruneOffsiteRe
 import type { PruneOffsiteRequest as _redback_v1_PruneOffsiteRequest, PruneOffsiteRequest__Output as _redback_v1_PruneOffsiteRequest__Output } from './redback/v1/PruneOffsiteRequest.js';
 import type { RebuildCatalogReply as _redback_v1_RebuildCatalogReply, RebuildCatalogReply__Output as _redback_v1_RebuildCatalogReply__Output } from './redback/v1/RebuildCatalogReply.js';
 import type { RebuildCatalogRequest as _redback_v1_RebuildCatalogRequest, RebuildCatalogRequest__Output as _redback_v1_RebuildCatalogRequest__Output } from './redback/v1/RebuildCatalogRequest.js';
+import type { RecoverRequest as _redback_v1_RecoverRequest, RecoverRequest__Output as _redback_v1_RecoverRequest__Output } from './redback/v1/RecoverRequest.js';
 import type { RecoveryWindowInfo as _redback_v1_RecoveryWindowInfo, RecoveryWindowInfo__Output as _redback_v1_RecoveryWindowInfo__Output } from './redback/v1/RecoveryWindowInfo.js';
+import type { RestoreCandidate as _redback_v1_RestoreCandidate, RestoreCandidate__Output as _redback_v1_RestoreCandidate__Output } from './redback/v1/RestoreCandidate.js';
+import type { RestorePlan as _redback_v1_RestorePlan, RestorePlan__Output as _redback_v1_RestorePlan__Output } from './redback/v1/RestorePlan.js';
+import type { RestoreRequest as _redback_v1_RestoreRequest, RestoreRequest__Output as _redback_v1_RestoreRequest__Output } from './redback/v1/RestoreRequest.js';
 import type { SetVerifyResult as _redback_v1_SetVerifyResult, SetVerifyResult__Output as _redback_v1_SetVerifyResult__Output } from './redback/v1/SetVerifyResult.js';
 import type { StatusReply as _redback_v1_StatusReply, StatusReply__Output as _redback_v1_StatusReply__Output } from './redback/v1/StatusReply.js';
 import type { StatusRequest as _redback_v1_StatusRequest, StatusRequest__Output as _redback_v1_StatusRequest__Output } from './redback/v1/StatusRequest.js';
 import type { TriggerBackupRequest as _redback_v1_TriggerBackupRequest, TriggerBackupRequest__Output as _redback_v1_TriggerBackupRequest__Output } from './redback/v1/TriggerBackupRequest.js';
+import type { TriggerDrillRequest as _redback_v1_TriggerDrillRequest, TriggerDrillRequest__Output as _redback_v1_TriggerDrillRequest__Output } from './redback/v1/TriggerDrillRequest.js';
 import type { TriggerFleetBackupRequest as _redback_v1_TriggerFleetBackupRequest, TriggerFleetBackupRequest__Output as _redback_v1_TriggerFleetBackupRequest__Output } from './redback/v1/TriggerFleetBackupRequest.js';
 import type { TriggerFleetUploadRequest as _redback_v1_TriggerFleetUploadRequest, TriggerFleetUploadRequest__Output as _redback_v1_TriggerFleetUploadRequest__Output } from './redback/v1/TriggerFleetUploadRequest.js';
 import type { TriggerUploadRequest as _redback_v1_TriggerUploadRequest, TriggerUploadRequest__Output as _redback_v1_TriggerUploadRequest__Output } from './redback/v1/TriggerUploadRequest.js';
@@ -67,6 +75,9 @@ export interface ProtoGrpcType {
        * The operator's view of the fleet (the redback CLI). Every call needs the admin token.
        */
       ControlService: SubtypeConstructor<typeof grpc.Client, _redback_v1_ControlServiceClient> & { service: _redback_v1_ControlServiceDefinition }
+      CopyBackupReply: MessageTypeDefinition<_redback_v1_CopyBackupReply, _redback_v1_CopyBackupReply__Output>
+      CopyBackupRequest: MessageTypeDefinition<_redback_v1_CopyBackupRequest, _redback_v1_CopyBackupRequest__Output>
+      DrillSummary: MessageTypeDefinition<_redback_v1_DrillSummary, _redback_v1_DrillSummary__Output>
       ForgetAgentReply: MessageTypeDefinition<_redback_v1_ForgetAgentReply, _redback_v1_ForgetAgentReply__Output>
       ForgetAgentRequest: MessageTypeDefinition<_redback_v1_ForgetAgentRequest, _redback_v1_ForgetAgentRequest__Output>
       GetJobRequest: MessageTypeDefinition<_redback_v1_GetJobRequest, _redback_v1_GetJobRequest__Output>
@@ -95,11 +106,16 @@ export interface ProtoGrpcType {
       PruneOffsiteRequest: MessageTypeDefinition<_redback_v1_PruneOffsiteRequest, _redback_v1_PruneOffsiteRequest__Output>
       RebuildCatalogReply: MessageTypeDefinition<_redback_v1_RebuildCatalogReply, _redback_v1_RebuildCatalogReply__Output>
       RebuildCatalogRequest: MessageTypeDefinition<_redback_v1_RebuildCatalogRequest, _redback_v1_RebuildCatalogRequest__Output>
+      RecoverRequest: MessageTypeDefinition<_redback_v1_RecoverRequest, _redback_v1_RecoverRequest__Output>
       RecoveryWindowInfo: MessageTypeDefinition<_redback_v1_RecoveryWindowInfo, _redback_v1_RecoveryWindowInfo__Output>
+      RestoreCandidate: MessageTypeDefinition<_redback_v1_RestoreCandidate, _redback_v1_RestoreCandidate__Output>
+      RestorePlan: MessageTypeDefinition<_redback_v1_RestorePlan, _redback_v1_RestorePlan__Output>
+      RestoreRequest: MessageTypeDefinition<_redback_v1_RestoreRequest, _redback_v1_RestoreRequest__Output>
       SetVerifyResult: MessageTypeDefinition<_redback_v1_SetVerifyResult, _redback_v1_SetVerifyResult__Output>
       StatusReply: MessageTypeDefinition<_redback_v1_StatusReply, _redback_v1_StatusReply__Output>
       StatusRequest: MessageTypeDefinition<_redback_v1_StatusRequest, _redback_v1_StatusRequest__Output>
       TriggerBackupRequest: MessageTypeDefinition<_redback_v1_TriggerBackupRequest, _redback_v1_TriggerBackupRequest__Output>
+      TriggerDrillRequest: MessageTypeDefinition<_redback_v1_TriggerDrillRequest, _redback_v1_TriggerDrillRequest__Output>
       TriggerFleetBackupRequest: MessageTypeDefinition<_redback_v1_TriggerFleetBackupRequest, _redback_v1_TriggerFleetBackupRequest__Output>
       TriggerFleetUploadRequest: MessageTypeDefinition<_redback_v1_TriggerFleetUploadRequest, _redback_v1_TriggerFleetUploadRequest__Output>
       TriggerUploadRequest: MessageTypeDefinition<_redback_v1_TriggerUploadRequest, _redback_v1_TriggerUploadRequest__Output>

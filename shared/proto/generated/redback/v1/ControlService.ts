@@ -5,6 +5,8 @@ import type { MethodDefinition } from '@grpc/proto-loader'
 import type { ApplyPolicyReply as _redback_v1_ApplyPolicyReply, ApplyPolicyReply__Output as _redback_v1_ApplyPolicyReply__Output } from '../../redback/v1/ApplyPolicyReply.js';
 import type { ApplyPolicyRequest as _redback_v1_ApplyPolicyRequest, ApplyPolicyRequest__Output as _redback_v1_ApplyPolicyRequest__Output } from '../../redback/v1/ApplyPolicyRequest.js';
 import type { CancelJobRequest as _redback_v1_CancelJobRequest, CancelJobRequest__Output as _redback_v1_CancelJobRequest__Output } from '../../redback/v1/CancelJobRequest.js';
+import type { CopyBackupReply as _redback_v1_CopyBackupReply, CopyBackupReply__Output as _redback_v1_CopyBackupReply__Output } from '../../redback/v1/CopyBackupReply.js';
+import type { CopyBackupRequest as _redback_v1_CopyBackupRequest, CopyBackupRequest__Output as _redback_v1_CopyBackupRequest__Output } from '../../redback/v1/CopyBackupRequest.js';
 import type { ForgetAgentReply as _redback_v1_ForgetAgentReply, ForgetAgentReply__Output as _redback_v1_ForgetAgentReply__Output } from '../../redback/v1/ForgetAgentReply.js';
 import type { ForgetAgentRequest as _redback_v1_ForgetAgentRequest, ForgetAgentRequest__Output as _redback_v1_ForgetAgentRequest__Output } from '../../redback/v1/ForgetAgentRequest.js';
 import type { GetJobRequest as _redback_v1_GetJobRequest, GetJobRequest__Output as _redback_v1_GetJobRequest__Output } from '../../redback/v1/GetJobRequest.js';
@@ -26,9 +28,13 @@ import type { PruneOffsiteReply as _redback_v1_PruneOffsiteReply, PruneOffsiteRe
 import type { PruneOffsiteRequest as _redback_v1_PruneOffsiteRequest, PruneOffsiteRequest__Output as _redback_v1_PruneOffsiteRequest__Output } from '../../redback/v1/PruneOffsiteRequest.js';
 import type { RebuildCatalogReply as _redback_v1_RebuildCatalogReply, RebuildCatalogReply__Output as _redback_v1_RebuildCatalogReply__Output } from '../../redback/v1/RebuildCatalogReply.js';
 import type { RebuildCatalogRequest as _redback_v1_RebuildCatalogRequest, RebuildCatalogRequest__Output as _redback_v1_RebuildCatalogRequest__Output } from '../../redback/v1/RebuildCatalogRequest.js';
+import type { RecoverRequest as _redback_v1_RecoverRequest, RecoverRequest__Output as _redback_v1_RecoverRequest__Output } from '../../redback/v1/RecoverRequest.js';
+import type { RestorePlan as _redback_v1_RestorePlan, RestorePlan__Output as _redback_v1_RestorePlan__Output } from '../../redback/v1/RestorePlan.js';
+import type { RestoreRequest as _redback_v1_RestoreRequest, RestoreRequest__Output as _redback_v1_RestoreRequest__Output } from '../../redback/v1/RestoreRequest.js';
 import type { StatusReply as _redback_v1_StatusReply, StatusReply__Output as _redback_v1_StatusReply__Output } from '../../redback/v1/StatusReply.js';
 import type { StatusRequest as _redback_v1_StatusRequest, StatusRequest__Output as _redback_v1_StatusRequest__Output } from '../../redback/v1/StatusRequest.js';
 import type { TriggerBackupRequest as _redback_v1_TriggerBackupRequest, TriggerBackupRequest__Output as _redback_v1_TriggerBackupRequest__Output } from '../../redback/v1/TriggerBackupRequest.js';
+import type { TriggerDrillRequest as _redback_v1_TriggerDrillRequest, TriggerDrillRequest__Output as _redback_v1_TriggerDrillRequest__Output } from '../../redback/v1/TriggerDrillRequest.js';
 import type { TriggerFleetBackupRequest as _redback_v1_TriggerFleetBackupRequest, TriggerFleetBackupRequest__Output as _redback_v1_TriggerFleetBackupRequest__Output } from '../../redback/v1/TriggerFleetBackupRequest.js';
 import type { TriggerFleetUploadRequest as _redback_v1_TriggerFleetUploadRequest, TriggerFleetUploadRequest__Output as _redback_v1_TriggerFleetUploadRequest__Output } from '../../redback/v1/TriggerFleetUploadRequest.js';
 import type { TriggerUploadRequest as _redback_v1_TriggerUploadRequest, TriggerUploadRequest__Output as _redback_v1_TriggerUploadRequest__Output } from '../../redback/v1/TriggerUploadRequest.js';
@@ -63,6 +69,23 @@ export interface ControlServiceClient extends grpc.Client {
   cancelJob(argument: _redback_v1_CancelJobRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
   cancelJob(argument: _redback_v1_CancelJobRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
   cancelJob(argument: _redback_v1_CancelJobRequest, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * Moves a copy from the agent that holds it to another agent's backup directory, relayed by the
+   * coordinator (TransferService); the reply names the receiving job to follow.
+   */
+  CopyBackup(argument: _redback_v1_CopyBackupRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_CopyBackupReply__Output>): grpc.ClientUnaryCall;
+  CopyBackup(argument: _redback_v1_CopyBackupRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redback_v1_CopyBackupReply__Output>): grpc.ClientUnaryCall;
+  CopyBackup(argument: _redback_v1_CopyBackupRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_CopyBackupReply__Output>): grpc.ClientUnaryCall;
+  CopyBackup(argument: _redback_v1_CopyBackupRequest, callback: grpc.requestCallback<_redback_v1_CopyBackupReply__Output>): grpc.ClientUnaryCall;
+  /**
+   * Moves a copy from the agent that holds it to another agent's backup directory, relayed by the
+   * coordinator (TransferService); the reply names the receiving job to follow.
+   */
+  copyBackup(argument: _redback_v1_CopyBackupRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_CopyBackupReply__Output>): grpc.ClientUnaryCall;
+  copyBackup(argument: _redback_v1_CopyBackupRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redback_v1_CopyBackupReply__Output>): grpc.ClientUnaryCall;
+  copyBackup(argument: _redback_v1_CopyBackupRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_CopyBackupReply__Output>): grpc.ClientUnaryCall;
+  copyBackup(argument: _redback_v1_CopyBackupRequest, callback: grpc.requestCallback<_redback_v1_CopyBackupReply__Output>): grpc.ClientUnaryCall;
   
   ForgetAgent(argument: _redback_v1_ForgetAgentRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_ForgetAgentReply__Output>): grpc.ClientUnaryCall;
   ForgetAgent(argument: _redback_v1_ForgetAgentRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redback_v1_ForgetAgentReply__Output>): grpc.ClientUnaryCall;
@@ -152,6 +175,40 @@ export interface ControlServiceClient extends grpc.Client {
   listOffsiteSets(argument: _redback_v1_ListOffsiteSetsRequest, callback: grpc.requestCallback<_redback_v1_ListOffsiteSetsReply__Output>): grpc.ClientUnaryCall;
   
   /**
+   * Recover: the agent of the instance diagnoses it and runs the runbook that fixes it.
+   */
+  PlanRecover(argument: _redback_v1_RecoverRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_RestorePlan__Output>): grpc.ClientUnaryCall;
+  PlanRecover(argument: _redback_v1_RecoverRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redback_v1_RestorePlan__Output>): grpc.ClientUnaryCall;
+  PlanRecover(argument: _redback_v1_RecoverRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_RestorePlan__Output>): grpc.ClientUnaryCall;
+  PlanRecover(argument: _redback_v1_RecoverRequest, callback: grpc.requestCallback<_redback_v1_RestorePlan__Output>): grpc.ClientUnaryCall;
+  /**
+   * Recover: the agent of the instance diagnoses it and runs the runbook that fixes it.
+   */
+  planRecover(argument: _redback_v1_RecoverRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_RestorePlan__Output>): grpc.ClientUnaryCall;
+  planRecover(argument: _redback_v1_RecoverRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redback_v1_RestorePlan__Output>): grpc.ClientUnaryCall;
+  planRecover(argument: _redback_v1_RecoverRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_RestorePlan__Output>): grpc.ClientUnaryCall;
+  planRecover(argument: _redback_v1_RecoverRequest, callback: grpc.requestCallback<_redback_v1_RestorePlan__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * Restores (issue 9): the coordinator picks the source from the catalog, the target's agent runs
+   * its one restore runbook. Plan* choose and ask the target agent for a dry run (nothing changes);
+   * Start* create the job (follow it with WatchJob).
+   */
+  PlanRestore(argument: _redback_v1_RestoreRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_RestorePlan__Output>): grpc.ClientUnaryCall;
+  PlanRestore(argument: _redback_v1_RestoreRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redback_v1_RestorePlan__Output>): grpc.ClientUnaryCall;
+  PlanRestore(argument: _redback_v1_RestoreRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_RestorePlan__Output>): grpc.ClientUnaryCall;
+  PlanRestore(argument: _redback_v1_RestoreRequest, callback: grpc.requestCallback<_redback_v1_RestorePlan__Output>): grpc.ClientUnaryCall;
+  /**
+   * Restores (issue 9): the coordinator picks the source from the catalog, the target's agent runs
+   * its one restore runbook. Plan* choose and ask the target agent for a dry run (nothing changes);
+   * Start* create the job (follow it with WatchJob).
+   */
+  planRestore(argument: _redback_v1_RestoreRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_RestorePlan__Output>): grpc.ClientUnaryCall;
+  planRestore(argument: _redback_v1_RestoreRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redback_v1_RestorePlan__Output>): grpc.ClientUnaryCall;
+  planRestore(argument: _redback_v1_RestoreRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_RestorePlan__Output>): grpc.ClientUnaryCall;
+  planRestore(argument: _redback_v1_RestoreRequest, callback: grpc.requestCallback<_redback_v1_RestorePlan__Output>): grpc.ClientUnaryCall;
+  
+  /**
    * Offsite retention: the plan with a reason per set; deletes unless dry_run.
    */
   PruneOffsite(argument: _redback_v1_PruneOffsiteRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_PruneOffsiteReply__Output>): grpc.ClientUnaryCall;
@@ -181,6 +238,24 @@ export interface ControlServiceClient extends grpc.Client {
   rebuildCatalog(argument: _redback_v1_RebuildCatalogRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_RebuildCatalogReply__Output>): grpc.ClientUnaryCall;
   rebuildCatalog(argument: _redback_v1_RebuildCatalogRequest, callback: grpc.requestCallback<_redback_v1_RebuildCatalogReply__Output>): grpc.ClientUnaryCall;
   
+  StartRecover(argument: _redback_v1_RecoverRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  StartRecover(argument: _redback_v1_RecoverRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  StartRecover(argument: _redback_v1_RecoverRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  StartRecover(argument: _redback_v1_RecoverRequest, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  startRecover(argument: _redback_v1_RecoverRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  startRecover(argument: _redback_v1_RecoverRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  startRecover(argument: _redback_v1_RecoverRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  startRecover(argument: _redback_v1_RecoverRequest, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  
+  StartRestore(argument: _redback_v1_RestoreRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  StartRestore(argument: _redback_v1_RestoreRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  StartRestore(argument: _redback_v1_RestoreRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  StartRestore(argument: _redback_v1_RestoreRequest, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  startRestore(argument: _redback_v1_RestoreRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  startRestore(argument: _redback_v1_RestoreRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  startRestore(argument: _redback_v1_RestoreRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  startRestore(argument: _redback_v1_RestoreRequest, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  
   TriggerBackup(argument: _redback_v1_TriggerBackupRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
   TriggerBackup(argument: _redback_v1_TriggerBackupRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
   TriggerBackup(argument: _redback_v1_TriggerBackupRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
@@ -189,6 +264,23 @@ export interface ControlServiceClient extends grpc.Client {
   triggerBackup(argument: _redback_v1_TriggerBackupRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
   triggerBackup(argument: _redback_v1_TriggerBackupRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
   triggerBackup(argument: _redback_v1_TriggerBackupRequest, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * A restore drill of one instance (a 'drill' job on its agent): restores a copy into a scratch
+   * redis-server (or another instance), checks the key counts, measures the recovery time.
+   */
+  TriggerDrill(argument: _redback_v1_TriggerDrillRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  TriggerDrill(argument: _redback_v1_TriggerDrillRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  TriggerDrill(argument: _redback_v1_TriggerDrillRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  TriggerDrill(argument: _redback_v1_TriggerDrillRequest, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  /**
+   * A restore drill of one instance (a 'drill' job on its agent): restores a copy into a scratch
+   * redis-server (or another instance), checks the key counts, measures the recovery time.
+   */
+  triggerDrill(argument: _redback_v1_TriggerDrillRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  triggerDrill(argument: _redback_v1_TriggerDrillRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  triggerDrill(argument: _redback_v1_TriggerDrillRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
+  triggerDrill(argument: _redback_v1_TriggerDrillRequest, callback: grpc.requestCallback<_redback_v1_JobInfo__Output>): grpc.ClientUnaryCall;
   
   /**
    * A copy of every instance in the fleet now (one job per instance).
@@ -270,6 +362,12 @@ export interface ControlServiceHandlers extends grpc.UntypedServiceImplementatio
   
   CancelJob: grpc.handleUnaryCall<_redback_v1_CancelJobRequest__Output, _redback_v1_JobInfo>;
   
+  /**
+   * Moves a copy from the agent that holds it to another agent's backup directory, relayed by the
+   * coordinator (TransferService); the reply names the receiving job to follow.
+   */
+  CopyBackup: grpc.handleUnaryCall<_redback_v1_CopyBackupRequest__Output, _redback_v1_CopyBackupReply>;
+  
   ForgetAgent: grpc.handleUnaryCall<_redback_v1_ForgetAgentRequest__Output, _redback_v1_ForgetAgentReply>;
   
   GetJob: grpc.handleUnaryCall<_redback_v1_GetJobRequest__Output, _redback_v1_JobInfo>;
@@ -292,6 +390,18 @@ export interface ControlServiceHandlers extends grpc.UntypedServiceImplementatio
   ListOffsiteSets: grpc.handleUnaryCall<_redback_v1_ListOffsiteSetsRequest__Output, _redback_v1_ListOffsiteSetsReply>;
   
   /**
+   * Recover: the agent of the instance diagnoses it and runs the runbook that fixes it.
+   */
+  PlanRecover: grpc.handleUnaryCall<_redback_v1_RecoverRequest__Output, _redback_v1_RestorePlan>;
+  
+  /**
+   * Restores (issue 9): the coordinator picks the source from the catalog, the target's agent runs
+   * its one restore runbook. Plan* choose and ask the target agent for a dry run (nothing changes);
+   * Start* create the job (follow it with WatchJob).
+   */
+  PlanRestore: grpc.handleUnaryCall<_redback_v1_RestoreRequest__Output, _redback_v1_RestorePlan>;
+  
+  /**
    * Offsite retention: the plan with a reason per set; deletes unless dry_run.
    */
   PruneOffsite: grpc.handleUnaryCall<_redback_v1_PruneOffsiteRequest__Output, _redback_v1_PruneOffsiteReply>;
@@ -301,7 +411,17 @@ export interface ControlServiceHandlers extends grpc.UntypedServiceImplementatio
    */
   RebuildCatalog: grpc.handleUnaryCall<_redback_v1_RebuildCatalogRequest__Output, _redback_v1_RebuildCatalogReply>;
   
+  StartRecover: grpc.handleUnaryCall<_redback_v1_RecoverRequest__Output, _redback_v1_JobInfo>;
+  
+  StartRestore: grpc.handleUnaryCall<_redback_v1_RestoreRequest__Output, _redback_v1_JobInfo>;
+  
   TriggerBackup: grpc.handleUnaryCall<_redback_v1_TriggerBackupRequest__Output, _redback_v1_JobInfo>;
+  
+  /**
+   * A restore drill of one instance (a 'drill' job on its agent): restores a copy into a scratch
+   * redis-server (or another instance), checks the key counts, measures the recovery time.
+   */
+  TriggerDrill: grpc.handleUnaryCall<_redback_v1_TriggerDrillRequest__Output, _redback_v1_JobInfo>;
   
   /**
    * A copy of every instance in the fleet now (one job per instance).
@@ -333,6 +453,7 @@ export interface ControlServiceHandlers extends grpc.UntypedServiceImplementatio
 export interface ControlServiceDefinition extends grpc.ServiceDefinition {
   ApplyPolicy: MethodDefinition<_redback_v1_ApplyPolicyRequest, _redback_v1_ApplyPolicyReply, _redback_v1_ApplyPolicyRequest__Output, _redback_v1_ApplyPolicyReply__Output>
   CancelJob: MethodDefinition<_redback_v1_CancelJobRequest, _redback_v1_JobInfo, _redback_v1_CancelJobRequest__Output, _redback_v1_JobInfo__Output>
+  CopyBackup: MethodDefinition<_redback_v1_CopyBackupRequest, _redback_v1_CopyBackupReply, _redback_v1_CopyBackupRequest__Output, _redback_v1_CopyBackupReply__Output>
   ForgetAgent: MethodDefinition<_redback_v1_ForgetAgentRequest, _redback_v1_ForgetAgentReply, _redback_v1_ForgetAgentRequest__Output, _redback_v1_ForgetAgentReply__Output>
   GetJob: MethodDefinition<_redback_v1_GetJobRequest, _redback_v1_JobInfo, _redback_v1_GetJobRequest__Output, _redback_v1_JobInfo__Output>
   GetPolicies: MethodDefinition<_redback_v1_PoliciesRequest, _redback_v1_PoliciesReply, _redback_v1_PoliciesRequest__Output, _redback_v1_PoliciesReply__Output>
@@ -342,9 +463,14 @@ export interface ControlServiceDefinition extends grpc.ServiceDefinition {
   ListInstances: MethodDefinition<_redback_v1_ListInstancesRequest, _redback_v1_ListInstancesReply, _redback_v1_ListInstancesRequest__Output, _redback_v1_ListInstancesReply__Output>
   ListJobs: MethodDefinition<_redback_v1_ListJobsRequest, _redback_v1_ListJobsReply, _redback_v1_ListJobsRequest__Output, _redback_v1_ListJobsReply__Output>
   ListOffsiteSets: MethodDefinition<_redback_v1_ListOffsiteSetsRequest, _redback_v1_ListOffsiteSetsReply, _redback_v1_ListOffsiteSetsRequest__Output, _redback_v1_ListOffsiteSetsReply__Output>
+  PlanRecover: MethodDefinition<_redback_v1_RecoverRequest, _redback_v1_RestorePlan, _redback_v1_RecoverRequest__Output, _redback_v1_RestorePlan__Output>
+  PlanRestore: MethodDefinition<_redback_v1_RestoreRequest, _redback_v1_RestorePlan, _redback_v1_RestoreRequest__Output, _redback_v1_RestorePlan__Output>
   PruneOffsite: MethodDefinition<_redback_v1_PruneOffsiteRequest, _redback_v1_PruneOffsiteReply, _redback_v1_PruneOffsiteRequest__Output, _redback_v1_PruneOffsiteReply__Output>
   RebuildCatalog: MethodDefinition<_redback_v1_RebuildCatalogRequest, _redback_v1_RebuildCatalogReply, _redback_v1_RebuildCatalogRequest__Output, _redback_v1_RebuildCatalogReply__Output>
+  StartRecover: MethodDefinition<_redback_v1_RecoverRequest, _redback_v1_JobInfo, _redback_v1_RecoverRequest__Output, _redback_v1_JobInfo__Output>
+  StartRestore: MethodDefinition<_redback_v1_RestoreRequest, _redback_v1_JobInfo, _redback_v1_RestoreRequest__Output, _redback_v1_JobInfo__Output>
   TriggerBackup: MethodDefinition<_redback_v1_TriggerBackupRequest, _redback_v1_JobInfo, _redback_v1_TriggerBackupRequest__Output, _redback_v1_JobInfo__Output>
+  TriggerDrill: MethodDefinition<_redback_v1_TriggerDrillRequest, _redback_v1_JobInfo, _redback_v1_TriggerDrillRequest__Output, _redback_v1_JobInfo__Output>
   TriggerFleetBackup: MethodDefinition<_redback_v1_TriggerFleetBackupRequest, _redback_v1_ListJobsReply, _redback_v1_TriggerFleetBackupRequest__Output, _redback_v1_ListJobsReply__Output>
   TriggerFleetUpload: MethodDefinition<_redback_v1_TriggerFleetUploadRequest, _redback_v1_ListJobsReply, _redback_v1_TriggerFleetUploadRequest__Output, _redback_v1_ListJobsReply__Output>
   TriggerUpload: MethodDefinition<_redback_v1_TriggerUploadRequest, _redback_v1_JobInfo, _redback_v1_TriggerUploadRequest__Output, _redback_v1_JobInfo__Output>

@@ -1,5 +1,6 @@
 // Original file: proto/redback/v1/control.proto
 
+import type { DrillSummary as _redback_v1_DrillSummary, DrillSummary__Output as _redback_v1_DrillSummary__Output } from '../../redback/v1/DrillSummary.js';
 import type { RecoveryWindowInfo as _redback_v1_RecoveryWindowInfo, RecoveryWindowInfo__Output as _redback_v1_RecoveryWindowInfo__Output } from '../../redback/v1/RecoveryWindowInfo.js';
 import type { Long } from '@grpc/proto-loader';
 
@@ -30,6 +31,14 @@ export interface InstanceStatus {
    * Creation time of the newest complete offsite set ("" = none).
    */
   'newestOffsiteAt'?: (string);
+  /**
+   * 50+: restore drills. The instance's last drill (absent = never drilled).
+   */
+  'lastDrill'?: (_redback_v1_DrillSummary | null);
+  /**
+   * Finish time of its last successful drill ("" = none).
+   */
+  'lastDrillSuccessAt'?: (string);
   /**
    * 70+: point-in-time recovery. The recovery window: absent when the catalog has none yet.
    */
@@ -63,6 +72,14 @@ export interface InstanceStatus__Output {
    * Creation time of the newest complete offsite set ("" = none).
    */
   'newestOffsiteAt': (string);
+  /**
+   * 50+: restore drills. The instance's last drill (absent = never drilled).
+   */
+  'lastDrill': (_redback_v1_DrillSummary__Output | null);
+  /**
+   * Finish time of its last successful drill ("" = none).
+   */
+  'lastDrillSuccessAt': (string);
   /**
    * 70+: point-in-time recovery. The recovery window: absent when the catalog has none yet.
    */
