@@ -78,5 +78,25 @@ describe('recovery window through the coordinator (coordinator + agent + redis-s
     expect(table.code, table.stderr).toBe(0);
     expect(table.stdout).toMatch(/RECOVERY WINDOW/);
     expect(table.stdout).toMatch(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z … \S+ to the second/);
-  }, 180_000);
+
+    // redback restore --before: the archive is the source; the dry run shows the window and the exact time
+    const at = new Date(w.spans[0]!.toTs * 1000).toISOString().replace('.000Z', 'Z');
+    const dry = await runCli(['restore', '--instance', 'agent-1/main', '--before', at, '--dry-run'], { env: fleet.env, timeoutMs: 120_000 });
+    expect(dry.code, dry.stdout + dry.stderr).toBe(0);
+    expect(dry.stdout).toMatch(new RegExp(`source\\s+AOF archive of agent-1/main at ${at.replace('Z', '')}`));
+    expect(dry.stdout).toMatch(/note\s+recovery window: to the second \S+ … \S+; 0 nightly sets/);
+    expect(dry.stdout).toMatch(new RegExp(`note\\s+the data will reflect ${at}: every write up to and including that second`));
+    expect(dry.stdout).toMatch(/runbook\s+restore-offsite/);
+    const latestDry = await runCli(['restore', '--instance', 'agent-1/main', '--before', 'latest', '--dry-run', '--json'], { env: fleet.env, timeoutMs: 120_000 });
+    expect(latestDry.code, latestDry.stdout + latestDry.stderr).toBe(0);
+    expect(JSON.parse(latestDry.stdout).source.kind).toBe('archive');
+    const outside = await runCli(['restore', '--instance', 'agent-1/main', '--before', '2001-01-01T00:00:00Z', '--dry-run'], { env: fleet.env, timeoutMs: 120_000 });
+    expect(outside.code, outside.stdout + outside.stderr).not.toBe(0);
+
+    const run = await runCli(['restore', '--instance', 'agent-1/main', '--before', at, '--yes'], { env: fleet.env, timeoutMs: 180_000 });
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    const after = agent.redis.client();
+    expect(await after.get('w:0')).toBe('0');
+    await fleet.stopControlledRedis();
+  }, 300_000);
 });
