@@ -19,6 +19,7 @@ import { resolveInstanceFacts } from '../state/instance-facts.js';
 import { withInstanceLock } from '../store/instance-lock.js';
 import { exists } from '../../shared/fs/durable.js';
 import { join } from 'node:path';
+import { describeWindow } from '../../shared/offsite/recovery-window.js';
 import { loadAgentForCommand, type AgentFlags } from './load-agent.js';
 
 export interface RecoverFlags extends AgentFlags {
@@ -43,7 +44,8 @@ export async function runRecoverCommand(flags: RecoverFlags): Promise<number> {
     throw new RedbackError('USAGE', '--backup and --before exclude each other', { hint: 'name one copy or set with --backup, or a time with --before' });
   }
   let before: Date | undefined;
-  if (flags.before !== undefined) {
+  const latest = flags.before?.trim().toLowerCase() === 'latest';
+  if (flags.before !== undefined && !latest) {
     try {
       before = parseInstant(flags.before);
     } catch (err) {
@@ -60,6 +62,7 @@ export async function runRecoverCommand(flags: RecoverFlags): Promise<number> {
     ...(flags.runbook ? { runbook: flags.runbook as RunbookName } : {}),
     ...(flags.backup ? { backupId: flags.backup } : {}),
     ...(before ? { before } : {}),
+    ...(latest ? { latest: true } : {}),
     withConfig: flags.withConfig === true,
     resume: flags.resume === true,
     rollback: flags.rollback === true,
@@ -191,6 +194,8 @@ export function renderDiagnosis(d: Diagnosis, now: Date): string {
         ? `UNREACHABLE: ${o.error}`
         : `${o.sets} complete set${o.sets === 1 ? '' : 's'}${o.incomplete ? ` (+${o.incomplete} incomplete)` : ''}${o.newest ? `; newest ${o.newest.setId} (${o.newest.keys} keys, ${formatBytes(o.newest.storedBytes)} stored, ${formatAge(o.newest.createdAt, now)})` : ''}`,
   );
+  if (o.window) row('window', describeWindow(o.window));
+  for (const p of o.archiveProblems) row('WARNING', p);
   row('AOF trap', d.trap ? `YES: ${d.trap.message}` : 'no');
   row('unfinished', d.unfinished ? `run ${d.unfinished.runId} (${d.unfinished.runbook}, ${d.unfinished.status}${d.unfinished.step ? ` at ${d.unfinished.step}` : ''})` : 'none');
   for (const w of d.warnings) row('WARNING', w);
@@ -198,7 +203,15 @@ export function renderDiagnosis(d: Diagnosis, now: Date): string {
   lines.push(`Scenario:  ${d.scenario}${d.seed ? ` (${d.seed})` : ''}`);
   lines.push(`Runbook:   ${d.runbook ?? 'none'}`);
   lines.push(`Why:       ${d.reason}`);
-  if (d.source) lines.push(`${d.runbook === 'restore-local' || d.runbook === 'restore-offsite' ? 'Source:    ' : 'Newest RDB:'} ${d.source.label}, ${d.source.keys} keys, snapshot ${d.source.snapshotAt} (${formatAge(d.source.snapshotAt, now)})${d.source.verified ? ', verified' : d.source.verified === null ? ', verified while it is fetched' : ''}`);
+  if (d.source?.kind === 'aof-archive') lines.push(`Source:    ${d.source.label}; keys are counted once it is replayed, segments verified while they are fetched`);
+  else if (d.source) lines.push(`${d.runbook === 'restore-local' || d.runbook === 'restore-offsite' ? 'Source:    ' : 'Newest RDB:'} ${d.source.label}, ${d.source.keys} keys, snapshot ${d.source.snapshotAt} (${formatAge(d.source.snapshotAt, now)})${d.source.verified ? ', verified' : d.source.verified === null ? ', verified while it is fetched' : ''}`);
+  if (d.reflects) {
+    lines.push(
+      d.source?.kind === 'aof-archive'
+        ? `Reflects:  ${d.reflects}: every write up to and including that second (Redis annotates the AOF to the second), nothing later`
+        : `Reflects:  ${d.reflects}: the snapshot's time`,
+    );
+  }
   if (d.loss) lines.push(`Loss:      restoring it loses ${d.loss}`);
   return lines.join('\n');
 }

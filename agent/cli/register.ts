@@ -129,7 +129,7 @@ export function registerAgentCommands(program: Command): void {
     .option('--dry-run', 'print the diagnosis and the plan; change nothing')
     .option('--yes', 'do not ask for confirmation (needed when not on a terminal)')
     .option('--backup <id>', 'restore this local copy or offsite set id (or "dump" for the instance\'s own dump.rdb)')
-    .option('--before <time>', 'restore the newest local copy, dump.rdb or offsite set whose snapshot is at or before this ISO 8601 time (UTC unless it has an offset)')
+    .option('--before <time>', 'restore to this ISO 8601 time (UTC unless it has an offset): to the second from the continuous AOF archive when it covers the time, else the newest local copy, dump.rdb or offsite set at or before it; "latest" = the newest second the archive shipped')
     .option('--with-config', 'also restore redis.conf and the ACL file from the offsite set (the current ones are moved aside)')
     .addOption(new Option('--runbook <name>', 'run this runbook instead of the one the diagnosis chose').choices(['restart', 'repair-aof', 'restore-local', 'restore-offsite']))
     .option('--resume', 'continue an interrupted run')
@@ -144,6 +144,7 @@ export function registerAgentCommands(program: Command): void {
         'redback agent recover --config agent.yaml --instance main --backup 20261124T031500Z-3fa9c1',
         'redback agent recover --config agent.yaml --instance main --backup 20261124T020000Z-9c1e2a --with-config   # an offsite set, with its redis.conf',
         'redback agent recover --config agent.yaml --instance main --before 2026-11-24T03:00:00Z --dry-run   # the state before a bad write',
+        'redback agent recover --config agent.yaml --instance main --before latest --yes   # host lost: the newest second the AOF archive shipped',
         'redback agent recover --config agent.yaml --instance main --resume',
         'redback agent recover --config agent.yaml --instance main --close --dry-run',
       ),

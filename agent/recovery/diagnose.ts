@@ -25,6 +25,9 @@ import { agentIdOf } from '../session/coordinator-link.js';
 import { trapFor } from './trap-guard.js';
 import { rdbLoadLimit, type RdbLoadLimit } from './redis-version.js';
 import { describeDrop, isCollapsed } from '../retention/key-drop.js';
+import { isoOf, recoveryWindow, type RecoveryWindow } from '../../shared/offsite/recovery-window.js';
+import { loadArchiveIndex, newestSecond, outsideWindow, planReplay, type ArchiveIndex } from './aof-archive-index.js';
+import { archiveSourceId, describeArchiveSource } from './aof-archive-source.js';
 
 export type Scenario =
   | 'healthy'
@@ -56,7 +59,7 @@ export const SCENARIO_SEED: Record<Scenario, string | null> = {
 
 /** An RDB that could be restored: dump.rdb, a local copy or an offsite set. */
 export interface SourceCandidate {
-  kind: 'dump' | 'local-copy' | 'offsite' | 'remote';
+  kind: 'dump' | 'local-copy' | 'offsite' | 'remote' | 'aof-archive';
   id: string;
   label: string;
   snapshotAt: string | null;
@@ -81,6 +84,10 @@ export interface OffsiteView {
   incomplete: number;
   newest: { setId: string; createdAt: string; snapshotAt: string | null; keys: number; storedBytes: number } | null;
   error: string | null;
+  /** What a restore can reach: the AOF archive's spans (to the second) and the sets' snapshot times. */
+  window: RecoveryWindow | null;
+  /** Why the archive's coverage stops early (holes, damaged records) or could not be read. */
+  archiveProblems: string[];
 }
 
 export interface Diagnosis {
@@ -113,6 +120,8 @@ export interface Diagnosis {
   seed: string | null;
   runbook: RunbookName | null;
   reason: string;
+  /** The exact time the restored data reflects (the source's snapshot, or the archive's second). */
+  reflects: string | null;
   /** What restoring the source loses, e.g. "the writes of the last 2h13m (since ...)". */
   loss: string | null;
   /** The restore that would replace a failing AOF repair, e.g. "restore-local from local copy X taken 2h13m ago". */
@@ -125,6 +134,8 @@ export interface DiagnoseOptions {
   backupId?: string;
   /** Only candidates whose snapshot is at or before this instant (the newest of them is used). */
   before?: Date;
+  /** Restore the newest second of the continuous AOF archive (`--before latest`). */
+  latest?: boolean;
   /** Read candidate copies end to end (SHA-256, CRC-64) before choosing one. Default true. */
   verify?: boolean;
   /**
@@ -201,9 +212,11 @@ export async function diagnose(ctx: AgentContext, instanceOrName: InstanceConfig
   // Another instance's data never comes from this instance's dump.rdb.
   const dumpCandidate: DumpInspection = foreign ? { ...dump, exists: false } : dump;
   const remote = options.remote ? [remoteCandidate(options.remote)] : [];
-  const { list: candidates, reference } = await rankCandidates(ctx, instance, dumpCandidate, okCopies, [...offsite.candidates, ...remote], redis, state?.lastNonEmpty ?? null, options, now, limit);
+  // Point in time: the instance's own archive (restoring another instance's archive is not supported yet).
+  const archived = pointInTimeCandidate(instance.name, foreign ? null : offsite.index, offsite.view.window, options);
+  const { list: candidates, reference } = await rankCandidates(ctx, instance, dumpCandidate, okCopies, [...offsite.candidates, ...remote, ...(archived ? [archived] : [])], redis, state?.lastNonEmpty ?? null, options, now, limit);
   const source = candidates.find((c) => c.usable) ?? null;
-  if (source && reference && isCollapsed(source.keys, reference.keys, ctx.config.snapshot.maxKeyDrop)) {
+  if (source && source.kind !== 'aof-archive' && reference && isCollapsed(source.keys, reference.keys, ctx.config.snapshot.maxKeyDrop)) {
     warnings.push(
       `THE RESTORE SOURCE IS FAR BELOW THE DATA LAST SEEN: ${source.label} holds ${source.keys} keys, ${reference.from} had ${reference.keys} (${describeDrop(source.keys, reference.keys)}); no fuller valid copy exists on this host`,
     );
@@ -212,7 +225,7 @@ export async function diagnose(ctx: AgentContext, instanceOrName: InstanceConfig
 
   const ageOf = (iso: string | null) => (iso ? formatDuration(Math.max(0, now.getTime() - new Date(iso).getTime())) : 'an unknown time');
   const loss = source ? `the writes made after ${source.snapshotAt ?? 'the snapshot'} (${ageOf(source.snapshotAt)} ago)` : null;
-  const restoreRunbook: RunbookName = source?.kind === 'offsite' ? 'restore-offsite' : 'restore-local';
+  const restoreRunbook: RunbookName = source?.kind === 'offsite' || source?.kind === 'aof-archive' ? 'restore-offsite' : 'restore-local';
   const alternative = source ? `${restoreRunbook} from ${source.label} taken ${ageOf(source.snapshotAt)} ago (the writes since ${source.snapshotAt ?? 'then'} are lost)` : null;
 
   const d = decide({ facts, redis, state: state?.lastNonEmpty ?? null, aofCheck, manifestExists, trap, source, candidates, dump, unfinished, ageOf });
@@ -221,11 +234,18 @@ export async function diagnose(ctx: AgentContext, instanceOrName: InstanceConfig
     d.runbook = 'restore-local';
   }
   if (options.before && source && d.scenario !== 'interrupted-run') {
-    d.reason = `restore of ${source.label}, the newest snapshot at or before ${options.before.toISOString()}, requested with --before (diagnosis: ${d.reason})`;
+    d.reason =
+      source.kind === 'aof-archive'
+        ? `restore of ${source.label}: the AOF archive covers ${options.before.toISOString()} to the second, requested with --before (diagnosis: ${d.reason})`
+        : `restore of ${source.label}, the newest snapshot at or before ${options.before.toISOString()}, requested with --before (diagnosis: ${d.reason})`;
     d.runbook = 'restore-local';
   }
-  // The one restore runbook, named for where its RDB comes from (S11: an offsite set).
-  if (d.runbook === 'restore-local' && source?.kind === 'offsite') {
+  if (options.latest && source && d.scenario !== 'interrupted-run') {
+    d.reason = `restore of ${source.label}, requested with --before latest (diagnosis: ${d.reason})`;
+    d.runbook = 'restore-local';
+  }
+  // The one restore runbook, named for where its RDB comes from (S11: an offsite set or the AOF archive).
+  if (d.runbook === 'restore-local' && (source?.kind === 'offsite' || source?.kind === 'aof-archive')) {
     d.runbook = 'restore-offsite';
     if (d.scenario === 'aof-lost' || d.scenario === 'data-lost') d.scenario = 'aof-and-rdb-lost';
   }
@@ -233,6 +253,9 @@ export async function diagnose(ctx: AgentContext, instanceOrName: InstanceConfig
     throw new RedbackError('NOT_FOUND', `backup ${options.backupId} of ${instance.name} cannot be used: ${candidates[0]?.why ?? 'not found'}`, {
       hint: `list copies with: redback agent list --instance ${instance.name}`,
     });
+  }
+  if (options.before && !source && offsite.index && offsite.index.spans.length > 0) {
+    throw outsideWindow(offsite.index, Math.floor(options.before.getTime() / 1000), instance.name, offsite.view.window);
   }
   if (options.before && !source) {
     throw new RedbackError('NOT_FOUND', `no restore source of ${instance.name} has a snapshot at or before ${options.before.toISOString()}: ${candidates[0]?.why ?? 'none found'}`, {
@@ -291,6 +314,7 @@ export async function diagnose(ctx: AgentContext, instanceOrName: InstanceConfig
     seed: SCENARIO_SEED[d.scenario],
     runbook: d.runbook,
     reason: d.reason,
+    reflects: d.runbook === 'restore-local' || d.runbook === 'restore-offsite' ? (source?.snapshotAt ?? null) : null,
     loss: d.runbook === 'restore-local' || d.runbook === 'restore-offsite' ? loss : null,
     alternative,
     warnings: [...warnings, ...d.warnings],
@@ -443,9 +467,9 @@ async function rankCandidates(
   list.push(...offsite);
   // Newest first; on equal snapshot times a local copy (sealed manifest) before dump.rdb, and
   // anything on this host before an offsite set (no download).
-  const rank = { 'local-copy': 0, dump: 1, offsite: 2, remote: 3 } as const;
+  const rank = { 'local-copy': 0, dump: 1, offsite: 2, remote: 3, 'aof-archive': 4 } as const;
   list.sort((a, b) => (b.snapshotAt ?? '').localeCompare(a.snapshotAt ?? '') || rank[a.kind] - rank[b.kind]);
-  let chosen = list;
+  let chosen = options.latest ? list.filter((c) => c.kind === 'aof-archive') : list;
   if (options.backupId) {
     chosen = list.filter((c) => c.id === options.backupId || (options.backupId === 'dump' && c.kind === 'dump'));
     if (chosen.length === 0) {
@@ -479,9 +503,10 @@ async function rankCandidates(
   const maxKeyDrop = ctx.config.snapshot.maxKeyDrop;
   let reference: { keys: number; from: string } | null = lastNonEmpty ? { keys: lastNonEmpty.keys, from: `redis as last seen at ${lastNonEmpty.at}` } : null;
   for (const c of chosen) {
-    if (c.usable && c.keys > (reference?.keys ?? 0)) reference = { keys: c.keys, from: c.label };
+    if (c.usable && c.kind !== 'aof-archive' && c.keys > (reference?.keys ?? 0)) reference = { keys: c.keys, from: c.label };
   }
-  const collapsed = reference ? chosen.filter((c) => c.usable && isCollapsed(c.keys, reference!.keys, maxKeyDrop)) : [];
+  // The archive's key counts are known only after its replay (the runbook checks against them).
+  const collapsed = reference ? chosen.filter((c) => c.usable && c.kind !== 'aof-archive' && isCollapsed(c.keys, reference!.keys, maxKeyDrop)) : [];
   const fuller = chosen.some((c) => c.usable && !collapsed.includes(c));
   const setAside = !options.backupId && !options.before && fuller ? collapsed : [];
   for (const c of setAside) {
@@ -523,13 +548,22 @@ async function verifyInOrder(ctx: AgentContext, instance: InstanceConfig, chosen
  * The complete offsite sets of the instance as candidates (listed, not downloaded: the restore
  * verifies the one it uses while fetching it). An unreachable store is reported, never fatal.
  */
-async function offsiteCandidates(ctx: AgentContext, instance: InstanceConfig, from: SetSourceInstance): Promise<{ view: OffsiteView; candidates: SourceCandidate[] }> {
-  const none: OffsiteView = { status: 'not-configured', sets: 0, incomplete: 0, newest: null, error: null };
+async function offsiteCandidates(ctx: AgentContext, instance: InstanceConfig, from: SetSourceInstance): Promise<{ view: OffsiteView; candidates: SourceCandidate[]; index: ArchiveIndex | null }> {
+  const none: OffsiteView = { status: 'not-configured', sets: 0, incomplete: 0, newest: null, error: null, window: null, archiveProblems: [] };
   let access;
   try {
     access = await openOffsiteIfConfigured(ctx);
-    if (!access) return { view: none, candidates: [] };
-    const listing = await listSets(access.target, { ...ownerFor(ctx, access, instance.name), agentId: from.agentId, instance: from.instance });
+    if (!access) return { view: none, candidates: [], index: null };
+    const owner = { ...ownerFor(ctx, access, instance.name), agentId: from.agentId, instance: from.instance };
+    const listing = await listSets(access.target, owner);
+    const archiveProblems: string[] = [];
+    // The archive of the instance whose data is restored (its own, or --target-instance's source).
+    const index = await loadArchiveIndex(access.target, owner.prefix, owner).catch((err: Error) => {
+      archiveProblems.push(`the AOF archive could not be read: ${err.message}`);
+      return null;
+    });
+    if (index) archiveProblems.push(...index.epochs.flatMap((e) => e.problems));
+    const window = recoveryWindow(index?.spans ?? [], listing.complete.map(({ manifest: m }) => m.snapshotAt ?? m.createdAt));
     const candidates: SourceCandidate[] = listing.complete.map(({ manifest: m }) => {
       const e = expectedOfSet(m);
       return {
@@ -555,13 +589,52 @@ async function offsiteCandidates(ctx: AgentContext, instance: InstanceConfig, fr
         incomplete: listing.incomplete.length,
         newest: n ? { setId: n.setId, createdAt: n.createdAt, snapshotAt: n.snapshotAt, keys: totalKeysOf(n.keys), storedBytes: setBytes(n).stored } : null,
         error: null,
+        window: window.from ? window : null,
+        archiveProblems,
       },
       candidates,
+      index,
     };
   } catch (err) {
     ctx.logger.warn({ instance: instance.name, err: (err as Error).message }, 'offsite sets could not be listed');
-    return { view: { ...none, status: 'unreachable', error: (err as Error).message }, candidates: [] };
+    return { view: { ...none, status: 'unreachable', error: (err as Error).message }, candidates: [], index: null };
   }
+}
+
+/**
+ * The AOF archive as a candidate, only when a time is asked for (`--before TIME` or `--before
+ * latest`): the second it restores (floor of TIME) when an epoch covers it. A TIME at or after the
+ * archive's oldest second that no epoch covers (a gap, or after the newest shipped second) is
+ * OUTSIDE_WINDOW; a TIME before the archive leaves the nightly sets to answer.
+ */
+function pointInTimeCandidate(instance: string, index: ArchiveIndex | null, window: RecoveryWindow | null, options: DiagnoseOptions): SourceCandidate | null {
+  if (!options.before && !options.latest) return null;
+  if (!index || index.spans.length === 0) {
+    if (!options.latest) return null;
+    throw new RedbackError('OUTSIDE_WINDOW', `${instance} has no continuous AOF archive with a restorable second: --before latest needs one`, {
+      hint: `turn archiving on for the instance (policy), or give a time with --before TIME (nightly sets)${window ? `; the recovery window: ${window.from} … ${window.to}` : ''}`,
+    });
+  }
+  const ts = options.latest ? newestSecond(index)! : Math.floor(options.before!.getTime() / 1000);
+  if (!index.spans.some((s) => ts >= s.from && ts <= s.to)) {
+    if (ts >= index.spans[0]!.from) throw outsideWindow(index, ts, instance, window);
+    return null;
+  }
+  const plan = planReplay(index, ts, instance);
+  return {
+    kind: 'aof-archive',
+    id: archiveSourceId(ts),
+    label: describeArchiveSource(ts, plan, options.latest === true),
+    snapshotAt: isoOf(ts),
+    keys: 0,
+    keyspace: {},
+    rdbVersion: null,
+    verified: null,
+    usable: true,
+    why: null,
+    descriptor: { kind: 'aof-archive', id: archiveSourceId(ts), ts },
+    bytes: plan.storedBytes,
+  };
 }
 
 function snapshotOf(c: LocalCopy): string {

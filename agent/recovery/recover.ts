@@ -30,6 +30,8 @@ export interface RecoverOptions {
   backupId?: string;
   /** Restore the newest source whose snapshot is at or before this instant. */
   before?: Date;
+  /** Restore the newest second of the continuous AOF archive (`--before latest`). */
+  latest?: boolean;
   /** Restore redis.conf and the ACL file too (offsite sets). */
   withConfig?: boolean;
   /** Restore another instance's data (its copies and offsite sets) into this one. */
@@ -78,6 +80,7 @@ async function recoverLocked(ctx: AgentContext, instance: InstanceConfig, option
     verify: dryRun,
     ...(options.backupId ? { backupId: options.backupId } : {}),
     ...(options.before ? { before: options.before } : {}),
+    ...(options.latest ? { latest: true } : {}),
     ...(options.sourceInstance ? { sourceInstance: options.sourceInstance } : {}),
     ...(options.remote ? { remote: options.remote } : {}),
   });

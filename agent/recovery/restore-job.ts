@@ -14,7 +14,8 @@ import type { RunReport } from './report.js';
 /**
  * The arguments of the coordinator's `restore` and `recover` jobs (Command.args_json).
  * - `backup`: a local copy id or an offsite set id, or `latest` (the newest valid source);
- * - `before`: the newest source whose snapshot is at or before this ISO time;
+ * - `before`: the newest source whose snapshot is at or before this ISO time (the AOF archive to
+ *   the second when it covers it), or `latest`: the newest second of the AOF archive;
  * - `from`: whose data (restore into another instance: `redback restore --target-instance`);
  * - `withConfig`: also put back redis.conf and the ACL file (offsite sets carry them);
  * - `dryRun`: diagnose and plan only (the chosen copy is read end to end), change nothing.
@@ -85,7 +86,8 @@ export function parseRestoreJobArgs(args: Record<string, unknown>): RestoreJobAr
   const before = str('before');
   if (backup && before) throw new RedbackError('USAGE', 'a restore names a backup or a time (before), not both');
   if (backup) out.backup = backup;
-  if (before) {
+  if (before === 'latest') out.before = before; // the newest second of the AOF archive
+  else if (before) {
     try {
       parseInstant(before);
     } catch (err) {
@@ -124,14 +126,16 @@ export function parseRestoreJobArgs(args: Record<string, unknown>): RestoreJobAr
 export async function runRestoreJob(ctx: AgentContext, instance: InstanceConfig, kind: RestoreJobKind, args: RestoreJobArgs, report: JobReport): Promise<RestoreJobResult> {
   const started = Date.now();
   const backupId = args.backup && args.backup !== 'latest' ? args.backup : undefined;
-  const before = args.before ? parseInstant(args.before) : undefined;
+  const latest = args.before === 'latest';
+  const before = args.before && !latest ? parseInstant(args.before) : undefined;
   // A restore without a named copy or time restores the newest valid source, whatever the diagnosis says.
-  const runbook: RunbookName | undefined = kind === 'restore' && !backupId && !before ? 'restore-local' : undefined;
+  const runbook: RunbookName | undefined = kind === 'restore' && !backupId && !before && !latest ? 'restore-local' : undefined;
   let planned: PlanView | null = null;
   const outcome = await recoverInstance(ctx, instance, {
     dryRun: args.dryRun === true,
     ...(backupId ? { backupId } : {}),
     ...(before ? { before } : {}),
+    ...(latest ? { latest: true } : {}),
     ...(runbook ? { runbook } : {}),
     ...(args.from ? { sourceInstance: args.from } : {}),
     ...(args.remote ? { remote: args.remote } : {}),

@@ -15,7 +15,9 @@ import { runCopyPipeline } from '../snapshot/copy-pipeline.js';
  * - `local-copy`: a copy in the local backup directory (agent/recovery/local-copy-source.ts);
  * - `dump`: the instance's own dump.rdb, when it is valid and newer than every copy (S10);
  * - `offsite`, `remote`: an offsite set in S3, another agent's copy (plug in with
- *   registerRestoreSource).
+ *   registerRestoreSource);
+ * - `aof-archive`: the continuous AOF archive replayed to a second (aof-archive-source.ts); it
+ *   learns the key counts only by building the RDB, so its fetch returns `expected`.
  */
 export interface RestoreSource {
   kind: SourceKind;
@@ -67,7 +69,7 @@ export interface FetchOptions {
   durable?: boolean;
 }
 
-export type SourceKind = 'local-copy' | 'dump' | 'offsite' | 'remote';
+export type SourceKind = 'local-copy' | 'dump' | 'offsite' | 'remote' | 'aof-archive';
 
 /** What the source's manifest promises about the RDB. */
 export interface ExpectedRdb {
@@ -88,6 +90,10 @@ export interface FetchResult {
   sha256: string;
   bytes: number;
   summary: RdbSummary;
+  /** Sources that know what the RDB holds only once it is built (aof-archive): the runbook verifies against this. */
+  expected?: ExpectedRdb;
+  /** What the fetch did, one line each (the runbook's step notes print them). */
+  notes?: string[];
 }
 
 export interface SourceDescriptor {

@@ -108,6 +108,7 @@ type S = RestoreState;
 export function restoreRunbookName(kind: SourceKind): RestoreRunbookName {
   switch (kind) {
     case 'offsite':
+    case 'aof-archive': // the archive is offsite too: the same runbook, the same name
       return 'restore-offsite';
     case 'remote':
       return 'restore-remote';
@@ -198,7 +199,9 @@ export function restoreRunbook(
   const fetch: Step<S> = {
     name: 'fetch-and-verify',
     describe: (s) =>
-      `copy ${s.sourceLabel} to ${join(s.facts.dir, '.redback-restore-<run>.rdb')}, verifying SHA-256 ${s.expected.sha256.slice(0, 12)}… and the RDB CRC-64${s.aofFromSource ? `; and its AOF directory (${s.aofFromSource.files} files, SHA-256 each, redis-check-aof) to ${join(s.facts.dir, '.redback-restore-<run>-aof/')}, falling back to the RDB if it is incomplete or bad` : ''} (redis is not touched)`,
+      s.source.kind === 'aof-archive'
+        ? `download ${s.sourceLabel}, verifying every object's size and SHA-256; write an appendonlydir with a manifest, cut it at ${s.expected.snapshotAt} with redis-check-aof --truncate-to-timestamp, replay it in a scratch redis-server into ${join(s.facts.dir, '.redback-restore-<run>.rdb')} (redis is not touched)`
+        : `copy ${s.sourceLabel} to ${join(s.facts.dir, '.redback-restore-<run>.rdb')}, verifying SHA-256 ${s.expected.sha256.slice(0, 12)}… and the RDB CRC-64${s.aofFromSource ? `; and its AOF directory (${s.aofFromSource.files} files, SHA-256 each, redis-check-aof) to ${join(s.facts.dir, '.redback-restore-<run>-aof/')}, falling back to the RDB if it is incomplete or bad` : ''} (redis is not touched)`,
     run: async (s, env) => {
       if (s.placed) return env.note('already placed by this run');
       const staged = s.stagedFile!;
@@ -209,6 +212,12 @@ export function restoreRunbook(
       // rolls back from. Without an AOF, rewrite-config fsyncs dump.rdb before the run succeeds.
       const result = await needSource().fetch(staged, (done, total) => env.progress(`${formatBytes(done)} / ${formatBytes(total)}`, total ? done / total : undefined, { done, total }), { durable: false });
       s.fetched = { sha256: result.sha256, bytes: result.bytes, ms: Date.now() - started };
+      if (result.expected) {
+        // aof-archive: what the replayed RDB holds is known only now; verify-keys checks against it.
+        s.expected = result.expected;
+        s.report.keysExpected = totalKeysOf(result.expected.keys);
+      }
+      for (const line of result.notes ?? []) env.note(line);
       env.note(`staged ${formatBytes(result.bytes)} in ${formatDuration(s.fetched.ms)}: sha256 and crc64 verified`);
       if (s.aofSkipped) env.note(`AOF: ${s.aofSkipped}`);
       if (s.aofFromSource) await fetchSourceAof(s, env);

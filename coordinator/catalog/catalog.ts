@@ -1,3 +1,4 @@
+import { RecoveryWindows } from './recovery-windows.js';
 import { existsSync, mkdirSync, chmodSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
@@ -56,6 +57,7 @@ export class Catalog {
   readonly offsite: OffsiteSets;
   readonly jobs: JobRecords;
   readonly maintenance: CatalogMaintenance;
+  readonly windows: RecoveryWindows;
   readonly drills: DrillRecords;
 
   private constructor(db: Database.Database, clock: Clock, readonly path: string) {
@@ -64,6 +66,7 @@ export class Catalog {
     this.backups = new BackupIndex(this.c, (agentId, at) => this.fleet.s.touchAgent.run({ agentId, at }));
     this.offsite = new OffsiteSets(this.c, this.backups);
     this.jobs = new JobRecords(this.c);
+    this.windows = new RecoveryWindows(this.c);
     this.drills = new DrillRecords(this.c);
     this.maintenance = new CatalogMaintenance(this.c, {
       fleet: this.fleet,

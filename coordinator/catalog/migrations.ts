@@ -242,6 +242,25 @@ CREATE TABLE drills (
 CREATE INDEX drills_by_instance_time ON drills(agent_id, instance, finished_at);
 `,
   },
+  {
+    version: 5,
+    description: 'recovery windows: per instance, the times a restore can reach (AOF archive spans to the second, nightly sets)',
+    up: `
+CREATE TABLE recovery_windows (
+  agent_id     TEXT NOT NULL,
+  instance     TEXT NOT NULL,
+  from_at      INTEGER,          -- ms; oldest restorable time (a set or an archive span), NULL = nothing
+  to_at        INTEGER,          -- ms; newest restorable time
+  spans_json   TEXT NOT NULL,    -- [{from, to, epoch}] unix seconds: the archive restores any second inside
+  gaps_json    TEXT NOT NULL,    -- [{from, to}] unix seconds between spans
+  sets         INTEGER NOT NULL, -- complete nightly sets
+  oldest_set   INTEGER,          -- ms
+  newest_set   INTEGER,          -- ms
+  updated_at   INTEGER NOT NULL,
+  PRIMARY KEY (agent_id, instance)
+) STRICT;
+`,
+  },
 ];
 
 /** The schema version this code writes and understands. */

@@ -5,7 +5,7 @@ import { formatDuration } from '../../shared/time/clock.js';
 import type { ControlClient, ConnectionFlags } from '../rpc/control-client.js';
 import { requireInstanceOrAll, timeoutFlagMs, withClient } from './command-helpers.js';
 import { isJobState, JOB_STATES } from '../catalog/job-records.js';
-import type { JobView } from './operator-views.js';
+import type { JobView, RecoveryWindowView } from './operator-views.js';
 import { driftLine } from './policy-commands.js';
 
 const dash = (s: string) => s || '-';
@@ -83,7 +83,7 @@ export async function runInstances(flags: ConnectionFlags): Promise<number> {
   else
     process.stdout.write(
       renderTable(
-        ['INSTANCE', 'AGENT', 'REDIS', 'ROLE', 'KEYS', 'MEMORY', 'AOF', 'NEWEST HOURLY', 'NEWEST DAILY', 'NEWEST OFFSITE', 'LAST DRILL', 'RTO', 'PROTECTED'],
+        ['INSTANCE', 'AGENT', 'REDIS', 'ROLE', 'KEYS', 'MEMORY', 'AOF', 'NEWEST HOURLY', 'NEWEST DAILY', 'NEWEST OFFSITE', 'RECOVERY WINDOW', 'LAST DRILL', 'RTO', 'PROTECTED'],
         instances.map((i) => [
           i.name,
           `${i.agentId} (${i.agentLiveness})`,
@@ -95,6 +95,7 @@ export async function runInstances(flags: ConnectionFlags): Promise<number> {
           i.newestHourlyAt ? formatAge(i.newestHourlyAt) : '-',
           i.newestDailyAt ? formatAge(i.newestDailyAt) : '-',
           i.newestOffsiteAt ? formatAge(i.newestOffsiteAt) : '-',
+          windowCell(i.recoveryWindow),
           i.lastDrill ? `${i.lastDrill.ok ? 'ok' : 'FAILED'} ${formatAge(i.lastDrill.finishedAt)}` : '-',
           i.lastDrill?.rtoMs ? formatDuration(i.lastDrill.rtoMs) : '-',
           i.protected ? 'yes' : `NO: ${i.problems.join('; ')}`,
@@ -102,6 +103,22 @@ export async function runInstances(flags: ConnectionFlags): Promise<number> {
       ) + '\n',
     );
   return 0;
+}
+
+/** `2026-12-04T14:00:03Z … 15:10:00Z to the second (1 gap), 7 sets` — the window in one cell. */
+export function windowCell(w: RecoveryWindowView | null): string {
+  if (!w || !w.from) return '-';
+  const parts: string[] = [];
+  const first = w.spans[0];
+  const last = w.spans.at(-1);
+  if (first && last) {
+    const iso = (ts: number) => new Date(ts * 1000).toISOString().replace('.000Z', 'Z');
+    const to = iso(last.toTs);
+    const from = iso(first.fromTs);
+    parts.push(`${from} … ${to.slice(0, 10) === from.slice(0, 10) ? to.slice(11) : to} to the second${w.gaps.length ? ` (${w.gaps.length} gap${w.gaps.length === 1 ? '' : 's'})` : ''}`);
+  }
+  if (w.setCount) parts.push(`${w.setCount} set${w.setCount === 1 ? '' : 's'} from ${w.oldestSet}`);
+  return parts.join('; ');
 }
 
 export async function runBackups(flags: ConnectionFlags & { instance?: string; all?: boolean }): Promise<number> {

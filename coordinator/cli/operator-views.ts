@@ -43,6 +43,8 @@ export interface InstanceStatusView {
   lastDrill: DrillSummaryView | null;
   /** When its newest successful drill finished ('' = none). */
   lastDrillSuccessAt: string;
+  /** What a restore can reach (archive spans to the second, nightly sets); null when the catalog has none yet. */
+  recoveryWindow: RecoveryWindowView | null;
 }
 
 /** One restore drill as `redback instances` and `redback drill --json` show it. */
@@ -61,6 +63,19 @@ export interface DrillSummaryView {
   error: string;
   keysExpected: Record<string, number>;
   keysFound: Record<string, number>;
+}
+
+export interface RecoveryWindowView {
+  /** Oldest / newest restorable time ('' = nothing). */
+  from: string;
+  to: string;
+  /** Unix seconds, inclusive: any second inside restores exactly from the AOF archive. */
+  spans: Array<{ fromTs: number; toTs: number; epoch: string }>;
+  gaps: Array<{ fromTs: number; toTs: number }>;
+  setCount: number;
+  oldestSet: string;
+  newestSet: string;
+  updatedAt: string;
 }
 
 export interface BackupLocationView {

@@ -11,8 +11,8 @@ export function registerRestoreCommands(program: Command, connectionOptions: (cm
     )
     .requiredOption('--instance <name>', 'whose data: NAME or AGENT/NAME')
     .option('--backup <id>', 'a local copy id or an offsite set id (redback backups, redback offsite list), or latest')
-    .option('--before <time>', 'the newest copy whose snapshot is at or before this time (ISO; no offset = UTC)')
-    .option('--source <where>', 'local (the target host), offsite, or agent:ID (another host, streamed); default: the nearest')
+    .option('--before <time>', 'restore to this time (ISO; no offset = UTC): to the second from the AOF archive when the recovery window covers it, else the newest copy at or before it; "latest" = the newest archived second')
+    .option('--source <where>', 'local (the target host), offsite, archive (the AOF archive), or agent:ID (another host, streamed); default: the nearest')
     .option('--target-instance <name>', 'restore into this instance instead (NAME or AGENT/NAME, any host)')
     .option('--with-config', "also put back redis.conf and the ACL file (offsite sets carry them)")
     .option('--dry-run', 'print the plan (source, data lost, size, target, steps); change nothing')
@@ -24,6 +24,7 @@ export function registerRestoreCommands(program: Command, connectionOptions: (cm
         'redback restore --instance cache-07 --dry-run',
         'redback restore --instance cache-07 --before 2026-11-24T02:00:00Z --yes',
         'redback restore --instance host1/cache-07 --source offsite --yes',
+        'redback restore --instance host1/cache-07 --before 2026-12-03T02:00:00Z --dry-run   # to the second, from the AOF archive',
         'redback restore --instance host1/cache-07 --target-instance host2/scratch --yes --json',
       ),
     )

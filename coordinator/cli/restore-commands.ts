@@ -173,7 +173,8 @@ function resultOf(job: JobView | null): AgentResult {
 }
 
 function describeSource(c: RestoreCandidateView): string {
-  const where = c.kind === 'local' ? `local copy on ${c.agentId}` : c.kind === 'offsite' ? `offsite set of ${c.agentId}/${c.instance}` : `copy on agent ${c.agentId}`;
+  const where =
+    c.kind === 'local' ? `local copy on ${c.agentId}` : c.kind === 'offsite' ? `offsite set of ${c.agentId}/${c.instance}` : c.kind === 'archive' ? `AOF archive of ${c.agentId}/${c.instance} at ${c.snapshotAt}` : `copy on agent ${c.agentId}`;
   return `${where} ${c.id}`;
 }
 
@@ -186,7 +187,8 @@ export function renderRestorePlan(plan: RestorePlanView): string {
   row('target', plan.target);
   if (s) {
     row('source', `${describeSource(s)}, snapshot ${s.snapshotAt || s.createdAt} (${formatAge(s.snapshotAt || s.createdAt)})`);
-    row('size', `${formatBytes(s.bytes)}${s.kind === 'offsite' ? ' stored' : ''}, ${formatKeys(s.keys)}`);
+    if (s.kind === 'archive') row('size', `base + segments up to ${s.snapshotAt}; keys are counted once the agent has replayed them`);
+    else row('size', `${formatBytes(s.bytes)}${s.kind === 'offsite' ? ' stored' : ''}, ${formatKeys(s.keys)}`);
   }
   row('data lost', plan.dataLossSince ? `the writes since ${plan.dataLossSince} (${formatDuration(plan.dataLossSeconds * 1000)})` : 'unknown');
   if (plan.withConfig) row('config', "redis.conf and the ACL file are put back from the set (the current ones moved aside)");

@@ -113,6 +113,13 @@ export function handleAgentMessage(state: CoordinatorState, session: LiveSession
         const a = archived.get(i.name);
         if (a) state.archives.record(agentId, i.name, { ...a, reportedAt: new Date() });
         else state.archives.forget(agentId, i.name);
+        // The recovery window (archive spans + nightly sets) is kept in the catalog.
+        const spans = a ? a.coverage.filter((c) => c.fromTs !== null && c.toTs !== null).map((c) => ({ from: c.fromTs!, to: c.toTs!, epoch: c.epoch })) : null;
+        try {
+          state.catalog.windows.update(agentId, i.name, spans);
+        } catch (err) {
+          log.warn({ agentId, instance: i.name, err: (err as Error).message }, 'recovery window not stored');
+        }
       }
       return;
     }

@@ -1,5 +1,6 @@
 import { isErrorCode, RedbackError } from '../../shared/errors/index.js';
 import { parseInstant } from '../../shared/time/clock.js';
+import { describeSpans, isoOf } from '../../shared/offsite/recovery-window.js';
 import type { InstanceRecord, JobRecord } from '../catalog/index.js';
 import type { CoordinatorState } from '../coordinator-state.js';
 import { resolveInstance } from '../fleet/resolve-instance.js';
@@ -68,7 +69,7 @@ export class RestoreService {
       candidates: r.candidates,
       dataLossSince: since,
       dataLossSeconds: Math.max(0, (Date.now() - since.getTime()) / 1000),
-      notes: candidateNotes(r.candidates, r.chosen),
+      notes: [...windowNotes(this.state, r), ...candidateNotes(r.candidates, r.chosen)],
       dryRun: dry,
       withConfig: r.withConfig,
     };
@@ -145,7 +146,8 @@ export class RestoreService {
     const backup = input.backup && input.backup !== 'latest' ? input.backup : undefined;
     if (backup && input.before) throw new RedbackError('USAGE', '--backup and --before exclude each other', { hint: 'name one copy with --backup ID, or a time with --before TIME' });
     let before: Date | undefined;
-    if (input.before) {
+    const latest = input.before?.trim().toLowerCase() === 'latest';
+    if (input.before && !latest) {
       try {
         before = parseInstant(input.before);
       } catch (err) {
@@ -153,7 +155,12 @@ export class RestoreService {
       }
     }
     const source = parseSourceSelector(input.source ?? '');
-    const query: SourceQuery = { from, target, ...(backup ? { backupId: backup } : {}), ...(before ? { before } : {}), ...(source ? { source } : {}) };
+    const query: SourceQuery = { from, target, ...(backup ? { backupId: backup } : {}), ...(before ? { before } : {}), ...(latest ? { latest: true } : {}), ...(source ? { source } : {}) };
+    if (latest && !listCandidates(this.state.catalog, query).some((c) => c.kind === 'archive')) {
+      throw new RedbackError('OUTSIDE_WINDOW', `${from.agentId}/${from.name} has no continuous AOF archive with a restorable second: --before latest needs one`, {
+        hint: 'turn archiving on (policy archive: true); redback instances shows the recovery window',
+      });
+    }
     const candidates = listCandidates(this.state.catalog, query);
     const chosen = chooseSource(candidates, query);
     if (input.withConfig && chosen.kind !== 'offsite') {
@@ -206,6 +213,18 @@ export function waitForJob(state: CoordinatorState, jobId: string, timeoutMs: nu
     const now = state.catalog.getJob(jobId);
     if (now && isTerminal(now)) finish(now);
   });
+}
+
+/** The recovery window of the instance (catalog) and, for the archive, the exact time the data will reflect. */
+function windowNotes(state: CoordinatorState, r: Resolved): string[] {
+  const w = state.catalog.windows.get(r.query.from.agentId, r.query.from.name);
+  const notes: string[] = [];
+  if (w && w.from) {
+    const exact = w.spans.length ? `to the second ${describeSpans(w.spans)}${w.gaps.length ? ` (${w.gaps.length} gap${w.gaps.length === 1 ? '' : 's'})` : ''}` : 'no AOF archive';
+    notes.push(`recovery window: ${exact}; ${w.setCount} nightly set${w.setCount === 1 ? '' : 's'}${w.oldestSet ? ` from ${w.oldestSet}` : ''}`);
+  }
+  if (r.chosen.kind === 'archive') notes.push(`the data will reflect ${isoOf(Math.floor(r.chosen.snapshotAt!.getTime() / 1000))}: every write up to and including that second, nothing later`);
+  return notes;
 }
 
 function describeCandidate(c: RestoreCandidate): Record<string, unknown> {

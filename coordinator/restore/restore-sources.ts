@@ -6,9 +6,11 @@ import type { Catalog, InstanceRecord } from '../catalog/index.js';
  * - `local`: a local copy on the target's own host (the instance itself, or another instance of
  *   the same agent): the agent reads it from its backup directory;
  * - `agent`: a local copy on another host, streamed agent → coordinator → agent (the relay);
- * - `offsite`: an offsite set of the instance (any agent can read any set of the fleet's store).
+ * - `offsite`: an offsite set of the instance (any agent can read any set of the fleet's store);
+ * - `archive`: the instance's continuous AOF archive at one second (id `pitr-<unix seconds>`),
+ *   offered for `--before TIME` inside the recovery window (catalog), or `--before latest`.
  */
-export type CandidateKind = 'local' | 'agent' | 'offsite';
+export type CandidateKind = 'local' | 'agent' | 'offsite' | 'archive';
 
 export interface RestoreCandidate {
   kind: CandidateKind;
@@ -29,7 +31,7 @@ export interface RestoreCandidate {
 }
 
 /** `--source`: where to read from; absent = the nearest place. */
-export type SourceSelector = { kind: 'local' } | { kind: 'offsite' } | { kind: 'agent'; agentId: string };
+export type SourceSelector = { kind: 'local' } | { kind: 'offsite' } | { kind: 'archive' } | { kind: 'agent'; agentId: string };
 
 export interface SourceQuery {
   /** Whose data. */
@@ -40,6 +42,8 @@ export interface SourceQuery {
   backupId?: string;
   /** The newest copy whose snapshot is at or before this instant. */
   before?: Date;
+  /** `--before latest`: the newest second of the AOF archive. */
+  latest?: boolean;
   source?: SourceSelector;
 }
 
@@ -51,15 +55,15 @@ export interface SourceQuery {
 export const RELAYED_COPIES_AVAILABLE = true;
 
 /** Nearest first: the target host's own copies, another agent's copies, then offsite. */
-const NEARNESS: Record<CandidateKind, number> = { local: 0, agent: 1, offsite: 2 };
+const NEARNESS: Record<CandidateKind, number> = { local: 0, agent: 1, offsite: 2, archive: 3 };
 
 /** `local` | `offsite` | `agent:ID`, or a USAGE error. */
 export function parseSourceSelector(text: string): SourceSelector | undefined {
   const t = text.trim();
   if (!t) return undefined;
-  if (t === 'local' || t === 'offsite') return { kind: t };
+  if (t === 'local' || t === 'offsite' || t === 'archive') return { kind: t };
   if (t.startsWith('agent:') && t.length > 'agent:'.length) return { kind: 'agent', agentId: t.slice('agent:'.length) };
-  throw new RedbackError('USAGE', `unknown source "${text}"`, { hint: 'use --source local, --source offsite or --source agent:AGENT_ID' });
+  throw new RedbackError('USAGE', `unknown source "${text}"`, { hint: 'use --source local, --source offsite, --source archive or --source agent:AGENT_ID' });
 }
 
 /**
@@ -107,13 +111,58 @@ export function listCandidates(catalog: Catalog, q: SourceQuery): RestoreCandida
   }
   const time = (c: RestoreCandidate) => (c.snapshotAt ?? c.createdAt).getTime();
   out.sort((a, b) => NEARNESS[a.kind] - NEARNESS[b.kind] || time(b) - time(a));
+  // The archive at the asked second reflects that time exactly: first when it is newer than every
+  // copy at or before it (a copy of exactly that second, nearer, stays first).
+  const archived = archiveCandidate(catalog, q);
+  if (archived) {
+    const best = out.filter((c) => !q.before || time(c) <= q.before.getTime()).reduce((m, c) => Math.max(m, time(c)), 0);
+    if (time(archived) > best) out.unshift(archived);
+    else out.push(archived);
+  }
   return out.filter((c) => {
+    if (c.kind === 'archive') return !q.source || q.source.kind === 'archive';
     if (q.backupId && c.id !== q.backupId) return false;
     if (q.before && time(c) > q.before.getTime()) return false;
     if (q.source && c.kind !== q.source.kind) return false;
     if (q.source?.kind === 'agent' && c.agentId !== q.source.agentId) return false;
     return true;
   });
+}
+
+/** `pitr-<unix seconds>`: the archive at one second. */
+export function archiveCandidateId(ts: number): string {
+  return `pitr-${ts}`;
+}
+
+/**
+ * The AOF archive of `from` as a candidate, from the recovery window the catalog keeps (the
+ * agent's archiver reports its coverage in heartbeats): the second of `--before TIME` when a span
+ * covers it, the newest archived second for `--before latest`, or the second a pinned id names.
+ * Only for a restore into the instance itself (its agent reads its own archive).
+ */
+function archiveCandidate(catalog: Catalog, q: SourceQuery): RestoreCandidate | null {
+  if (q.from.agentId !== q.target.agentId || q.from.name !== q.target.name) return null;
+  const pinned = q.backupId ? /^pitr-(\d+)$/.exec(q.backupId) : null;
+  if (q.backupId && !pinned) return null;
+  const window = catalog.windows.get(q.from.agentId, q.from.name);
+  const spans = window?.spans ?? [];
+  if (spans.length === 0) return null;
+  const ts = pinned ? Number(pinned[1]) : q.latest ? Math.max(...spans.map((s) => s.to)) : q.before ? Math.floor(q.before.getTime() / 1000) : null;
+  if (ts === null || !spans.some((s) => ts >= s.from && ts <= s.to)) return null;
+  return {
+    kind: 'archive',
+    id: archiveCandidateId(ts),
+    agentId: q.from.agentId,
+    instance: q.from.name,
+    snapshotAt: new Date(ts * 1000),
+    createdAt: new Date(ts * 1000),
+    bytes: 0,
+    keys: {},
+    rdbVersion: 0,
+    verifyState: 'never',
+    available: true,
+    why: null,
+  };
 }
 
 /** The candidate a restore uses: the first available one (nearest, then newest), or an error saying why none. */
@@ -156,6 +205,9 @@ export function restoreJobArgs(candidate: RestoreCandidate, target: InstanceReco
   const sameInstance = candidate.instance === target.name && candidate.agentId === target.agentId;
   const base = { backup: candidate.id, withConfig: options.withConfig, dryRun: options.dryRun };
   switch (candidate.kind) {
+    case 'archive':
+      // The agent's own diagnosis replays its archive to this second (agent/recovery/aof-archive-source.ts).
+      return { before: candidate.snapshotAt!.toISOString(), withConfig: false, dryRun: options.dryRun };
     case 'local':
     case 'offsite':
       return sameInstance ? base : { ...base, from: { agentId: candidate.agentId, instance: candidate.instance } };

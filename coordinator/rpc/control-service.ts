@@ -192,8 +192,8 @@ export function controlHandlers(state: CoordinatorState): ControlServiceHandlers
       return {
         generatedAt: iso(s.generatedAt),
         silentAgents: s.silentAgents.map(agentInfo),
-        unprotectedInstances: s.unprotected.map(instanceStatus),
-        problemInstances: s.problemInstances.map(instanceStatus),
+        unprotectedInstances: s.unprotected.map((v) => instanceStatus(v, state)),
+        problemInstances: s.problemInstances.map((v) => instanceStatus(v, state)),
         problems: s.problems,
         failedJobs: s.failedJobs.map(jobInfo),
         agentsTotal: s.agents.length,
@@ -210,7 +210,7 @@ export function controlHandlers(state: CoordinatorState): ControlServiceHandlers
     }),
     ListInstances: unary((req) => {
       const page = pageOfList(instanceViews(state), req);
-      return { instances: page.items.map(instanceStatus), nextPageToken: page.nextPageToken };
+      return { instances: page.items.map((v) => instanceStatus(v, state)), nextPageToken: page.nextPageToken };
     }),
     // Keyset paging: each page continues after the last (created_at, id) of the one before.
     ListBackups: unary((req) => {
@@ -357,8 +357,9 @@ function agentInfo(a: AgentView): AgentInfo {
   };
 }
 
-function instanceStatus(v: InstanceView): InstanceStatus {
+function instanceStatus(v: InstanceView, state: CoordinatorState): InstanceStatus {
   const r = v.record;
+  const w = state.catalog.windows.get(r.agentId, r.name);
   return {
     agentId: r.agentId,
     name: r.name,
@@ -377,6 +378,18 @@ function instanceStatus(v: InstanceView): InstanceStatus {
     problems: v.problems,
     agentLiveness: v.agentLiveness,
     newestOffsiteAt: iso(v.newestOffsiteAt),
+    recoveryWindow: w
+      ? {
+          from: w.from ?? '',
+          to: w.to ?? '',
+          spans: w.spans.map((x) => ({ fromTs: x.from, toTs: x.to, epoch: x.epoch ?? '' })),
+          gaps: w.gaps.map((x) => ({ fromTs: x.from, toTs: x.to, epoch: '' })),
+          setCount: w.setCount,
+          oldestSet: w.oldestSet ?? '',
+          newestSet: w.newestSet ?? '',
+          updatedAt: w.updatedAt,
+        }
+      : null,
     ...(v.lastDrill ? { lastDrill: drillSummary(v.lastDrill) } : {}),
     lastDrillSuccessAt: iso(v.lastDrillSuccess?.finishedAt),
   };

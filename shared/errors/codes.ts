@@ -48,10 +48,12 @@ export const ERROR_CODES = {
   ENCRYPTION_KEY_WRONG: { exit: 17, grpc: 16 /* UNAUTHENTICATED */, retryable: false },
   /** A copy moving between agents was cut (an agent or the coordinator went away) or arrived wrong; the target is as it was. */
   TRANSFER_FAILED: { exit: 18, grpc: 10 /* ABORTED */, retryable: true },
-  /** A restore drill found that the copy does not restore: corrupt, refused by redis-server, or key counts that differ. */
-  DRILL_FAILED: { exit: 20, grpc: 15 /* DATA_LOSS */, retryable: false },
   /** The continuous AOF archive has a gap (a missed rewrite, a truncated or replaced file, another history): nothing restores across it. */
   ARCHIVE_GAP: { exit: 19, grpc: 15 /* DATA_LOSS */, retryable: false },
+  /** A restore time the recovery window does not cover (before it, after the newest shipped second, or in a gap). */
+  OUTSIDE_WINDOW: { exit: 19, grpc: 11 /* OUT_OF_RANGE */, retryable: false },
+  /** A restore drill found that the copy does not restore: corrupt, refused by redis-server, or key counts that differ. */
+  DRILL_FAILED: { exit: 20, grpc: 15 /* DATA_LOSS */, retryable: false },
 } as const satisfies Record<string, { exit: number; grpc: number; retryable: boolean }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -81,6 +83,6 @@ export const EXIT_CODE_TABLE: ReadonlyArray<{ exit: number; meaning: string }> =
   { exit: 16, meaning: 'a recovery run needs attention: its rollback or resume stopped; then recover --resume, --rollback or --close' },
   { exit: 17, meaning: 'offsite encryption key missing, malformed, or not the key the set was encrypted with' },
   { exit: 18, meaning: 'a copy moving between agents failed: an agent or the coordinator went away, or the bytes arrived wrong (the target is as it was; retry)' },
-  { exit: 19, meaning: 'the continuous AOF archive has a gap (a missed rewrite, a truncated or replaced AOF, another history after a failover)' },
+  { exit: 19, meaning: 'point in time: the continuous AOF archive has a gap (a missed rewrite, a truncated or replaced AOF, another history after a failover), or a restore time is outside the recovery window' },
   { exit: 20, meaning: 'a restore drill failed: the copy is corrupt, does not load, or its key counts differ from its manifest' },
 ];

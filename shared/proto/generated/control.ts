@@ -40,6 +40,7 @@ import type { PruneOffsiteRequest as _redback_v1_PruneOffsiteRequest, PruneOffsi
 import type { RebuildCatalogReply as _redback_v1_RebuildCatalogReply, RebuildCatalogReply__Output as _redback_v1_RebuildCatalogReply__Output } from './redback/v1/RebuildCatalogReply.js';
 import type { RebuildCatalogRequest as _redback_v1_RebuildCatalogRequest, RebuildCatalogRequest__Output as _redback_v1_RebuildCatalogRequest__Output } from './redback/v1/RebuildCatalogRequest.js';
 import type { RecoverRequest as _redback_v1_RecoverRequest, RecoverRequest__Output as _redback_v1_RecoverRequest__Output } from './redback/v1/RecoverRequest.js';
+import type { RecoveryWindowInfo as _redback_v1_RecoveryWindowInfo, RecoveryWindowInfo__Output as _redback_v1_RecoveryWindowInfo__Output } from './redback/v1/RecoveryWindowInfo.js';
 import type { RestoreCandidate as _redback_v1_RestoreCandidate, RestoreCandidate__Output as _redback_v1_RestoreCandidate__Output } from './redback/v1/RestoreCandidate.js';
 import type { RestorePlan as _redback_v1_RestorePlan, RestorePlan__Output as _redback_v1_RestorePlan__Output } from './redback/v1/RestorePlan.js';
 import type { RestoreRequest as _redback_v1_RestoreRequest, RestoreRequest__Output as _redback_v1_RestoreRequest__Output } from './redback/v1/RestoreRequest.js';
@@ -55,6 +56,7 @@ import type { VerifyOffsiteEvent as _redback_v1_VerifyOffsiteEvent, VerifyOffsit
 import type { VerifyOffsiteRequest as _redback_v1_VerifyOffsiteRequest, VerifyOffsiteRequest__Output as _redback_v1_VerifyOffsiteRequest__Output } from './redback/v1/VerifyOffsiteRequest.js';
 import type { VerifyProgress as _redback_v1_VerifyProgress, VerifyProgress__Output as _redback_v1_VerifyProgress__Output } from './redback/v1/VerifyProgress.js';
 import type { WatchJobRequest as _redback_v1_WatchJobRequest, WatchJobRequest__Output as _redback_v1_WatchJobRequest__Output } from './redback/v1/WatchJobRequest.js';
+import type { WindowSpan as _redback_v1_WindowSpan, WindowSpan__Output as _redback_v1_WindowSpan__Output } from './redback/v1/WindowSpan.js';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
   new(...args: ConstructorParameters<Constructor>): Subtype;
@@ -105,6 +107,7 @@ export interface ProtoGrpcType {
       RebuildCatalogReply: MessageTypeDefinition<_redback_v1_RebuildCatalogReply, _redback_v1_RebuildCatalogReply__Output>
       RebuildCatalogRequest: MessageTypeDefinition<_redback_v1_RebuildCatalogRequest, _redback_v1_RebuildCatalogRequest__Output>
       RecoverRequest: MessageTypeDefinition<_redback_v1_RecoverRequest, _redback_v1_RecoverRequest__Output>
+      RecoveryWindowInfo: MessageTypeDefinition<_redback_v1_RecoveryWindowInfo, _redback_v1_RecoveryWindowInfo__Output>
       RestoreCandidate: MessageTypeDefinition<_redback_v1_RestoreCandidate, _redback_v1_RestoreCandidate__Output>
       RestorePlan: MessageTypeDefinition<_redback_v1_RestorePlan, _redback_v1_RestorePlan__Output>
       RestoreRequest: MessageTypeDefinition<_redback_v1_RestoreRequest, _redback_v1_RestoreRequest__Output>
@@ -120,6 +123,7 @@ export interface ProtoGrpcType {
       VerifyOffsiteRequest: MessageTypeDefinition<_redback_v1_VerifyOffsiteRequest, _redback_v1_VerifyOffsiteRequest__Output>
       VerifyProgress: MessageTypeDefinition<_redback_v1_VerifyProgress, _redback_v1_VerifyProgress__Output>
       WatchJobRequest: MessageTypeDefinition<_redback_v1_WatchJobRequest, _redback_v1_WatchJobRequest__Output>
+      WindowSpan: MessageTypeDefinition<_redback_v1_WindowSpan, _redback_v1_WindowSpan__Output>
     }
   }
 }

@@ -1,6 +1,7 @@
 // Original file: proto/redback/v1/control.proto
 
 import type { DrillSummary as _redback_v1_DrillSummary, DrillSummary__Output as _redback_v1_DrillSummary__Output } from '../../redback/v1/DrillSummary.js';
+import type { RecoveryWindowInfo as _redback_v1_RecoveryWindowInfo, RecoveryWindowInfo__Output as _redback_v1_RecoveryWindowInfo__Output } from '../../redback/v1/RecoveryWindowInfo.js';
 import type { Long } from '@grpc/proto-loader';
 
 export interface InstanceStatus {
@@ -38,6 +39,10 @@ export interface InstanceStatus {
    * Finish time of its last successful drill ("" = none).
    */
   'lastDrillSuccessAt'?: (string);
+  /**
+   * 70+: point-in-time recovery. The recovery window: absent when the catalog has none yet.
+   */
+  'recoveryWindow'?: (_redback_v1_RecoveryWindowInfo | null);
 }
 
 export interface InstanceStatus__Output {
@@ -75,4 +80,8 @@ export interface InstanceStatus__Output {
    * Finish time of its last successful drill ("" = none).
    */
   'lastDrillSuccessAt': (string);
+  /**
+   * 70+: point-in-time recovery. The recovery window: absent when the catalog has none yet.
+   */
+  'recoveryWindow': (_redback_v1_RecoveryWindowInfo__Output | null);
 }
