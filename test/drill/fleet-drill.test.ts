@@ -82,9 +82,11 @@ describe('restore drills (coordinator + agents + real redis-servers)', () => {
       },
       'agent-h1.yaml',
     );
-    await fleet.startAgent(h1, true, { TMPDIR: scratchBase });
-    await waitFor(async () => (await instances()).filter((i) => i.agentId === 'h1').length === 2, 20_000, 200);
-  }, 120_000);
+    // Generous waits: the machine is shared and slow under load.
+    const proc = await fleet.startAgent(h1, false, { TMPDIR: scratchBase });
+    await proc.waitForLog((l) => l.msg === 'connected to coordinator', 90_000);
+    await waitFor(async () => (await instances()).filter((i) => i.agentId === 'h1').length === 2, 60_000, 200);
+  }, 240_000);
 
   afterAll(async () => {
     await fleet.stopControlledRedis();
@@ -213,10 +215,10 @@ describe('restore drills (coordinator + agents + real redis-servers)', () => {
 
   it('a scheduled drill runs (drills.schedule in the coordinator config) and is shown with its RTO; the window is exported', async () => {
     const sched = await fleet.addAgent('sched');
-    await fleet.startAgent(sched, true, { TMPDIR: scratchBase });
+    await (await fleet.startAgent(sched, false, { TMPDIR: scratchBase })).waitForLog((l) => l.msg === 'connected to coordinator', 90_000);
     expect((await runCli(['backup', '--instance', 'sched/main', '--wait'], { env: fleet.env })).code).toBe(0);
-    await waitFor(async () => (await instance('sched', 'main'))?.lastDrill?.ok === true, 60_000, 500);
-    const s = await instance('sched', 'main');
+    let s!: InstanceJson;
+    await waitFor(async () => (s = await instance('sched', 'main'))?.lastDrill?.ok === true, 120_000, 500);
     expect(s.lastDrill!.rtoMs).toBeGreaterThan(0);
     expect(s.lastDrill!.keysFound).toEqual({ '0': 40, '3': 40 });
     const jobs = (await runCliJson<Array<{ type: string; instance: string; agentId: string }>>(['jobs', '--instance', 'main', '--json'], { env: fleet.env })).json;
@@ -226,6 +228,7 @@ describe('restore drills (coordinator + agents + real redis-servers)', () => {
     expect(text).not.toMatch(/^redback_drill_window_seconds\{agent="h1"/m);
     expect(text).toMatch(/^redback_drill_last_success_timestamp_seconds\{agent="sched",instance="main"\} \d+/m);
     await sched.process!.stop();
+    // The agent stopped its scratch server, if a scheduled drill was running.
     expect(redisServersUnder(scratchBase)).toEqual([]);
-  }, 120_000);
+  }, 240_000);
 });
