@@ -20,6 +20,15 @@ describe('the demo with --keep', () => {
       await waitFor(() => out.includes('FLEET RUNNING') || child.exitCode !== null, 240_000, 200);
       expect(out, out).toContain('FLEET RUNNING');
       expect(out).not.toMatch(/\x1b/); // NO_COLOR, and not a terminal
+      // The story: nightly sets uploaded, a host's data destroyed and brought back from offsite with
+      // one command, another instance restored onto the other host, a drill with its RTO, status OK.
+      expect(out).toMatch(/offsite set \S+: \d+ objects/);
+      expect(out).toMatch(/recover demo-1\/main: SUCCEEDED/);
+      expect(out).toMatch(/demo-1 has (\d+) keys in db0 again \(was \1\)/);
+      expect(out).toMatch(/restore demo-2\/spare: SUCCEEDED/);
+      expect(out).toMatch(/demo-2\/spare has [1-9]\d* keys in db0 now/);
+      expect(out).toMatch(/drill of main passed: recovery time \S+/);
+      expect(out).toMatch(/^OK: 2\/2 agents online, 3\/3 instances protected/m);
 
       const exportLine = /export REDBACK_COORDINATOR=(\S+) REDBACK_TOKEN=(\S+)/.exec(out);
       expect(exportLine, out).not.toBeNull();
