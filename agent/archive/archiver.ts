@@ -270,7 +270,13 @@ export class Archiver {
         await this.closeEpoch(gaps, err);
       }
     }
-    if (!state.epoch) await this.openEpoch(manifest, links, gaps);
+    if (!state.epoch) {
+      // No open epoch needs a link now: links of a previous history (an AOF directory deleted
+      // and started over has files of the same names) are dropped, and the new epoch starts only
+      // from the files Redis lists now.
+      await this.dropStaleLinks(manifest, linkDir);
+      await this.openEpoch(manifest, await this.linkManifestFiles(manifest, linkDir), gaps);
+    }
     if (!state.epoch) return 0;
 
     try {
@@ -317,6 +323,23 @@ export class Archiver {
       out.set(entry.name, dest);
     }
     return out;
+  }
+
+  /**
+   * With no epoch open: removes every link in linkDir that is not the very file (same inode) the
+   * manifest lists under that name now. They are the agent's own links (the live files stay).
+   */
+  private async dropStaleLinks(manifest: AofManifest, linkDir: string): Promise<void> {
+    const listed = new Set([...(manifest.base ? [manifest.base.name] : []), ...manifest.incrs.map((e) => e.name)]);
+    for (const name of await readdir(linkDir).catch(() => [] as string[])) {
+      const path = join(linkDir, name);
+      if (listed.has(name)) {
+        const [live, kept] = await Promise.all([stat(join(manifest.dir, name)).catch(() => null), lstat(path).catch(() => null)]);
+        if (live && kept && live.ino === kept.ino && live.dev === kept.dev) continue;
+      }
+      await rm(path, { force: true });
+      this.ctx.logger.info({ instance: this.instance.name, link: path }, 'dropped a link of a closed AOF history');
+    }
   }
 
   /** Checks that the manifest continues the epoch and adds new incr files and bases to it. Throws GapFound. */
@@ -381,6 +404,8 @@ export class Archiver {
     const state = this.state!;
     const base = manifest.base;
     if (!base || !links.has(base.name) || manifest.incrs.length === 0 || manifest.incrs.some((e) => !links.has(e.name))) return;
+    // A link that is not the live file (replaced between two reads): not this history; next round.
+    if ([...links.keys()].some((k) => k.startsWith('replaced:'))) return;
     if (state.nextBaseGen !== null && base.seq < state.nextBaseGen) return;
     const now = this.ctx.clock.now();
     const previous = state.history?.epochs ?? [];
