@@ -5,7 +5,7 @@
 // first Redis with `-- --mib N` MiB (or BENCH_BYTES; default 1 GiB) of random 64 KiB values, takes a verified copy on
 // agent A, then times in one run:
 //   (a) cp:       `cp` of that copy's file into B's backup directory (and `cp` + `sync FILE`)
-//   (b) redback:  `redback copy --backup ID --to-agent B`: A reads and uploads in 256 KiB chunks,
+//   (b) redback:  `redback copy --backup ID --to-agent B`: A reads (one chunk ahead) and uploads in 1 MiB chunks,
 //                 the coordinator relays with backpressure, B hashes (SHA-256), walks the RDB
 //                 (CRC-64), writes and fdatasyncs, then files it with its manifest
 // Throughput of (b) uses the receiving job's own time (from its start to the copy filed); the
