@@ -64,7 +64,7 @@ export function authMetadata(token: string, agentId?: string): grpc.Metadata {
  * 64 KiB of an upload wait for a WINDOW_UPDATE. It also bounds what the coordinator buffers for a
  * paused upload.
  */
-export const TRANSFER_WINDOW_BYTES = 8 * 1024 * 1024;
+export const TRANSFER_WINDOW_BYTES = 4 * 1024 * 1024;
 
 interface GrpcServerInternals {
   commonServerOptions?: { settings?: Record<string, unknown> };

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { serverWindow, TRANSFER_WINDOW_BYTES } from '../../shared/rpc/credentials.js';
 import { waitFor } from '../helpers/redis-server.js';
 
-// The coordinator receives copy uploads with an 8 MiB HTTP/2 window, not the 64 KiB default
+// The coordinator receives copy uploads with a 4 MiB HTTP/2 window, not the 64 KiB default
 // (grpc-js only honours grpc-node.flow_control_window on clients, so serverWindow reaches into
 // its server). This checks what a real HTTP/2 client is told, so a grpc-js upgrade that moves
 // those internals fails here instead of silently making copies slow again.
