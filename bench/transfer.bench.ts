@@ -2,10 +2,10 @@
 // same file on this machine, and the coordinator's peak memory while it relays.
 //
 // Starts a real fleet (coordinator and two agent processes, each with its redis-server), fills the
-// first Redis with BENCH_BYTES (default 1 GiB) of random 64 KiB values, takes a verified copy on
+// first Redis with `-- --mib N` MiB (or BENCH_BYTES; default 1 GiB) of random 64 KiB values, takes a verified copy on
 // agent A, then times in one run:
 //   (a) cp:       `cp` of that copy's file into B's backup directory (and `cp` + `sync FILE`)
-//   (b) redback:  `redback copy --backup ID --to-agent B`: A reads and uploads in 256 KiB chunks,
+//   (b) redback:  `redback copy --backup ID --to-agent B`: A reads (one chunk ahead) and uploads in 1 MiB chunks,
 //                 the coordinator relays with backpressure, B hashes (SHA-256), walks the RDB
 //                 (CRC-64), writes and fdatasyncs, then files it with its manifest
 // Throughput of (b) uses the receiving job's own time (from its start to the copy filed); the
@@ -21,7 +21,14 @@ import { fillRandom } from '../test/helpers/fill-redis.js';
 import { TestFleet } from '../test/helpers/fleet-fixture.js';
 import { fmtMs, mb } from './bench-util.js';
 
-const targetBytes = Number(process.env.BENCH_BYTES ?? 1024 * 1024 * 1024);
+// Size: `-- --mib N` (or BENCH_BYTES); 1 GiB by default.
+const mibFlag = process.argv.indexOf('--mib');
+const mibArg = mibFlag >= 0 ? Number(process.argv[mibFlag + 1]) : NaN;
+if (mibFlag >= 0 && !(Number.isInteger(mibArg) && mibArg > 0)) {
+  process.stderr.write('usage: npm run bench:transfer -- [--mib N]   (N a whole number of MiB, e.g. --mib 256)\n');
+  process.exit(2);
+}
+const targetBytes = mibFlag >= 0 ? mibArg * 1024 * 1024 : Number(process.env.BENCH_BYTES ?? 1024 * 1024 * 1024);
 const root = process.env.BENCH_DIR ?? join(tmpdir(), `redback-transfer-bench-${process.pid}`);
 
 function rssKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {

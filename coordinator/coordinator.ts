@@ -3,7 +3,7 @@ import type { CoordinatorConfig } from '../shared/config/coordinator-config.js';
 import { RedbackError } from '../shared/errors/index.js';
 import type { Logger } from '../shared/log/logger.js';
 import { loadProtos } from '../shared/proto/load.js';
-import { channelOptions, serverCredentials } from '../shared/rpc/credentials.js';
+import { channelOptions, serverCredentials, serverWindow, TRANSFER_WINDOW_BYTES } from '../shared/rpc/credentials.js';
 import { Catalog } from './catalog/index.js';
 import type { CoordinatorState } from './coordinator-state.js';
 import { HeartbeatBuffer } from './fleet/heartbeat-buffer.js';
@@ -123,6 +123,8 @@ export class Coordinator {
     server.addService(agent.redback.v1.AgentService.service, { Session: sessionHandler(state) });
     server.addService(control.redback.v1.ControlService.service, controlHandlers(state));
     server.addService(transfer.redback.v1.TransferService.service, transferHandlers(state));
+    // Copy uploads arrive in 1 MiB chunks: receive them with a window of a few chunks, not 64 KiB.
+    serverWindow.beforeBind(server, TRANSFER_WINDOW_BYTES);
     const port = await new Promise<number>((resolve, reject) =>
       server.bindAsync(config.listen, serverCredentials(config.tls), (err, bound) => {
         if (err) {
@@ -134,6 +136,7 @@ export class Coordinator {
         } else resolve(bound);
       }),
     );
+    serverWindow.afterBind(server, TRANSFER_WINDOW_BYTES);
 
     let metricsPort: number | null = null;
     let closeMetrics: (() => Promise<void>) | null = null;

@@ -42,6 +42,7 @@ export async function receiveToFile(chunks: AsyncIterable<TransferChunkIn>, dest
     throw storageError(err, 'create transfer file', destination);
   }
   let closed = false;
+  let pendingWrite: Promise<void> | null = null;
   try {
     let header: TransferHeader | null = null;
     let manifest: CopyManifest | null = null;
@@ -50,6 +51,16 @@ export async function receiveToFile(chunks: AsyncIterable<TransferChunkIn>, dest
     let written = 0;
     // A damaged chunk may trip the RDB reader before the SHA-256 can tell: report that at the end.
     let readerError: Error | null = null;
+    const settleWrite = async () => {
+      const p = pendingWrite;
+      pendingWrite = null;
+      if (!p) return;
+      try {
+        await p;
+      } catch (err) {
+        throw storageError(err, 'write transfer file', destination);
+      }
+    };
     for await (const chunk of chunks) {
       if ('start' in chunk) {
         if (header) throw refused('the coordinator sent a second header');
@@ -66,6 +77,11 @@ export async function receiveToFile(chunks: AsyncIterable<TransferChunkIn>, dest
       if (!header) throw refused('data arrived before the header');
       written += chunk.data.length;
       if (written > header.bytes) throw refused(`more than the ${header.bytes} bytes announced arrived`);
+      // One write in flight: it runs on the thread pool while this chunk is hashed and walked and
+      // the next one arrives (the chunk's buffer is not touched again, so nothing is copied).
+      await settleWrite();
+      pendingWrite = writeAll(handle, chunk.data);
+      pendingWrite.catch(() => undefined);
       hash.update(chunk.data);
       if (!readerError) {
         try {
@@ -74,13 +90,9 @@ export async function receiveToFile(chunks: AsyncIterable<TransferChunkIn>, dest
           readerError = err as Error;
         }
       }
-      try {
-        await handle.write(chunk.data);
-      } catch (err) {
-        throw storageError(err, 'write transfer file', destination);
-      }
       options.onProgress?.(written, header.bytes);
     }
+    await settleWrite();
     if (!header || !manifest) throw refused('the transfer ended before its header');
     if (written !== header.bytes) throw refused(`the transfer ended after ${written} of ${header.bytes} bytes`);
     const sha256 = hash.digest('hex');
@@ -113,6 +125,7 @@ export async function receiveToFile(chunks: AsyncIterable<TransferChunkIn>, dest
     await handle.close();
     return { header, manifest, sha256, bytes: written, summary };
   } catch (err) {
+    await (pendingWrite as Promise<void> | null)?.catch(() => undefined);
     if (!closed) await handle.close().catch(() => undefined);
     await unlink(destination).catch(() => undefined);
     throw err;
@@ -123,4 +136,13 @@ function refused(why: string): RedbackError {
   return new RedbackError('TRANSFER_FAILED', `transfer refused: ${why}`, {
     hint: 'nothing was kept; run the copy again, and check that the agents and the coordinator run the same redback version',
   });
+}
+
+/** Writes all of `data` at the file's current end (a short write is continued). */
+async function writeAll(handle: FileHandle, data: Buffer): Promise<void> {
+  let offset = 0;
+  while (offset < data.length) {
+    const { bytesWritten } = await handle.write(data, offset, data.length - offset);
+    offset += bytesWritten;
+  }
 }

@@ -25,7 +25,7 @@ export function transferArgs(args: Record<string, unknown>): { transferId: strin
 /**
  * The source's side of a transfer (`send-copy` job): opens the local copy (so retention may
  * delete it meanwhile without cutting the stream), then uploads the header (size, SHA-256, the
- * manifest exactly as written) and the bytes in 256 KiB chunks, as fast as the coordinator takes
+ * manifest exactly as written) and the bytes in 1 MiB chunks, as fast as the coordinator takes
  * them. It does not take the instance's lock: scheduled copies go on during a long transfer.
  */
 export async function sendCopy(ctx: AgentContext, instance: InstanceConfig, args: Record<string, unknown>, job: TransferJobContext): Promise<unknown> {
@@ -65,16 +65,25 @@ export async function sendCopy(ctx: AgentContext, instance: InstanceConfig, args
   }
 }
 
-/** The copy's bytes in chunks (a fresh buffer each: gRPC may still hold the previous one). */
+/**
+ * The copy's bytes in chunks (a fresh buffer each: gRPC may still hold the previous one). The next
+ * chunk is read while the current one is being sent.
+ */
 async function* readChunks(handle: FileHandle, total: number, onSent: (sent: number) => void, stop: AbortSignal): AsyncGenerator<Buffer> {
+  const readAt = (at: number): Promise<Buffer> => {
+    const buffer = Buffer.allocUnsafe(Math.min(TRANSFER_CHUNK_BYTES, total - at));
+    const p = handle.read(buffer, 0, buffer.length, at).then(({ bytesRead }) => buffer.subarray(0, bytesRead));
+    p.catch(() => undefined); // awaited below, or dropped when the upload stops early
+    return p;
+  };
   let position = 0;
   let halfway = false;
+  let next = total > 0 ? readAt(0) : null;
   while (position < total) {
-    const buffer = Buffer.allocUnsafe(Math.min(TRANSFER_CHUNK_BYTES, total - position));
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
-    if (bytesRead === 0) throw new RedbackError('SHORT_READ', `the copy ended after ${position} of ${total} bytes`, { hint: 'run redback agent verify on this host' });
-    const chunk = buffer.subarray(0, bytesRead);
-    position += bytesRead;
+    const chunk = await next!;
+    if (chunk.length === 0) throw new RedbackError('SHORT_READ', `the copy ended after ${position} of ${total} bytes`, { hint: 'run redback agent verify on this host' });
+    position += chunk.length;
+    next = position < total ? readAt(position) : null;
     if (!halfway && position >= total / 2) {
       halfway = true;
       failpoint('transfer:send:half');

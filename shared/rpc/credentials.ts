@@ -57,3 +57,44 @@ export function authMetadata(token: string, agentId?: string): grpc.Metadata {
   if (agentId) metadata.set('x-redback-agent-id', agentId);
   return metadata;
 }
+
+/**
+ * HTTP/2 flow-control window for bulk copy data (agent transfer clients and the coordinator's
+ * server): a few 1 MiB chunks in flight instead of HTTP/2's 64 KiB default, which made every
+ * 64 KiB of an upload wait for a WINDOW_UPDATE. It also bounds what the coordinator buffers for a
+ * paused upload.
+ */
+export const TRANSFER_WINDOW_BYTES = 4 * 1024 * 1024;
+
+interface GrpcServerInternals {
+  commonServerOptions?: { settings?: Record<string, unknown> };
+  http2Servers?: Map<{ on(event: 'session', listener: (session: { setLocalWindowSize?(n: number): void }) => void): unknown }, unknown>;
+}
+
+/**
+ * Widens a gRPC server's HTTP/2 receive windows to `bytes` (grpc-js honours
+ * `grpc-node.flow_control_window` only on clients). Call `beforeBind` before bindAsync (stream
+ * window, sent in the server's SETTINGS) and `afterBind` once bound (connection window of each
+ * new session). Uses grpc-js internals: when they are missing, the server keeps the defaults
+ * (slower uploads, nothing else changes).
+ */
+export const serverWindow = {
+  beforeBind(server: grpc.Server, bytes: number): void {
+    const internals = server as unknown as GrpcServerInternals;
+    if (!internals.commonServerOptions) return;
+    internals.commonServerOptions.settings = { ...internals.commonServerOptions.settings, initialWindowSize: bytes };
+  },
+  afterBind(server: grpc.Server, bytes: number): void {
+    const servers = (server as unknown as GrpcServerInternals).http2Servers;
+    if (!(servers instanceof Map)) return;
+    for (const http2Server of servers.keys()) {
+      http2Server.on('session', (session) => {
+        try {
+          session.setLocalWindowSize?.(bytes);
+        } catch {
+          // a session closing as it opens: nothing to widen
+        }
+      });
+    }
+  },
+};

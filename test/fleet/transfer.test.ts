@@ -54,7 +54,7 @@ describe('copies between agents, relayed by the coordinator', () => {
     const redis = { extraConfig: ['enable-debug-command yes'] };
     a = await fleet.addAgent('A', { redis });
     b = await fleet.addAgent('B', { redis });
-    // ~13 MB: about 50 chunks of 256 KiB, so "half way" is well inside the transfer.
+    // ~13 MB: about 13 chunks of 1 MiB, so "half way" is well inside the transfer.
     await fillRandom(a.redis.client(), 200, 64 * 1024, 'big');
     // Generous waits: the machine is shared and the whole suite runs in parallel.
     for (const agent of [a, b]) await (await fleet.startAgent(agent, false)).waitForLog((l) => l.msg === 'connected to coordinator', 90_000);
