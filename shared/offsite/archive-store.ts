@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { RedbackError } from '../errors/index.js';
 import type { OffsiteTarget } from './offsite-target.js';
+import { readSmallText } from './read-small.js';
 import {
   parseArchiveHistory,
   parseArchiveRecord,
@@ -16,24 +17,6 @@ import {
  * Reading and writing the archive's JSON objects (archive-layout.ts) on any offsite target: the
  * archiver writes through these, a point-in-time restore reads through them.
  */
-
-async function readSmall(target: OffsiteTarget, key: string): Promise<string | null> {
-  let stream: Readable;
-  try {
-    stream = await target.get(key);
-  } catch (err) {
-    if (err instanceof RedbackError && err.code === 'NOT_FOUND') return null;
-    throw err;
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stream) {
-    chunks.push(chunk as Buffer);
-    size += (chunk as Buffer).length;
-    if (size > 64 * 1024 * 1024) throw new RedbackError('VERIFY_FAILED', `${key} is larger than any archive index`);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 /** Puts a small JSON object and checks its stored size. */
 export async function putJson(target: OffsiteTarget, key: string, text: string): Promise<void> {
@@ -54,7 +37,7 @@ export async function loadArchiveHistory(target: OffsiteTarget, keys: ArchiveKey
   const problems: string[] = [];
   let found = false;
   for (const [key, from] of [[keys.historyKey(), 'history'], [keys.historyCopyKey(), 'copy']] as const) {
-    const text = await readSmall(target, key);
+    const text = await readSmallText(target, key, 'archive index');
     if (text === null) {
       problems.push(`${key} missing`);
       continue;
@@ -79,7 +62,7 @@ export async function writeArchiveHistory(target: OffsiteTarget, keys: ArchiveKe
 
 /** A record by key: null when it does not exist; `{ problem }` when it does not parse or verify. */
 export async function loadArchiveRecord(target: OffsiteTarget, key: string): Promise<ArchiveRecord | { problem: string } | null> {
-  const text = await readSmall(target, key);
+  const text = await readSmallText(target, key, 'archive index');
   if (text === null) return null;
   const parsed = parseArchiveRecord(text);
   return parsed.ok ? parsed.value : { problem: `${key}: ${parsed.reason}` };

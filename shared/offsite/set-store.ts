@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { RedbackError } from '../errors/index.js';
 import type { OffsiteTarget } from './offsite-target.js';
+import { readSmallText } from './read-small.js';
 import { parseSetManifest, serializeSetManifest, type SetManifest } from './set-manifest.js';
 import { instanceSetsPrefix, setIdOfKey, setManifestCopyKey, setManifestKey, setPrefix, setStartOfId, type SetOwner } from './set-paths.js';
 import { MANIFEST_COPY_NAME, MANIFEST_NAME } from '../storage/offsite-keys.js';
@@ -28,24 +29,6 @@ export interface SetListing {
   incomplete: IncompleteSet[];
 }
 
-async function readText(target: OffsiteTarget, key: string): Promise<string | null> {
-  let stream: Readable;
-  try {
-    stream = await target.get(key);
-  } catch (err) {
-    if (err instanceof RedbackError && err.code === 'NOT_FOUND') return null;
-    throw err;
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stream) {
-    chunks.push(chunk as Buffer);
-    size += (chunk as Buffer).length;
-    if (size > 64 * 1024 * 1024) throw new RedbackError('VERIFY_FAILED', `${key} is larger than any set manifest`);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 /**
  * The manifest of one set: `manifest.json`, or `manifest.copy.json` when the first is missing or
  * damaged (pgBackRest's info/info.copy). Null when neither loads (the set is incomplete).
@@ -53,7 +36,7 @@ async function readText(target: OffsiteTarget, key: string): Promise<string | nu
 export async function loadSetManifest(target: OffsiteTarget, owner: SetOwner, setId: string): Promise<CompleteSet | { manifest: null; problem: string }> {
   const problems: string[] = [];
   for (const [name, key, from] of [[MANIFEST_NAME, setManifestKey(owner, setId), 'manifest'], [MANIFEST_COPY_NAME, setManifestCopyKey(owner, setId), 'copy']] as const) {
-    const text = await readText(target, key);
+    const text = await readSmallText(target, key, 'set manifest');
     if (text === null) {
       problems.push(`${name} missing`);
       continue;
